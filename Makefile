@@ -1,0 +1,51 @@
+# Two commands do everything on a fresh machine with Python 3.11, pip and make:
+#   make run    set up, obtain the data, execute the whole course into _build/
+#   make test   set up, obtain the data, unit tests + nbval over every notebook and solution
+# and, for learners, `make lab` opens JupyterLab on the course.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+# Quieter TensorFlow logs in every command.
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: setup data run test lab bench clean help
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make run    - set up, get MovieLens, execute every notebook into _build/ (HTML + index.html)"
+	@echo "make test   - set up, get MovieLens, unit tests and nbval over notebooks/ and solutions/"
+	@echo "make lab    - open JupyterLab on the course"
+	@echo "make bench  - print the model table (python -m lstmrec.bench)"
+	@echo "make clean  - remove _build/ (keeps .venv/ and data/)"
+
+# The virtual environment is (re)built only when requirements.txt or pyproject.toml change.
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version.split()[0]'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+data: $(STAMP)
+	$(PY) -m lstmrec.data
+
+run: data
+	$(PY) -m lstmrec.build
+
+test: data
+	$(PY) -m pytest
+
+lab: data
+	$(VENV)/bin/jupyter lab notebooks/00_start_here.ipynb
+
+bench: data
+	$(PY) -m lstmrec.bench
+
+clean:
+	rm -rf _build

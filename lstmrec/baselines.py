@@ -1,0 +1,208 @@
+"""Classical recommenders the LSTM has to beat, scored by the same evaluator.
+
+Taught in chapter 01 (most-popular, co-occurrence) and chapter 07 (all three).
+
+Each baseline is fitted on the training histories only and then scores every
+item for a batch of histories, exactly like a neural model:
+
+- ``MostPopular``: ``score_i = count_i``, the item's training interactions.
+- ``MarkovChain``: first-order transitions, ``score_i = N(last -> i)``, the
+  number of times ``i`` directly followed the user's last item in training.
+- ``ItemKNN``: item-item cosine similarity of co-occurrence,
+  ``sim(i, j) = C_ij / sqrt(C_ii * C_jj)`` with ``C = X^T X`` (X: users x items,
+  binary), and ``score_i = sum_{m=0}^{L-1} decay^m * sim(h_{-1-m}, i)`` over
+  the user's ``L`` most recent items.
+
+Items the chain or the neighbours say nothing about would all tie at zero;
+``MarkovChain`` and ``ItemKNN`` break those ties by popularity (a term too
+small to reorder anything else), the standard back-off. A baseline's own
+settings are chosen on the validation split with ``tune``, exactly as the
+neural models' are: the course compares against baselines at their best.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from lstmrec import evaluation
+from lstmrec.sequences import LeaveOneOutSplit, pad_sequences
+
+
+def item_counts(sequences: list[np.ndarray], num_items: int) -> np.ndarray:
+    """Training interactions per item, (num_items,) int64; padding (0) counts 0."""
+    flat = np.concatenate(sequences) if len(sequences) else np.zeros(0, dtype=np.int64)
+    counts = np.bincount(flat.astype(np.int64), minlength=num_items)
+    counts[0] = 0
+    return counts
+
+
+def _tie_break(counts: np.ndarray) -> np.ndarray:
+    """Popularity scaled into [0, 1e-6): breaks ties, reorders nothing else."""
+    return 1e-6 * counts / (counts.max() + 1.0)
+
+
+class Recommender:
+    """What every model offers the evaluator: ``fit`` on histories, ``score`` a batch."""
+
+    name = "model"
+
+    def fit(self, sequences: list[np.ndarray], num_items: int) -> "Recommender":
+        raise NotImplementedError
+
+    def score(self, histories: list[np.ndarray]) -> np.ndarray:
+        """(batch,) histories -> (batch, num_items) float scores."""
+        raise NotImplementedError
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "num_items_"):
+            raise RuntimeError(f"{type(self).__name__} is not fitted: call fit(sequences, num_items) first")
+
+    def _last_items(self, histories: list[np.ndarray], n: int) -> np.ndarray:
+        """(batch, n) the ``n`` most recent items, left-padded with 0; checks ids."""
+        recent = pad_sequences(histories, n)  # (batch, n)
+        if recent.size and recent.max() >= self.num_items_:
+            raise KeyError(f"unknown item id {int(recent.max())}: the catalogue has ids 1..{self.num_items_ - 1}")
+        return recent
+
+
+class MostPopular(Recommender):
+    """Recommend the items with the most training interactions, to everyone."""
+
+    name = "Most popular"
+
+    def fit(self, sequences, num_items):
+        self.num_items_ = num_items
+        self.counts_ = item_counts(sequences, num_items).astype(np.float64)  # (num_items,)
+        return self
+
+    def score(self, histories):
+        self._check_fitted()
+        return np.tile(self.counts_, (len(histories), 1))  # (batch, num_items)
+
+
+class MarkovChain(Recommender):
+    """First-order Markov chain: what followed the user's last item, most often."""
+
+    name = "Markov chain"
+
+    def fit(self, sequences, num_items):
+        self.num_items_ = num_items
+        self.counts_ = item_counts(sequences, num_items)
+        prev = np.concatenate([s[:-1] for s in sequences]).astype(np.int64)
+        nxt = np.concatenate([s[1:] for s in sequences]).astype(np.int64)
+        flat = np.bincount(prev * num_items + nxt, minlength=num_items * num_items)
+        self.transitions_ = flat.reshape(num_items, num_items).astype(np.float64)  # (from, to)
+        self.transitions_[0] = 0.0  # an empty history has no last item: popularity alone
+        return self
+
+    def score(self, histories):
+        self._check_fitted()
+        last = self._last_items(histories, 1)[:, 0]  # (batch,), 0 for an empty history
+        return self.transitions_[last] + _tie_break(self.counts_)  # (batch, num_items)
+
+
+class ItemKNN(Recommender):
+    """Item-item cosine similarity to the user's most recent items, recency-weighted.
+
+    Args:
+        num_recent: how many recent items ``L`` to look at (None = the whole history).
+        decay: weight ``decay^m`` of the item ``m`` steps back (1.0 = all equal).
+    """
+
+    name = "Item-kNN"
+
+    def __init__(self, num_recent: int | None = 10, decay: float = 1.0):
+        if num_recent is not None and num_recent < 1:
+            raise ValueError(f"num_recent={num_recent} must be at least 1 (or None for all)")
+        if not 0.0 < decay <= 1.0:
+            raise ValueError(f"decay={decay} must be in (0, 1]")
+        self.num_recent = num_recent
+        self.decay = decay
+
+    def fit(self, sequences, num_items):
+        self.num_items_ = num_items
+        self.counts_ = item_counts(sequences, num_items)
+        x = np.zeros((len(sequences), num_items), dtype=np.float64)  # (users, items) binary
+        rows = np.repeat(np.arange(len(sequences)), [len(s) for s in sequences])
+        x[rows, np.concatenate(sequences).astype(np.int64)] = 1.0
+        x[:, 0] = 0.0
+        co = x.T @ x  # (items, items) co-occurrence C
+        norms = np.sqrt(np.diag(co))  # (items,)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sim = co / np.outer(norms, norms)
+        sim[~np.isfinite(sim)] = 0.0
+        np.fill_diagonal(sim, 0.0)
+        self.similarity_ = sim  # (items, items)
+        return self
+
+    def score(self, histories):
+        self._check_fitted()
+        n = self.num_recent or max((len(h) for h in histories), default=1) or 1
+        recent = self._last_items(histories, n)  # (batch, n), most recent in the last column
+        weights = self.decay ** np.arange(n - 1, -1, -1, dtype=np.float64)  # (n,)
+        w = np.zeros((len(histories), self.num_items_))  # (batch, num_items)
+        rows = np.repeat(np.arange(len(histories)), n)
+        np.add.at(w, (rows, recent.ravel()), np.tile(weights, len(histories)))
+        w[:, 0] = 0.0  # padding contributes nothing
+        return w @ self.similarity_ + _tie_break(self.counts_)  # (batch, num_items)
+
+
+BASELINES: dict[str, tuple[Callable[..., Recommender], dict[str, list[Any]]]] = {
+    "Most popular": (MostPopular, {}),
+    "Markov chain": (MarkovChain, {}),
+    "Item-kNN": (ItemKNN, {"num_recent": [1, 2, 3, 5, 10, 20, 50, None], "decay": [1.0, 0.9, 0.7, 0.5]}),
+}
+"""Each baseline's class and the grid of its settings that ``tune`` searches on validation."""
+
+
+def tune(make: Callable[..., Recommender], grid: dict[str, list[Any]], split: LeaveOneOutSplit,
+         metric: str = "NDCG@10") -> tuple[dict[str, Any], pd.DataFrame]:
+    """Choose a recommender's settings on the validation split (never the test split).
+
+    Each combination in ``grid`` is fitted on ``split.train`` and scored on
+    ``split.histories("valid")`` -> ``split.targets("valid")``.
+
+    Args:
+        make: builds a recommender from keyword settings.
+        grid: setting name -> values to try (``{}``: only the defaults).
+        split: the leave-one-out split.
+        metric: the validation metric to maximise.
+
+    Returns:
+        ``(best_settings, table)``: the table has one row per combination with
+        its validation metrics, best first.
+    """
+    names = list(grid)
+    combos = [dict(zip(names, values)) for values in itertools.product(*(grid[n] for n in names))]
+    rows = []
+    for settings in combos:
+        model = make(**settings).fit(split.train, split.num_items)
+        result = evaluation.evaluate(model.score, split.histories("valid"), split.targets("valid"), split.num_items)
+        rows.append({**settings, **result.metrics()})
+    table = pd.DataFrame(rows)
+    for n in names:  # keep the settings as given: None ("all") stays None, not NaN
+        table[n] = pd.Series([c[n] for c in combos], dtype=object)
+    if metric not in table.columns:
+        raise ValueError(f"metric={metric!r}: choose from {[c for c in table.columns if c not in names]}")
+    best = combos[int(np.argmax(table[metric].to_numpy()))]  # the first of equals: grid order
+    return best, table.sort_values(metric, ascending=False, kind="stable").reset_index(drop=True)
+
+
+def fit_best(name: str, split: LeaveOneOutSplit) -> tuple[Recommender, dict[str, Any], float]:
+    """Tune baseline ``name`` on validation, then fit it at its best settings.
+
+    Returns:
+        ``(model, settings, fit_seconds)``; ``fit_seconds`` times the final fit only.
+    """
+    if name not in BASELINES:
+        raise KeyError(f"unknown baseline {name!r}; choose from {list(BASELINES)}")
+    make, grid = BASELINES[name]
+    settings, _ = tune(make, grid, split) if grid else ({}, None)
+    start = time.perf_counter()
+    model = make(**settings).fit(split.train, split.num_items)
+    return model, settings, time.perf_counter() - start

@@ -1,0 +1,279 @@
+"""The course itself: chapter list, set-up cell, navigation, reported metrics, notebook hygiene.
+
+Used by every chapter's first and last cells; the maintainers' commands are
+``python -m lstmrec.course sync`` (rewrite the generated navigation and
+contents cells), ``check`` (fail if they are stale) and ``strip`` (remove
+outputs, except those of cells tagged ``nbval-check-output``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from lstmrec import SEED
+
+CHAPTERS: list[tuple[str, str]] = [
+    ("00_start_here", "Start here: the course map, exercises and checks, the data"),
+    ("01_recommender_basics", "Recommender systems and why order matters"),
+    ("02_rnn_background", "Recurrent networks and vanishing gradients"),
+    ("03_lstm_gates", "The LSTM cell: gates from scratch, equal to Keras"),
+    ("04_first_keras_lstm", "A first Keras LSTM"),
+    ("05_sequence_data", "From interactions to sequences"),
+    ("06_lstm_recommender", "An LSTM next-item recommender"),
+    ("07_evaluation", "Evaluation that holds up"),
+    ("08_real_time", "Real-time recommendation and case studies"),
+    ("09_challenges", "Challenges: privacy and compute"),
+    ("10_beyond_lstm", "What comes after the LSTM"),
+]
+"""Every chapter of the course, in order: (notebook name, title)."""
+
+NAV_TAG = "nav"  # the generated previous / contents / next cell at the end of a notebook
+CONTENTS_TAG = "contents"  # the generated chapter list in 00_start_here
+CHECK_TAG = "nbval-check-output"  # nbval compares this cell's output; its output is committed
+PINNED = ("tensorflow", "keras", "keras-rs", "numpy", "pandas", "seaborn")
+
+
+def repo_root() -> Path:
+    """The repository the course is installed from (the package is installed in editable mode)."""
+    return Path(__file__).resolve().parent.parent
+
+
+def notebook_path(slug: str, folder: str = "notebooks") -> Path:
+    """``notebooks/<slug>.ipynb`` (or ``solutions/``)."""
+    return repo_root() / folder / f"{slug}.ipynb"
+
+
+def written_chapters() -> list[tuple[str, str]]:
+    """The chapters whose notebook exists, in course order."""
+    return [(slug, title) for slug, title in CHAPTERS if notebook_path(slug).exists()]
+
+
+# --- the set-up cell ----------------------------------------------------------------
+
+
+def _pins() -> dict[str, str]:
+    path = repo_root() / "requirements.txt"
+    if not path.exists():
+        return {}
+    pins = {}
+    for line in path.read_text().splitlines():
+        match = re.match(r"^([A-Za-z0-9_.-]+)==([^\s#]+)", line.strip())
+        if match:
+            pins[match[1].lower()] = match[2]
+    return pins
+
+
+def check_versions(packages: tuple[str, ...] = PINNED) -> dict[str, str]:
+    """Check Python 3.11 and that key packages are the versions ``requirements.txt`` pins.
+
+    Returns:
+        package -> installed version.
+
+    Raises:
+        RuntimeError: a package is missing or another version, with the fix.
+    """
+    if sys.version_info[:2] != (3, 11):
+        raise RuntimeError(f"the course is tested on Python 3.11, this is {platform.python_version()}; "
+                           f"run `make lab` to use the course's environment")
+    pins, found, wrong = _pins(), {}, []
+    for name in packages:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            wrong.append(f"{name} is not installed")
+            continue
+        if name in pins and found[name] != pins[name]:
+            wrong.append(f"{name} {found[name]} (the course pins {pins[name]})")
+    if wrong:
+        raise RuntimeError("this environment is not the course's: " + "; ".join(wrong)
+                           + ". Run `make setup` and choose the .venv kernel (or use `make lab`).")
+    return found
+
+
+def setup(seed: int = SEED, tensorflow: bool = True) -> dict[str, str]:
+    """The first code cell of every chapter: check versions, seed everything, make runs repeatable.
+
+    Seeds Python's ``random``, NumPy and (with ``tensorflow``) Keras/TensorFlow
+    through ``keras.utils.set_random_seed``, and turns on TensorFlow's op
+    determinism, so the same run on the same machine gives the same numbers.
+
+    Args:
+        seed: the seed (default ``lstmrec.SEED``).
+        tensorflow: also import and seed TensorFlow/Keras (a few seconds).
+
+    Returns:
+        package -> version, printed as one line.
+    """
+    versions = check_versions()
+    random.seed(seed)
+    np.random.seed(seed)
+    if tensorflow:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        import keras
+        import tensorflow as tf
+
+        keras.utils.set_random_seed(seed)
+        tf.config.experimental.enable_op_determinism()
+    print(f"Python {platform.python_version()} | " + " | ".join(f"{k} {v}" for k, v in versions.items())
+          + f" | seed {seed}")
+    return versions
+
+
+# --- metrics a chapter reports to `make run` ----------------------------------------
+
+
+def report(chapter: str, **values: float) -> dict[str, float]:
+    """Record a chapter's headline numbers for the ``make run`` summary, and return them.
+
+    Written to ``$LSTMREC_REPORT_DIR/<chapter>.json`` when the build runner set
+    that variable; otherwise only returned (and shown by the notebook).
+    """
+    clean = {k: (round(float(v), 4) if isinstance(v, (float, np.floating)) else v) for k, v in values.items()}
+    folder = os.environ.get("LSTMREC_REPORT_DIR")
+    if folder:
+        from lstmrec.data import atomic_write
+
+        path = Path(folder) / f"{chapter}.json"
+        old = json.loads(path.read_text()) if path.exists() else {}
+        with atomic_write(path) as tmp:
+            tmp.write_text(json.dumps({**old, **clean}, indent=1))
+    return clean
+
+
+# --- generated cells ----------------------------------------------------------------
+
+
+def nav_markdown(slug: str, folder: str = "notebooks") -> str:
+    """The navigation line of chapter ``slug``: previous · contents · next."""
+    chapters = written_chapters()
+    slugs = [s for s, _ in chapters]
+    if slug not in slugs:
+        raise KeyError(f"{slug!r} is not a written chapter: {slugs}")
+    i = slugs.index(slug)
+    prefix = "" if folder == "notebooks" else "../notebooks/"
+    parts = []
+    if i > 0:
+        parts.append(f"← previous: [{chapters[i - 1][1]}]({prefix}{chapters[i - 1][0]}.ipynb)")
+    parts.append(f"[contents]({prefix}00_start_here.ipynb#Contents)")
+    if i + 1 < len(chapters):
+        parts.append(f"next: [{chapters[i + 1][1]}]({prefix}{chapters[i + 1][0]}.ipynb) →")
+    if folder == "solutions":
+        parts.append(f"[the chapter]({prefix}{slug}.ipynb)")
+    return "---\n" + " · ".join(parts)
+
+
+def contents_markdown() -> str:
+    """The course map: every chapter, linked where it is written."""
+    lines = ["## Contents", ""]
+    for slug, title in CHAPTERS:
+        number = slug[:2]
+        if notebook_path(slug).exists():
+            sol = notebook_path(slug, "solutions").exists()
+            lines.append(f"{int(number)}. [{title}]({slug}.ipynb)"
+                         + (f" · [solutions](../solutions/{slug}.ipynb)" if sol else ""))
+        else:
+            lines.append(f"{int(number)}. {title} *(in preparation)*")
+    return "\n".join(lines)
+
+
+def _read(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _write(path: Path, nb: dict) -> None:
+    from lstmrec.data import atomic_write
+
+    with atomic_write(path) as tmp:
+        tmp.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _tags(cell: dict) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def _source(text: str) -> list[str]:
+    return text.splitlines(keepends=True)
+
+
+def sync(write: bool = True) -> list[str]:
+    """Regenerate the ``nav`` and ``contents`` cells of every notebook and solution.
+
+    Args:
+        write: write the changes (False: only report which are stale).
+
+    Returns:
+        The notebooks that changed (or would change).
+    """
+    changed = []
+    for folder in ("notebooks", "solutions"):
+        for path in sorted((repo_root() / folder).glob("*.ipynb")):
+            nb = _read(path)
+            dirty = False
+            for cell in nb["cells"]:
+                if NAV_TAG in _tags(cell):
+                    text = nav_markdown(path.stem, folder)
+                elif CONTENTS_TAG in _tags(cell):
+                    text = contents_markdown()
+                else:
+                    continue
+                if "".join(cell["source"]) != text:
+                    cell["source"] = _source(text)
+                    dirty = True
+            if dirty:
+                changed.append(str(path.relative_to(repo_root())))
+                if write:
+                    _write(path, nb)
+    return changed
+
+
+def strip(path: Path | str) -> bool:
+    """Remove outputs and execution counts, except in cells tagged ``nbval-check-output``.
+
+    Returns:
+        True if the file changed.
+    """
+    path = Path(path)
+    nb = _read(path)
+    before = json.dumps(nb, sort_keys=True)
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code" or CHECK_TAG in _tags(cell):
+            continue
+        cell["outputs"] = []
+        cell["execution_count"] = None
+    nb["metadata"].pop("widgets", None)
+    if json.dumps(nb, sort_keys=True) == before:
+        return False
+    _write(path, nb)
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m lstmrec.course {sync,check,strip}``."""
+    parser = argparse.ArgumentParser(prog="python -m lstmrec.course", description=main.__doc__)
+    parser.add_argument("command", choices=["sync", "check", "strip"])
+    parser.add_argument("paths", nargs="*", help="notebooks to strip (default: all)")
+    args = parser.parse_args(argv)
+    if args.command == "strip":
+        paths = args.paths or sorted(str(p) for f in ("notebooks", "solutions") for p in (repo_root() / f).glob("*.ipynb"))
+        for p in paths:
+            if strip(p):
+                print(f"stripped {p}")
+        return 0
+    changed = sync(write=args.command == "sync")
+    for c in changed:
+        print(("updated " if args.command == "sync" else "stale: ") + c)
+    return 1 if (changed and args.command == "check") else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

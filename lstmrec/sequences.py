@@ -1,0 +1,286 @@
+"""From interactions to model inputs: order, encode, split, pad, window.
+
+Taught in chapter 05; used by every chapter that trains or scores a model.
+
+The steps, in order:
+
+1. ``sort_interactions``: chronological per user. MovieLens has many equal
+   timestamps (a user rates several movies in the same second), so ties are
+   broken by item id: deterministic, and the same whichever source served.
+2. ``ItemIndex``: contiguous item ids ``1..n`` with 0 reserved for padding.
+3. ``leave_one_out``: the last interaction of each user is the test target,
+   the second-last the validation target, the rest is training history.
+4. ``pad_sequences``: a fixed length, keeping the most recent items.
+5. ``training_windows``: (input, next-item target) pairs at every position.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+
+import numpy as np
+import pandas as pd
+
+PAD = 0
+"""The padding item id: never a real item, never recommended."""
+
+
+def sort_interactions(interactions: pd.DataFrame) -> pd.DataFrame:
+    """Sort by ``(user_id, timestamp, item_id)``, stably.
+
+    Args:
+        interactions: with columns ``user_id``, ``item_id``, ``timestamp``.
+
+    Returns:
+        A sorted copy with a fresh index.
+    """
+    missing = {"user_id", "item_id", "timestamp"} - set(interactions.columns)
+    if missing:
+        raise ValueError(f"interactions lack column(s) {sorted(missing)}")
+    return interactions.sort_values(["user_id", "timestamp", "item_id"], kind="mergesort").reset_index(drop=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class ItemIndex:
+    """Raw item ids <-> contiguous ids ``1..n``, with 0 for padding.
+
+    Attributes:
+        raw_ids: (num_items,) int64; ``raw_ids[i]`` is the raw id of item ``i``,
+            ``raw_ids[0] = -1`` for the padding id.
+    """
+
+    raw_ids: np.ndarray
+
+    @classmethod
+    def fit(cls, raw_item_ids) -> "ItemIndex":
+        """Index the distinct raw ids, in increasing order, as ``1..n``."""
+        unique = np.unique(np.asarray(raw_item_ids, dtype=np.int64))
+        return cls(np.concatenate([[-1], unique]))
+
+    @property
+    def num_items(self) -> int:
+        """Catalogue size including the padding id 0."""
+        return len(self.raw_ids)
+
+    def encode(self, raw_item_ids) -> np.ndarray:
+        """Raw ids -> contiguous ids.
+
+        Raises:
+            KeyError: a raw id is not in the catalogue (the first few are named).
+        """
+        raw = np.asarray(raw_item_ids, dtype=np.int64)
+        pos = np.searchsorted(self.raw_ids[1:], raw) + 1
+        pos = np.minimum(pos, self.num_items - 1)
+        unknown = self.raw_ids[pos] != raw
+        if unknown.any():
+            raise KeyError(f"unknown item id(s) {raw[unknown][:5].tolist()}: not among the "
+                           f"{self.num_items - 1} items of the catalogue")
+        return pos.astype(np.int64)
+
+    def decode(self, item_ids) -> np.ndarray:
+        """Contiguous ids -> raw ids.
+
+        Raises:
+            KeyError: an id is padding (0) or beyond the catalogue.
+        """
+        ids = np.asarray(item_ids, dtype=np.int64)
+        bad = (ids < 1) | (ids >= self.num_items)
+        if bad.any():
+            raise KeyError(f"item id(s) {ids[bad][:5].tolist()} are not items: valid ids are "
+                           f"1..{self.num_items - 1} (0 is padding)")
+        return self.raw_ids[ids]
+
+
+def user_sequences(interactions: pd.DataFrame, item_index: ItemIndex) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Each user's encoded items, oldest first.
+
+    Args:
+        interactions: with ``user_id``, ``item_id``, ``timestamp``.
+        item_index: the encoder.
+
+    Returns:
+        ``(user_ids, sequences)``: raw user ids (num_users,) in increasing order,
+        and one int64 array of item ids per user.
+    """
+    df = sort_interactions(interactions)
+    items = item_index.encode(df["item_id"].to_numpy())
+    users = df["user_id"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, users[1:] != users[:-1]])
+    return users[starts], np.split(items, starts[1:])
+
+
+@dataclasses.dataclass(frozen=True)
+class LeaveOneOutSplit:
+    """Temporal leave-one-out: per user, last item = test, second-last = validation.
+
+    Attributes:
+        user_ids: (num_users,) raw user ids.
+        train: one array per user, the history before the validation item.
+        valid_target: (num_users,) the second-last item of each user.
+        test_target: (num_users,) the last item of each user.
+        item_index: the item encoder (``num_items`` includes padding).
+        dropped_users: users left out because they had fewer than ``min_interactions``.
+    """
+
+    user_ids: np.ndarray
+    train: list[np.ndarray]
+    valid_target: np.ndarray
+    test_target: np.ndarray
+    item_index: ItemIndex
+    dropped_users: int = 0
+
+    @property
+    def num_items(self) -> int:
+        """Catalogue size including the padding id 0."""
+        return self.item_index.num_items
+
+    @property
+    def num_users(self) -> int:
+        return len(self.user_ids)
+
+    def histories(self, stage: str) -> list[np.ndarray]:
+        """The inputs for ``stage``: ``"valid"`` sees ``train``; ``"test"`` sees ``train`` + the validation item.
+
+        Neither ever contains its own target.
+        """
+        if stage == "valid":
+            return self.train
+        if stage == "test":
+            return [np.append(h, v) for h, v in zip(self.train, self.valid_target)]
+        raise ValueError(f"stage={stage!r}: choose 'valid' or 'test'")
+
+    def targets(self, stage: str) -> np.ndarray:
+        """The targets for ``stage`` (``"valid"`` or ``"test"``), (num_users,)."""
+        if stage == "valid":
+            return self.valid_target
+        if stage == "test":
+            return self.test_target
+        raise ValueError(f"stage={stage!r}: choose 'valid' or 'test'")
+
+
+def leave_one_out(interactions: pd.DataFrame, min_interactions: int = 3) -> LeaveOneOutSplit:
+    """Split each user's chronological history into train / validation / test.
+
+    Users with fewer than ``min_interactions`` (at least 3: one each for train,
+    validation and test) are left out, and a warning says how many.
+
+    Args:
+        interactions: with ``user_id``, ``item_id``, ``timestamp``.
+        min_interactions: the shortest history kept.
+
+    Returns:
+        The split. The catalogue is every item in ``interactions``, so the
+        items of dropped users stay rankable.
+
+    Raises:
+        ValueError: ``min_interactions < 3`` or no user is long enough.
+
+    Example:
+        >>> df = pd.DataFrame({"user_id": [1, 1, 1], "item_id": [10, 20, 30], "timestamp": [1, 2, 3]})
+        >>> s = leave_one_out(df)
+        >>> s.train[0].tolist(), s.valid_target.tolist(), s.test_target.tolist()
+        ([1], [2], [3])
+    """
+    if min_interactions < 3:
+        raise ValueError(f"min_interactions={min_interactions}: at least 3 are needed (train, validation, test)")
+    item_index = ItemIndex.fit(interactions["item_id"].to_numpy())
+    user_ids, seqs = user_sequences(interactions, item_index)
+    lengths = np.array([len(s) for s in seqs])
+    keep = lengths >= min_interactions
+    dropped = int((~keep).sum())
+    if dropped:
+        warnings.warn(f"leave_one_out: {dropped} of {len(seqs)} users have fewer than "
+                      f"{min_interactions} interactions and were left out of the split", stacklevel=2)
+    if not keep.any():
+        raise ValueError(f"no user has {min_interactions} or more interactions")
+    kept = [s for s, k in zip(seqs, keep) if k]
+    return LeaveOneOutSplit(
+        user_ids=user_ids[keep],
+        train=[s[:-2] for s in kept],
+        valid_target=np.array([s[-2] for s in kept], dtype=np.int64),
+        test_target=np.array([s[-1] for s in kept], dtype=np.int64),
+        item_index=item_index,
+        dropped_users=dropped,
+    )
+
+
+def pad_sequences(sequences: list[np.ndarray], max_len: int, side: str = "left") -> np.ndarray:
+    """Pad with 0 (or truncate) to ``max_len``, always keeping the most recent items.
+
+    Args:
+        sequences: item-id arrays, oldest first.
+        max_len: the output length.
+        side: ``"left"`` puts padding before the items, so the last column is
+            always the most recent item (what an RNN reads last); ``"right"``
+            puts it after.
+
+    Returns:
+        (len(sequences), max_len) int32.
+
+    Example:
+        >>> pad_sequences([np.array([1, 2, 3]), np.array([4])], max_len=2).tolist()
+        [[2, 3], [0, 4]]
+    """
+    if max_len < 1:
+        raise ValueError(f"max_len={max_len} must be at least 1")
+    if side not in ("left", "right"):
+        raise ValueError(f"side={side!r}: choose 'left' or 'right'")
+    n = len(sequences)
+    out = np.zeros((n, max_len), dtype=np.int32)  # (n, max_len), all padding
+    if n == 0:
+        return out
+    lengths = np.fromiter((len(s) for s in sequences), dtype=np.int64, count=n)  # (n,)
+    kept = np.minimum(lengths, max_len)  # (n,) items kept per row
+    flat = np.concatenate([np.asarray(s[len(s) - k:]) for s, k in zip(sequences, kept)]).astype(np.int32)
+    rows = np.repeat(np.arange(n), kept)  # (total_kept,)
+    pos_in_row = np.arange(len(flat)) - np.repeat(np.cumsum(kept) - kept, kept)  # 0..k-1 per row
+    cols = pos_in_row + (max_len - kept[rows] if side == "left" else 0)
+    out[rows, cols] = flat
+    return out
+
+
+def training_windows(sequences: list[np.ndarray], max_len: int) -> tuple[np.ndarray, np.ndarray]:
+    """Next-item training pairs at every position, cut into windows of ``max_len``.
+
+    A sequence ``s`` of length L gives L-1 pairs ``(s[t], s[t+1])``. They are
+    cut from the most recent backwards into windows of ``max_len`` pairs; the
+    oldest window of a user is left-padded. No pair is dropped.
+
+    Args:
+        sequences: item-id arrays, oldest first (the training histories).
+        max_len: window length.
+
+    Returns:
+        ``(inputs, targets)``, each (num_windows, max_len) int32, where
+        ``targets[w, j]`` is the item that followed ``inputs[w, j]``; both are 0
+        at padded positions (a target of 0 means "no loss here").
+
+    Example:
+        >>> x, y = training_windows([np.array([1, 2, 3, 4])], max_len=2)
+        >>> x.tolist(), y.tolist()
+        ([[0, 1], [2, 3]], [[0, 2], [3, 4]])
+    """
+    if max_len < 1:
+        raise ValueError(f"max_len={max_len} must be at least 1")
+    lengths = np.fromiter((len(s) for s in sequences), dtype=np.int64, count=len(sequences))
+    pairs = np.maximum(lengths - 1, 0)  # (n,) pairs per user
+    windows = -(-pairs // max_len)  # (n,) ceil division
+    if pairs.sum() == 0:
+        empty = np.zeros((0, max_len), dtype=np.int32)
+        return empty, empty.copy()
+    inputs_flat = np.concatenate([np.asarray(s[:-1]) for s, p in zip(sequences, pairs) if p])
+    targets_flat = np.concatenate([np.asarray(s[1:]) for s, p in zip(sequences, pairs) if p])
+    has = pairs > 0
+    user = np.repeat(np.arange(has.sum()), pairs[has])  # (total_pairs,) row owner
+    p_u = pairs[has][user]  # (total_pairs,) pairs of that user
+    t = np.arange(len(user)) - np.repeat(np.cumsum(pairs[has]) - pairs[has], pairs[has])  # 0..p-1
+    back = p_u - 1 - t  # 0 = most recent pair
+    first_window = np.cumsum(windows[has]) - windows[has]  # (users,) offset of each user's windows
+    row = first_window[user] + (windows[has][user] - 1 - back // max_len)  # oldest window first
+    col = max_len - 1 - back % max_len
+    inputs = np.zeros((windows.sum(), max_len), dtype=np.int32)  # (num_windows, max_len)
+    targets = np.zeros_like(inputs)
+    inputs[row, col] = inputs_flat
+    targets[row, col] = targets_flat
+    return inputs, targets
