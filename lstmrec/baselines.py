@@ -187,7 +187,7 @@ def tune(make: Callable[..., Recommender], grid: dict[str, list[Any]], split: Le
     table = pd.DataFrame(rows)
     for n in names:  # keep the settings as given: None ("all") stays None, not NaN
         table[n] = pd.Series([c[n] for c in combos], dtype=object)
-    if metric not in table.columns:
+    if metric not in table.columns or metric in names:
         raise ValueError(f"metric={metric!r}: choose from {[c for c in table.columns if c not in names]}")
     best = combos[int(np.argmax(table[metric].to_numpy()))]  # the first of equals: grid order
     return best, table.sort_values(metric, ascending=False, kind="stable").reset_index(drop=True)

@@ -58,6 +58,28 @@ class Mistake:
     hint: str
 
 
+class CheckResult:
+    """What a check returns: true when the answer passed. Shows nothing in a notebook (the check printed already)."""
+
+    def __init__(self, passed: bool):
+        self.passed = bool(passed)
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __eq__(self, other) -> bool:
+        return self.passed == bool(other)
+
+    def __hash__(self) -> int:
+        return hash(self.passed)
+
+    def __repr__(self) -> str:
+        return f"CheckResult(passed={self.passed})"
+
+    def _ipython_display_(self) -> None:  # the printed line is the whole message
+        pass
+
+
 def _same(a, b, atol: float) -> bool:
     try:
         a_arr, b_arr = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
@@ -73,16 +95,16 @@ def _show(value) -> str:
     return text if len(text) < 120 else text[:117] + "..."
 
 
-def _fail(name: str, message: str) -> bool:
+def _fail(name: str, message: str) -> CheckResult:
     text = f"[x] {name}: {message}"
     if strict():
         raise CheckFailed(text)
     print(text)
-    return False
+    return CheckResult(False)
 
 
 def check(name: str, answer: Callable[..., Any], reference: Callable[..., Any], cases: Sequence[Case],
-          mistakes: Sequence[Mistake] = (), atol: float = 1e-6) -> bool:
+          mistakes: Sequence[Mistake] = (), atol: float = 1e-6) -> CheckResult:
     """Compare ``answer`` with ``reference`` on every case; explain the first difference.
 
     Args:
@@ -95,7 +117,7 @@ def check(name: str, answer: Callable[..., Any], reference: Callable[..., Any], 
         atol: absolute tolerance for numbers.
 
     Returns:
-        True if correct on every case; False otherwise (outside strict mode).
+        A ``CheckResult``, true if correct on every case (false outside strict mode otherwise).
 
     Raises:
         ExerciseNotAttempted: strict mode and ``answer`` raised ``NotImplementedError``.
@@ -112,7 +134,7 @@ def check(name: str, answer: Callable[..., Any], reference: Callable[..., Any], 
             if strict():
                 raise ExerciseNotAttempted(text) from None
             print(text)
-            return False
+            return CheckResult(False)
         except Exception as e:  # the learner's code crashed: report it, do not stop "Run All"
             return _fail(name, f"raised {type(e).__name__}: {e} on case {case.label!r}")
         if _same(got, expected, atol):
@@ -127,7 +149,7 @@ def check(name: str, answer: Callable[..., Any], reference: Callable[..., Any], 
                 continue
         return _fail(name, message)
     print(f"[ok] {name}: correct on {len(cases)} cases.")
-    return True
+    return CheckResult(True)
 
 
 # --- chapter 00 and 07: ranking metrics -----------------------------------------------
@@ -135,7 +157,7 @@ def check(name: str, answer: Callable[..., Any], reference: Callable[..., Any], 
 _RANKS = np.array([0, 3, 9, 10, 1, 25])
 
 
-def hr_at_k(answer: Callable[[np.ndarray, int], float]) -> bool:
+def hr_at_k(answer: Callable[[np.ndarray, int], float]) -> CheckResult:
     """Check ``hr_at_k(ranks, k)``: the share of ranks (0-based) below ``k``."""
     cases = [
         Case("ranks [0, 3, 9, 10, 1, 25], k=10", (_RANKS, 10)),
@@ -154,7 +176,7 @@ def hr_at_k(answer: Callable[[np.ndarray, int], float]) -> bool:
     return check("hr_at_k", answer, evaluation.hr_at_k, cases, mistakes)
 
 
-def ndcg_at_k(answer: Callable[[np.ndarray, int], float]) -> bool:
+def ndcg_at_k(answer: Callable[[np.ndarray, int], float]) -> CheckResult:
     """Check ``ndcg_at_k(ranks, k)``: mean of ``1/log2(rank + 2)`` for ranks below ``k``."""
     cases = [
         Case("ranks [0, 3, 9, 10, 1, 25], k=10", (_RANKS, 10)),
@@ -180,15 +202,17 @@ def _reference_rank(scores, target, seen) -> int:
     return int(evaluation.target_ranks(np.asarray(scores)[None, :], [target], exclude)[0])
 
 
-def target_rank(answer: Callable[[np.ndarray, int, Sequence[int]], int]) -> bool:
+def target_rank(answer: Callable[[np.ndarray, int, Sequence[int]], int]) -> CheckResult:
     """Check ``target_rank(scores, target, seen)``: the 0-based rank of ``target`` for one user.
 
     The candidates are every item except padding (id 0) and the ``seen`` items;
     a candidate scoring the same as the target counts as ranked above it.
     """
     s = np.array([9.0, 0.1, 0.7, 0.4, 0.7, 0.9, 0.2])  # item 0 is padding: its score never counts
+    low = s.copy()
+    low[0] = -1.0  # padding below every item: tells "1-based" (always +1) from "padding counted" (+1 only with s)
     cases = [
-        Case("no ties, nothing seen: target 3", (s, 3, [])),
+        Case("no ties, nothing seen, padding scores lowest: target 3", (low, 3, [])),
         Case("best candidate: target 5", (s, 5, [])),
         Case("a tie with the target: target 2 (item 4 scores the same)", (s, 2, [])),
         Case("seen items above the target: target 3, seen [5, 2]", (s, 3, [5, 2])),
@@ -210,11 +234,11 @@ def target_rank(answer: Callable[[np.ndarray, int, Sequence[int]], int]) -> bool
     def padding_counts(scores, target, seen):
         return _reference_rank(scores, target, seen) + int(scores[0] >= scores[target])
 
-    mistakes = [
+    mistakes = [  # padding_counts first: where padding outscores the target it equals one_based
+        Mistake(padding_counts, "item 0 is padding, not a real item: it is never a candidate."),
         Mistake(one_based, "ranks are 0-based: the best candidate has rank 0."),
         Mistake(ignore_seen, "items in `seen` are not candidates: mask them out (e.g. set their score to -inf) first."),
         Mistake(ties_for_model, "a candidate with the same score as the target counts as ranked above it (use >=), "
                                 "otherwise a model that scores everything equal would look perfect."),
-        Mistake(padding_counts, "item 0 is padding, not a real item: it is never a candidate."),
     ]
     return check("target_rank", answer, _reference_rank, cases, mistakes)

@@ -2,8 +2,9 @@
 
 Used by every chapter's first and last cells; the maintainers' commands are
 ``python -m lstmrec.course sync`` (rewrite the generated navigation and
-contents cells), ``check`` (fail if they are stale) and ``strip`` (remove
-outputs, except those of cells tagged ``nbval-check-output``).
+contents cells), ``check`` (fail if they are stale), ``strip`` (remove
+outputs, except those of cells tagged ``nbval-check-output``) and ``refresh``
+(execute a notebook and keep only those checked outputs).
 """
 
 from __future__ import annotations
@@ -257,12 +258,48 @@ def strip(path: Path | str) -> bool:
     return True
 
 
+def refresh(path: Path | str) -> None:
+    """Execute a notebook and keep only the outputs nbval checks (cells tagged ``nbval-check-output``).
+
+    Run after changing a checked cell, so the committed expected output is current.
+    Solutions run in strict mode, as in the tests.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+
+    path = Path(path).resolve()
+    env_strict = os.environ.get("LSTMREC_STRICT")
+    if path.parent.name == "solutions":
+        os.environ["LSTMREC_STRICT"] = "1"
+    else:
+        os.environ.pop("LSTMREC_STRICT", None)
+    try:
+        nb = nbformat.read(path, as_version=4)
+        NotebookClient(nb, timeout=900, kernel_name="python3",
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+    finally:
+        if env_strict is None:
+            os.environ.pop("LSTMREC_STRICT", None)
+        else:
+            os.environ["LSTMREC_STRICT"] = env_strict
+    for cell in nb.cells:  # the checked outputs hold no timing or memory address: keep them as they are
+        if cell.cell_type == "code":
+            cell.metadata.pop("execution", None)
+    _write(path, json.loads(nbformat.writes(nb)))
+    strip(path)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m lstmrec.course {sync,check,strip}``."""
+    """``python -m lstmrec.course {sync,check,strip,refresh}``."""
     parser = argparse.ArgumentParser(prog="python -m lstmrec.course", description=main.__doc__)
-    parser.add_argument("command", choices=["sync", "check", "strip"])
-    parser.add_argument("paths", nargs="*", help="notebooks to strip (default: all)")
+    parser.add_argument("command", choices=["sync", "check", "strip", "refresh"])
+    parser.add_argument("paths", nargs="*", help="notebooks to strip or refresh (default: all)")
     args = parser.parse_args(argv)
+    if args.command == "refresh":
+        for p in args.paths or sorted(str(p) for f in ("notebooks", "solutions") for p in (repo_root() / f).glob("*.ipynb")):
+            print(f"refreshing {p}", flush=True)
+            refresh(p)
+        return 0
     if args.command == "strip":
         paths = args.paths or sorted(str(p) for f in ("notebooks", "solutions") for p in (repo_root() / f).glob("*.ipynb"))
         for p in paths:

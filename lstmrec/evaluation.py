@@ -200,15 +200,17 @@ def top_k(scores, k: int, exclude: np.ndarray | None = None) -> np.ndarray:
         ValueError: ``k`` is not positive or larger than the catalogue, or a
             row has fewer than ``k`` candidates left.
     """
-    scores = np.array(scores, dtype=np.float64)  # a copy: masked below
+    scores = np.array(scores, dtype=np.float64)
     k = _check_k(k, scores.shape[1])
-    scores[:, 0] = -np.inf
+    blocked = np.zeros(scores.shape, dtype=bool)  # (n, num_items) True = never recommended
+    blocked[:, 0] = True
     if exclude is not None:
-        scores[exclude] = -np.inf
+        blocked |= exclude
         left = (~exclude[:, 1:]).sum(axis=1).min() if len(scores) else k
         if left < k:
             raise ValueError(f"k={k} but a user has only {left} items left after excluding their history")
-    order = np.argsort(-scores, axis=1, kind="stable")[:, :k]  # (n, k)
+    # Blocked items sort after every candidate, even one scored -inf; lexsort is stable: ties -> lower id.
+    order = np.lexsort((-scores, blocked), axis=1)[:, :k]  # (n, k)
     return order.astype(np.int64)
 
 

@@ -106,6 +106,8 @@ def user_sequences(interactions: pd.DataFrame, item_index: ItemIndex) -> tuple[n
     df = sort_interactions(interactions)
     items = item_index.encode(df["item_id"].to_numpy())
     users = df["user_id"].to_numpy()
+    if len(users) == 0:
+        return users, []
     starts = np.flatnonzero(np.r_[True, users[1:] != users[:-1]])
     return users[starts], np.split(items, starts[1:])
 

@@ -1,0 +1,182 @@
+"""Tests of ``lstmrec.course`` and of the conventions every notebook follows.
+
+The notebook checks read the committed ``.ipynb`` files as JSON (nothing is
+executed here; nbval executes them): structure, clean outputs, generated
+navigation up to date, no star imports, no code copied between notebooks.
+"""
+
+import json
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from lstmrec import course
+
+ROOT = course.repo_root()
+CHAPTER_FILES = sorted((ROOT / "notebooks").glob("*.ipynb"))
+SOLUTION_FILES = sorted((ROOT / "solutions").glob("*.ipynb"))
+ALL_FILES = CHAPTER_FILES + SOLUTION_FILES
+SLUGS = [slug for slug, _ in course.CHAPTERS]
+
+
+def cells(path: Path) -> list[dict]:
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
+def text(cell: dict) -> str:
+    return "".join(cell["source"])
+
+
+def ids(paths):
+    return [f"{p.parent.name}/{p.name}" for p in paths]
+
+
+# --- the notebooks ------------------------------------------------------------------
+
+
+def test_there_is_a_first_chapter_and_its_solutions():
+    assert (ROOT / "notebooks" / "00_start_here.ipynb") in CHAPTER_FILES
+    assert (ROOT / "solutions" / "00_start_here.ipynb") in SOLUTION_FILES
+
+
+@pytest.mark.parametrize("path", ALL_FILES, ids=ids(ALL_FILES))
+def test_notebook_is_valid_and_named_after_a_chapter(path):
+    nbformat.validate(nbformat.read(path, as_version=4))
+    assert path.stem in SLUGS, f"{path.name} is not in course.CHAPTERS"
+    if path.parent.name == "solutions":
+        assert (ROOT / "notebooks" / path.name).exists(), f"solutions/{path.name} has no chapter"
+
+
+@pytest.mark.parametrize("path", ALL_FILES, ids=ids(ALL_FILES))
+def test_only_checked_cells_keep_outputs(path):
+    for i, cell in enumerate(cells(path)):
+        if cell["cell_type"] != "code":
+            continue
+        checked = course.CHECK_TAG in cell.get("metadata", {}).get("tags", [])
+        if checked:
+            assert cell["outputs"], f"cell {i} is tagged {course.CHECK_TAG} but has no expected output"
+            assert cell["execution_count"], f"cell {i} keeps outputs but no execution_count (nbval needs it)"
+        else:
+            assert not cell["outputs"], f"cell {i} has outputs: run `python -m lstmrec.course strip`"
+
+
+@pytest.mark.parametrize("path", CHAPTER_FILES, ids=ids(CHAPTER_FILES))
+def test_chapter_structure(path):
+    cs = cells(path)
+    number = path.stem[:2]
+    assert cs[0]["cell_type"] == "markdown" and text(cs[0]).startswith(f"# {number} · "), "title first"
+    assert any("**Objectives**" in text(c) for c in cs[:3]), "objectives right after the title"
+    code = [c for c in cs if c["cell_type"] == "code"]
+    assert "course.setup(" in text(code[0]), "the first code cell is the set-up cell"
+    assert any("parameters" in c.get("metadata", {}).get("tags", []) for c in code), "a settings cell tagged parameters"
+    headings = [text(c).splitlines()[0] for c in cs if c["cell_type"] == "markdown" and text(c)]
+    assert "## Summary" in headings and "## Exercises" in headings
+    assert headings.index("## Summary") < headings.index("## Exercises")
+    assert course.NAV_TAG in cs[-1].get("metadata", {}).get("tags", []), "the last cell is the navigation"
+
+
+@pytest.mark.parametrize("path", SOLUTION_FILES, ids=ids(SOLUTION_FILES))
+def test_solution_structure(path):
+    cs = cells(path)
+    assert text(cs[0]).startswith(f"# {path.stem[:2]} · ") and "solutions" in text(cs[0]).splitlines()[0]
+    code = [text(c) for c in cs if c["cell_type"] == "code"]
+    assert "course.setup(" in code[0]
+    assert not any("raise NotImplementedError" in c for c in code), "a solution still has a stub"
+    assert any("checks." in c for c in code), "a solution runs the checks"
+    assert course.NAV_TAG in cs[-1].get("metadata", {}).get("tags", [])
+
+
+@pytest.mark.parametrize("path", CHAPTER_FILES, ids=ids(CHAPTER_FILES))
+def test_every_exercise_stub_ends_with_its_check(path):
+    for i, cell in enumerate(cells(path)):
+        if cell["cell_type"] == "code" and "raise NotImplementedError" in text(cell):
+            assert re.search(r"checks\.\w+\(", text(cell)), f"cell {i}: a stub without its check call"
+
+
+@pytest.mark.parametrize("path", ALL_FILES, ids=ids(ALL_FILES))
+def test_no_star_imports(path):
+    for cell in cells(path):
+        if cell["cell_type"] == "code":
+            assert not re.search(r"^\s*from\s+\S+\s+import\s+\*", text(cell), re.M)
+
+
+def test_no_code_cell_is_copied_between_notebooks():
+    seen = defaultdict(list)
+    for path in ALL_FILES:
+        for cell in cells(path):
+            body = "\n".join(line for line in text(cell).splitlines() if line.strip() and not line.startswith("#"))
+            if cell["cell_type"] == "code" and body.count("\n") >= 3:
+                seen[body].append(f"{path.parent.name}/{path.name}")
+    copies = {body: where for body, where in seen.items() if len(set(where)) > 1}
+    assert not copies, f"code copied between notebooks (move it into lstmrec): {copies}"
+
+
+def test_generated_navigation_is_current():
+    assert course.sync(write=False) == [], "run `python -m lstmrec.course sync`"
+
+
+# --- the module ---------------------------------------------------------------------
+
+
+def test_chapters_are_numbered_in_order():
+    assert [int(slug[:2]) for slug in SLUGS] == list(range(len(SLUGS)))
+
+
+def test_nav_of_the_first_chapter_has_no_previous():
+    nav = course.nav_markdown("00_start_here")
+    assert "previous" not in nav and "[contents](00_start_here.ipynb#Contents)" in nav
+
+
+def test_nav_of_a_solution_points_back_to_its_chapter():
+    nav = course.nav_markdown("00_start_here", "solutions")
+    assert "(../notebooks/00_start_here.ipynb)" in nav
+
+
+def test_nav_of_an_unwritten_chapter_is_an_error():
+    with pytest.raises(KeyError, match="not a written chapter"):
+        course.nav_markdown("99_nothing")
+
+
+def test_contents_lists_every_chapter():
+    contents = course.contents_markdown()
+    for slug, title in course.CHAPTERS:
+        assert title in contents
+
+
+def test_report_writes_and_merges_json(tmp_path, monkeypatch):
+    monkeypatch.setenv("LSTMREC_REPORT_DIR", str(tmp_path))
+    assert course.report("01_x", hr=0.123456) == {"hr": 0.1235}
+    course.report("01_x", users=943)
+    assert json.loads((tmp_path / "01_x.json").read_text()) == {"hr": 0.1235, "users": 943}
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_report_without_runner_only_returns(monkeypatch, tmp_path):
+    monkeypatch.delenv("LSTMREC_REPORT_DIR", raising=False)
+    assert course.report("01_x", n=1) == {"n": 1}
+
+
+def test_check_versions_names_the_wrong_package(monkeypatch):
+    real = course.metadata.version
+    monkeypatch.setattr(course.metadata, "version", lambda name: "0.0.1" if name == "pandas" else real(name))
+    with pytest.raises(RuntimeError, match=r"pandas 0\.0\.1 \(the course pins"):
+        course.check_versions()
+
+
+def test_strip_keeps_only_checked_outputs(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("print(1)", execution_count=1,
+                                  outputs=[nbformat.v4.new_output("stream", text="1\n")]),
+        nbformat.v4.new_code_cell("print(2)", execution_count=2, metadata={"tags": [course.CHECK_TAG]},
+                                  outputs=[nbformat.v4.new_output("stream", text="2\n")]),
+    ])
+    path = tmp_path / "x.ipynb"
+    nbformat.write(nb, path)
+    assert course.strip(path) is True
+    c1, c2 = cells(path)
+    assert c1["outputs"] == [] and c1["execution_count"] is None
+    assert c2["outputs"] and c2["execution_count"] == 2
+    assert course.strip(path) is False  # nothing left to strip
