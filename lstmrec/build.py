@@ -31,10 +31,14 @@ TIMEOUT = 900  # seconds for one cell
 def run_notebook(path: Path, out_dir: Path, strict: bool, report_dir: Path) -> dict:
     """Execute one notebook; write ``<name>.ipynb`` and ``<name>.html`` to ``out_dir``.
 
+    Metrics reported with ``course.report`` land in ``report_dir/<folder>/``;
+    the kernel's stderr in ``out_dir/<name>.kernel.log``.
+
     Returns:
         ``{"notebook", "seconds", "ok", "error", "metrics"}``.
     """
     nb = nbformat.read(path, as_version=4)
+    report_dir = report_dir / path.parent.name  # chapters and solutions report separately
     os.environ["LSTMREC_REPORT_DIR"] = str(report_dir)
     if strict:
         os.environ["LSTMREC_STRICT"] = "1"
@@ -44,12 +48,14 @@ def run_notebook(path: Path, out_dir: Path, strict: bool, report_dir: Path) -> d
                             resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
     error = None
-    try:
-        client.execute()
-    except CellExecutionError as e:
-        error = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
-    seconds = time.perf_counter() - start
     out_dir.mkdir(parents=True, exist_ok=True)
+    # The kernel's own stderr (TensorFlow's start-up chatter) goes to a log file, not the summary.
+    with open(out_dir / f"{path.stem}.kernel.log", "w") as log:
+        try:
+            client.execute(stdout=log, stderr=log)
+        except CellExecutionError as e:
+            error = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
+    seconds = time.perf_counter() - start
     with atomic_write(out_dir / path.name) as tmp:
         nbformat.write(nb, tmp)
     body, _ = HTMLExporter().from_notebook_node(nb)
@@ -90,8 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     build_dir = Path(args.build_dir)
     report_dir = build_dir / "metrics"
-    report_dir.mkdir(parents=True, exist_ok=True)
-    for old in report_dir.glob("*.json"):
+    for old in report_dir.glob("*/*.json"):
         old.unlink()
 
     jobs = [(p, "notebooks", False) for p in sorted((course.repo_root() / "notebooks").glob("*.ipynb"))]

@@ -81,6 +81,8 @@ class CheckResult:
 
 
 def _same(a, b, atol: float) -> bool:
+    if isinstance(a, str) != isinstance(b, str):
+        return False  # "0.5" is not the number 0.5
     try:
         a_arr, b_arr = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     except (TypeError, ValueError):

@@ -41,6 +41,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import http.client
 import io
 import os
 import re
@@ -260,7 +261,11 @@ def extract_members(archive: Path | str, members: dict[str, str], target_dir: Pa
             with atomic_write(dest) as tmp:
                 with zf.open(member) as src, open(tmp, "wb") as out:
                     shutil.copyfileobj(src, out)
-                verify_file(tmp, sha)
+                try:
+                    verify_file(tmp, sha)
+                except ChecksumError:
+                    raise ChecksumError(f"{archive}: member {member!r} has SHA-256 {file_digest(tmp)}, "
+                                        f"expected {sha}; nothing was extracted from it") from None
 
 
 def _open_zip(path: Path | str) -> zipfile.ZipFile:
@@ -302,8 +307,11 @@ def download(url: str, dest: Path | str, expected: str, algorithm: str = "sha256
     """
     dest = Path(dest)
     with atomic_write(dest) as tmp:
-        with urllib.request.urlopen(url, timeout=timeout) as response, open(tmp, "wb") as out:
-            shutil.copyfileobj(response, out)
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response, open(tmp, "wb") as out:
+                shutil.copyfileobj(response, out)
+        except http.client.HTTPException as e:  # e.g. IncompleteRead: the connection dropped mid-file
+            raise OSError(f"download of {url} was interrupted ({e!r})") from e
         try:
             verify_file(tmp, expected, algorithm)
         except ChecksumError as e:
@@ -343,11 +351,15 @@ def pip_download(requirement: str, dest_dir: Path | str, timeout: float = PIP_TI
 # --- parsing: every reader validates what it returns -------------------------------
 
 
-def _check_int_columns(df: pd.DataFrame, columns: tuple[str, ...], where: str) -> pd.DataFrame:
-    """Coerce columns to int64, raising DataError that names the first bad row."""
+def _require_columns(df: pd.DataFrame, columns: tuple[str, ...], where: str) -> None:
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise DataError(f"{where}: missing column(s) {missing}; found {list(df.columns)}")
+
+
+def _check_int_columns(df: pd.DataFrame, columns: tuple[str, ...], where: str) -> pd.DataFrame:
+    """Coerce columns to int64, raising DataError that names the first bad row."""
+    _require_columns(df, columns, where)
     out = df.copy()
     for col in columns:
         values = pd.to_numeric(out[col], errors="coerce")
@@ -382,6 +394,15 @@ def validate_interactions(df: pd.DataFrame, where: str = "interactions") -> pd.D
 
 
 def _read_table(raw: bytes, where: str, **kwargs) -> pd.DataFrame:
+    # pandas silently pads a short (truncated) line with "" and, when lines have one field
+    # too many, takes the first as the index and shifts every column: count fields first.
+    sep = kwargs["sep"].encode()
+    lines = raw.splitlines()
+    expected = len(kwargs["names"]) if "names" in kwargs else (lines[0].count(sep) + 1 if lines else 0)
+    for number, line in enumerate(lines, 1):
+        if line and line.count(sep) + 1 != expected:
+            raise DataError(f"{where}: line {number} has {line.count(sep) + 1} fields, expected "
+                            f"{expected} (truncated or malformed file?)")
     try:
         return pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, **kwargs)
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as e:
@@ -401,6 +422,7 @@ def _split_title(raw_title: str) -> tuple[str, float]:
 
 
 def _finish_items(items: pd.DataFrame, where: str) -> pd.DataFrame:
+    _require_columns(items, ITEM_COLUMNS, where)
     items = _check_int_columns(items, ("item_id",), where)
     items["title"] = items["title"].astype(str).str.strip()
     year = pd.to_numeric(items["year"], errors="coerce")
@@ -417,6 +439,7 @@ def _finish_items(items: pd.DataFrame, where: str) -> pd.DataFrame:
 
 
 def _finish_users(users: pd.DataFrame, where: str) -> pd.DataFrame:
+    _require_columns(users, USER_COLUMNS, where)
     users = _check_int_columns(users, ("user_id", "age"), where)
     return users[list(USER_COLUMNS)].sort_values("user_id").reset_index(drop=True)
 
@@ -488,12 +511,13 @@ def parse_grouplens_1m(zip_path: Path | str) -> tuple[pd.DataFrame, pd.DataFrame
     def read(zf: zipfile.ZipFile, member: str, names: list[str]) -> tuple[pd.DataFrame, str]:
         where = f"{zip_path}:{member}"
         text = _read_member(zf, member).decode("latin-1")
-        rows = [line.split("::") for line in text.splitlines() if line]
-        bad = [i for i, r in enumerate(rows) if len(r) != len(names)]
+        lines = text.replace("\r\n", "\n").split("\n")  # not splitlines(): latin-1 \x85, \x1c are text
+        rows = [(number, line.split("::")) for number, line in enumerate(lines, 1) if line]
+        bad = [(number, r) for number, r in rows if len(r) != len(names)]
         if bad:
-            raise DataError(f"{where}: line {bad[0] + 1} has {len(rows[bad[0]])} fields, expected "
+            raise DataError(f"{where}: line {bad[0][0]} has {len(bad[0][1])} fields, expected "
                             f"{len(names)} ({'::'.join(names)})")
-        return pd.DataFrame(rows, columns=names, dtype=str), where
+        return pd.DataFrame([r for _, r in rows], columns=names, dtype=str), where
 
     with _open_zip(zip_path) as zf:
         inter, where = read(zf, "ml-1m/ratings.dat", list(INTERACTION_COLUMNS))
@@ -507,7 +531,7 @@ def parse_grouplens_1m(zip_path: Path | str) -> tuple[pd.DataFrame, pd.DataFrame
 
         users, where = read(zf, "ml-1m/users.dat", ["user_id", "gender", "age", "occupation", "zip_code"])
         codes = pd.to_numeric(users["occupation"], errors="coerce")
-        if codes.isna().any() or not codes.between(0, len(ML1M_OCCUPATIONS) - 1).all():
+        if codes.isna().any() or (codes % 1 != 0).any() or not codes.between(0, len(ML1M_OCCUPATIONS) - 1).all():
             raise DataError(f"{where}: occupation codes must be integers 0-20")
         users["occupation"] = [ML1M_OCCUPATIONS[int(c)] for c in codes]
         users = _finish_users(users, where)
@@ -544,12 +568,15 @@ def _from_grouplens(folder: Path) -> tuple:
 
 
 def _from_pypi(folder: Path) -> tuple:
+    cache = folder / RECBOLE_CACHE
     with tempfile.TemporaryDirectory(dir=folder, prefix=".pip-download-") as tmp:
         wheel = pip_download(RECBOLE_REQUIREMENT, tmp)
         verify_file(wheel, RECBOLE_WHEEL_SHA256)
-        extract_members(wheel, {RECBOLE_PREFIX + n: sha for n, sha in RECBOLE_FILES.items()},
-                        folder / RECBOLE_CACHE)
-    cache = folder / RECBOLE_CACHE
+        staging = Path(tmp) / RECBOLE_CACHE  # all three files, then one rename: never half a cache
+        extract_members(wheel, {RECBOLE_PREFIX + n: sha for n, sha in RECBOLE_FILES.items()}, staging)
+        if cache.exists():
+            shutil.rmtree(cache)  # only reached when the cache held none of the three files
+        os.replace(staging, cache)
     return parse_recbole_100k(cache), f"{RECBOLE_REQUIREMENT} wheel from the package index (saved to {cache})"
 
 
@@ -655,10 +682,11 @@ def load_movielens_1m(folder: Path | str | None = None, url: str = ML1M_URL,
 def checksum(ml: MovieLens) -> str:
     """A short SHA-256 of the interactions table: the key that cached models are stored under.
 
-    Equal for equal data whatever the source, so a model trained on the
+    Equal for equal data whatever the source and the row order, so a model trained on the
     GroupLens copy is reused with the RecBole copy and vice versa.
     """
-    values = ml.interactions[list(INTERACTION_COLUMNS)].to_numpy(dtype=np.int64)
+    table = ml.interactions[list(INTERACTION_COLUMNS)].sort_values(["user_id", "timestamp", "item_id"])
+    values = table.to_numpy(dtype=np.int64)  # (num_interactions, 4), in a fixed row order
     return hashlib.sha256(np.ascontiguousarray(values).tobytes()).hexdigest()[:16]
 
 

@@ -262,6 +262,10 @@ def evaluate(score_fn: ScoreFn, histories: list[np.ndarray], targets, num_items:
     targets = np.asarray(targets, dtype=np.int64)
     if len(histories) != len(targets):
         raise ValueError(f"{len(histories)} histories but {len(targets)} targets")
+    if len(targets) == 0:
+        raise ValueError("no users to evaluate: histories and targets are empty")
+    if batch_size < 1:
+        raise ValueError(f"batch_size={batch_size} must be at least 1")
     ranks, recs = [], []
     for start in range(0, len(targets), batch_size):
         hist = histories[start:start + batch_size]
@@ -306,6 +310,43 @@ def sampled_ranks(scores, targets, histories: list[np.ndarray], num_negatives: i
     negatives = np.argpartition(keys, num_negatives - 1, axis=1)[:, :num_negatives]  # (n, num_negatives)
     target_scores = scores[np.arange(n), targets][:, None]  # (n, 1)
     return (np.take_along_axis(scores, negatives, axis=1) >= target_scores).sum(axis=1).astype(np.int64)
+
+
+def recommend(score_fn: ScoreFn, history, num_items: int, k: int = 10, exclude_seen: bool = True) -> np.ndarray:
+    """The top ``k`` items for one user's history: what a live recommender returns.
+
+    Args:
+        score_fn: histories -> scores (batch, num_items), as for ``evaluate``.
+        history: the user's item ids (contiguous ids, ``1..num_items-1``), oldest first.
+        num_items: catalogue size including padding.
+        k: how many items.
+        exclude_seen: leave out the items in ``history``.
+
+    Returns:
+        (k,) item ids, best first.
+
+    Raises:
+        ValueError: the history is empty (a sequence model needs at least one
+            item; serve a new user ``baselines.MostPopular`` instead), or ``k``
+            is out of range.
+        KeyError: an id in the history is not an item of the catalogue.
+
+    Example:
+        >>> recommend(model.score, [12, 7, 31], split.num_items, k=5)   # doctest: +SKIP
+        array([...])
+    """
+    history = np.asarray(history, dtype=np.int64).ravel()
+    if history.size == 0:
+        raise ValueError("the history is empty: a sequence model needs at least one item "
+                         "(serve a new user the most-popular list instead)")
+    unknown = history[(history < 1) | (history >= num_items)]
+    if unknown.size:
+        raise KeyError(f"unknown item id(s) {unknown[:5].tolist()}: items are 1..{num_items - 1} (0 is padding)")
+    k = _check_k(k, num_items)
+    scores = np.asarray(score_fn([history]))  # (1, num_items)
+    if scores.shape != (1, num_items):
+        raise ValueError(f"score_fn returned shape {scores.shape}, expected (1, {num_items})")
+    return top_k(scores, k, exclusion_mask([history], num_items) if exclude_seen else None)[0]
 
 
 # --- beyond accuracy ------------------------------------------------------------------

@@ -1,0 +1,1048 @@
+"""Unit tests for ``lstmrec.data``: obtaining, verifying and parsing MovieLens.
+
+What is tested:
+
+- the parsers (``parse_grouplens_100k``, ``parse_recbole_100k``,
+  ``parse_grouplens_1m``) on tiny hand-written archives, against hand-computed
+  DataFrames; the GroupLens and RecBole copies of the same movies give *equal*
+  DataFrames (RecBole's quirks included: ``unkonwn``, the video title whose year
+  sits in the title and ``V`` in the year column);
+- ``load_movielens_100k``: the cache (GroupLens zip or RecBole files), the
+  GroupLens download, the PyPI wheel, the order of the sources, and every way
+  they fail (incomplete cache, checksum mismatch, unreachable network, pip
+  failing, unknown source);
+- ``load_movielens_1m``: cache, ``file://`` download (atomic), checksum and
+  network failures;
+- safety: ``safe_member_path`` (zip slip), ``extract_members``, ``atomic_write``;
+- malformed files: missing columns, non-integer ids, truncated lines, extra
+  fields, empty tables, files that are not zips; each error names the file,
+  the column and the row or line;
+- ``checksum``: equal for equal interactions whatever the source or row order;
+- ``pip_download`` with ``subprocess.run`` replaced;
+- one test on the real cached MovieLens-100K, skipped when there is none.
+
+Every fixture is built by a helper below in ``tmp_path``; no MovieLens data is
+committed. Nothing touches the network (``urlopen`` only serves ``file://``
+URLs and ``subprocess.run`` refuses to run, unless a test replaces them) and
+nothing is written to the repository's ``data/`` folder (``LSTMREC_DATA_DIR``
+points into ``tmp_path``), except that ``test_real_movielens_100k`` reads it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import os
+import random
+import re
+import shutil
+import subprocess
+import urllib.error
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lstmrec import data
+
+_REAL_DATA_DIR_ENV = os.environ.get("LSTMREC_DATA_DIR")  # before any test changes it
+
+# The 19 genre flags of u.item, in file order, copied from the ml-100k README.
+GENRES_IN_FILE_ORDER = (
+    "unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime",
+    "Documentary", "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery",
+    "Romance", "Sci-Fi", "Thriller", "War", "Western",
+)
+
+
+# --- guards: no network, no subprocess, no writes to the real data/ ----------------
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch, tmp_path, request):
+    """Refuse any URL but ``file://`` and any subprocess; point data_dir() into tmp_path."""
+    real_urlopen = urllib.request.urlopen
+
+    def file_urls_only(url, *args, **kwargs):
+        address = url if isinstance(url, str) else url.full_url
+        if not address.startswith("file:"):
+            raise AssertionError(f"a test tried to reach the network: {address}")
+        return real_urlopen(url, *args, **kwargs)
+
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError(f"a test tried to run a subprocess: {args}")
+
+    monkeypatch.setattr(urllib.request, "urlopen", file_urls_only)
+    monkeypatch.setattr(subprocess, "run", no_subprocess)
+    if "real_data_dir" not in request.fixturenames:
+        monkeypatch.setenv("LSTMREC_DATA_DIR", str(tmp_path / "LSTMREC_DATA_DIR"))
+
+
+@pytest.fixture
+def real_data_dir(monkeypatch):
+    """The real data folder: only for the one test that reads the real cached data."""
+    if _REAL_DATA_DIR_ENV:
+        monkeypatch.setenv("LSTMREC_DATA_DIR", _REAL_DATA_DIR_ENV)
+    else:
+        monkeypatch.delenv("LSTMREC_DATA_DIR", raising=False)
+    return data.data_dir()
+
+
+def unreachable(monkeypatch, message="no network in tests"):
+    """Make every urlopen fail as an offline machine does; returns the list of URLs asked for."""
+    asked = []
+
+    def fail(url, *args, **kwargs):
+        asked.append(url)
+        raise urllib.error.URLError(message)
+
+    monkeypatch.setattr(urllib.request, "urlopen", fail)
+    return asked
+
+
+def connection_drops(monkeypatch):
+    """Make every urlopen answer, then lose the connection mid-file (``http.client.IncompleteRead``)."""
+    class Dropped:
+        def read(self, *args):
+            raise http.client.IncompleteRead(b"PK\x03\x04", 4000)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            pass
+
+    monkeypatch.setattr(urllib.request, "urlopen", lambda url, timeout: Dropped())
+
+
+def forbid(monkeypatch, *names):
+    """Make the named ``data`` functions fail the test if they are called."""
+    for name in names:
+        def called(*args, _name=name, **kwargs):
+            raise AssertionError(f"data.{_name} must not be called here")
+        monkeypatch.setattr(data, name, called)
+
+
+# --- fixture builders ---------------------------------------------------------------
+
+
+def write_zip(path: Path, members: dict[str, bytes]) -> Path:
+    """A zip with fixed timestamps, so the same members always give the same bytes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, content in members.items():
+            zf.writestr(zipfile.ZipInfo(name, date_time=(1998, 4, 1, 0, 0, 0)), content)
+    return path
+
+
+def digest(path: Path, algorithm: str = "sha256") -> str:
+    return hashlib.new(algorithm, Path(path).read_bytes()).hexdigest()
+
+
+def flags(*genres: str) -> str:
+    """u.item's 19 ``0|1`` genre flags with the named genres on."""
+    assert set(genres) <= set(GENRES_IN_FILE_ORDER)
+    return "|".join("1" if g in genres else "0" for g in GENRES_IN_FILE_ORDER)
+
+
+# Six ratings, not in order, with two ties on (user_id, timestamp):
+# user 1 rated items 543 and 1 at t=200; user 2 rated items 1412 and 1 at t=150.
+U_DATA_ROWS = [  # user item rating timestamp
+    (3, 1, 4, 300),
+    (1, 543, 5, 200),
+    (1, 267, 1, 100),
+    (2, 1412, 3, 150),
+    (1, 1, 3, 200),
+    (2, 1, 2, 150),
+]
+U_DATA = "".join(f"{u}\t{i}\t{r}\t{t}\n" for u, i, r, t in U_DATA_ROWS).encode()
+
+ANIMATION_CHILDRENS_COMEDY = flags("Animation", "Children's", "Comedy")
+ANIMATION_CHILDRENS = flags("Animation", "Children's")
+U_ITEM = "\n".join([  # written in latin-1, as GroupLens does; not in id order
+    f"543|Misérables, Les (1995)|01-Jan-1995||http://us.imdb.com/M/title-exact?Mis%E9rables%2C%20Les%20%281995%29|{flags('Drama', 'Musical')}",
+    f"1|Toy Story (1995)|01-Jan-1995||http://us.imdb.com/M/title-exact?Toy%20Story%20(1995)|{ANIMATION_CHILDRENS_COMEDY}",
+    f"267|unknown||||{flags('unknown')}",
+    f"1005|Double vie de Véronique, La (Double Life of Veronique, The) (1991)|01-Jan-1991||http://us.imdb.com/Title?Podwojne+zycie+Weroniki|{flags('Drama')}",
+    f"1412|Land Before Time III: The Time of the Great Giving (1995) (V)|01-Jan-1995||http://us.imdb.com/M/title-exact?Land%20Before%20Time%20III|{ANIMATION_CHILDRENS}",
+]).encode("latin-1") + b"\n"
+
+U_USER = b"2|53|F|other|E2A4H\n1|24|M|technician|85711\n3|23|M|writer|01002\n"
+
+# The same data in RecBole's atomic files (UTF-8, typed headers), rows in yet another order.
+RECBOLE_INTER = (
+    "user_id:token\titem_id:token\trating:float\ttimestamp:float\n"
+    + "".join(f"{u}\t{i}\t{r}\t{t}\n" for u, i, r, t in reversed(U_DATA_ROWS))
+).encode()
+RECBOLE_ITEM = (
+    "item_id:token\tmovie_title:token_seq\trelease_year:token\tclass:token_seq\n"
+    "1\tToy Story\t1995\tAnimation Children's Comedy\n"
+    "267\tunkonwn\tunkonwn\tunknown\n"
+    "543\tMisérables, Les\t1995\tDrama Musical\n"
+    "1005\tDouble vie de Véronique, La (Double Life of Veronique, The)\t1991\tDrama\n"
+    "1412\tLand Before Time III: The Time of the Great Giving (1995)\tV\tAnimation Children's\n"
+).encode("utf-8")
+RECBOLE_USER = (
+    "user_id:token\tage:token\tgender:token\toccupation:token\tzip_code:token\n"
+    "1\t24\tM\ttechnician\t85711\n2\t53\tF\tother\tE2A4H\n3\t23\tM\twriter\t01002\n"
+).encode()
+
+# What both parsers must return, computed by hand.
+EXPECTED_INTERACTIONS = pd.DataFrame({
+    "user_id": [1, 1, 1, 2, 2, 3],
+    "item_id": [267, 1, 543, 1, 1412, 1],  # ties broken by item_id: 1 before 543, 1 before 1412
+    "rating": [1, 3, 5, 2, 3, 4],
+    "timestamp": [100, 200, 200, 150, 150, 300],
+}, dtype="int64")
+EXPECTED_ITEMS = pd.DataFrame({
+    "item_id": pd.array([1, 267, 543, 1005, 1412], dtype="int64"),
+    "title": ["Toy Story", "unknown", "Misérables, Les",
+              "Double vie de Véronique, La (Double Life of Veronique, The)",
+              "Land Before Time III: The Time of the Great Giving"],
+    "year": pd.array([1995, None, 1995, 1991, 1995], dtype="Int64"),
+    "genres": ["Animation|Children's|Comedy", "unknown", "Drama|Musical", "Drama", "Animation|Children's"],
+})
+EXPECTED_USERS = pd.DataFrame({
+    "user_id": pd.array([1, 2, 3], dtype="int64"),
+    "age": pd.array([24, 53, 23], dtype="int64"),
+    "gender": ["M", "F", "M"],
+    "occupation": ["technician", "other", "writer"],
+    "zip_code": ["85711", "E2A4H", "01002"],  # strings: leading zeros and letters kept
+})
+
+
+def write_grouplens_100k(path: Path, *, omit: tuple[str, ...] = (), **files: bytes) -> Path:
+    """An ``ml-100k.zip`` with ``u.data``, ``u.item``, ``u.user`` (override with u_data=... etc.)."""
+    content = {"u.data": U_DATA, "u.item": U_ITEM, "u.user": U_USER}
+    content.update({name.replace("_", "."): raw for name, raw in files.items()})
+    members = {f"ml-100k/{name}": raw for name, raw in content.items() if name not in omit}
+    members["ml-100k/README"] = b"tiny test fixture, not MovieLens\n"
+    return write_zip(path, members)
+
+
+def recbole_files(**files: bytes) -> dict[str, bytes]:
+    """``ml-100k.{inter,item,user}`` contents (override with inter=..., item=..., user=...)."""
+    content = {"inter": RECBOLE_INTER, "item": RECBOLE_ITEM, "user": RECBOLE_USER}
+    content.update(files)
+    return {f"ml-100k.{ext}": raw for ext, raw in content.items()}
+
+
+def write_recbole_folder(folder: Path, *, omit: tuple[str, ...] = (), **files: bytes) -> Path:
+    """The three RecBole files in ``folder`` (RecBole's cache layout)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, raw in recbole_files(**files).items():
+        if name not in omit:
+            (folder / name).write_bytes(raw)
+    return folder
+
+
+def write_recbole_wheel(path: Path, *, omit: tuple[str, ...] = (), **files: bytes) -> Path:
+    """A stand-in for the recbole wheel: the three files under ``recbole/dataset_example/ml-100k/``."""
+    members = {"recbole/__init__.py": b"", "recbole-1.2.1.dist-info/METADATA": b"Name: recbole\n"}
+    members.update({data.RECBOLE_PREFIX + name: raw
+                    for name, raw in recbole_files(**files).items() if name not in omit})
+    return write_zip(path, members)
+
+
+def pin_recbole_files(monkeypatch, **files: bytes) -> dict[str, str]:
+    """Point ``data.RECBOLE_FILES`` at the fixture's SHA-256s; returns them."""
+    pins = {name: hashlib.sha256(raw).hexdigest() for name, raw in recbole_files(**files).items()}
+    monkeypatch.setattr(data, "RECBOLE_FILES", pins)
+    return pins
+
+
+def fake_pip_download(monkeypatch, wheel: Path) -> list:
+    """Make ``data.pip_download`` copy ``wheel`` into its destination; returns the calls made."""
+    calls = []
+
+    def download(requirement, dest_dir, timeout=data.PIP_TIMEOUT):
+        calls.append((requirement, Path(dest_dir)))
+        return Path(shutil.copy(wheel, Path(dest_dir) / data.RECBOLE_WHEEL))
+
+    monkeypatch.setattr(data, "pip_download", download)
+    return calls
+
+
+ML1M_RATINGS = b"2::3::1::978300800\n1::2::3::978300700\n2::1::4::978300800\n1::1::5::978300760\n"
+ML1M_MOVIES = (
+    "1::Toy Story (1995)::Animation|Children's|Comedy\n"
+    "2::Misérables, Les (1995)::Drama|Musical\n"
+    "3::Double vie de Véronique, La (Double Life of Veronique, The) (1991)::Drama\n"
+).encode("latin-1")
+ML1M_USERS = b"1::F::1::10::48067\n2::M::56::16::70072\n3::M::25::0::55117\n4::F::45::20::02460\n"
+
+EXPECTED_1M_INTERACTIONS = pd.DataFrame({
+    "user_id": [1, 1, 2, 2],
+    "item_id": [2, 1, 1, 3],
+    "rating": [3, 5, 4, 1],
+    "timestamp": [978300700, 978300760, 978300800, 978300800],
+}, dtype="int64")
+EXPECTED_1M_ITEMS = pd.DataFrame({
+    "item_id": pd.array([1, 2, 3], dtype="int64"),
+    "title": ["Toy Story", "Misérables, Les", "Double vie de Véronique, La (Double Life of Veronique, The)"],
+    "year": pd.array([1995, 1995, 1991], dtype="Int64"),
+    "genres": ["Animation|Children's|Comedy", "Drama|Musical", "Drama"],
+})
+EXPECTED_1M_USERS = pd.DataFrame({
+    "user_id": pd.array([1, 2, 3, 4], dtype="int64"),
+    "age": pd.array([1, 56, 25, 45], dtype="int64"),  # ML-1M's age-range codes, as they are
+    "gender": ["F", "M", "M", "F"],
+    "occupation": ["K-12 student", "self-employed", "other", "writer"],  # codes 10, 16, 0, 20
+    "zip_code": ["48067", "70072", "55117", "02460"],
+})
+
+
+def write_grouplens_1m(path: Path, *, omit: tuple[str, ...] = (), ratings: bytes = ML1M_RATINGS,
+                       movies: bytes = ML1M_MOVIES, users: bytes = ML1M_USERS) -> Path:
+    """An ``ml-1m.zip`` with ``ratings.dat``, ``movies.dat``, ``users.dat``."""
+    members = {"ml-1m/ratings.dat": ratings, "ml-1m/movies.dat": movies, "ml-1m/users.dat": users}
+    return write_zip(path, {name: raw for name, raw in members.items() if name.split("/")[1] not in omit})
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Temporary files that an atomic write or a pip download might leave behind."""
+    return sorted(p.name for p in folder.rglob("*") if p.name.endswith(".part") or p.name.startswith(".pip-download-"))
+
+
+# --- constants ----------------------------------------------------------------------
+
+
+def test_genre_order_is_the_grouplens_file_order():
+    assert data.GENRES == GENRES_IN_FILE_ORDER
+
+
+def test_ml1m_occupations_match_the_readme():
+    assert len(data.ML1M_OCCUPATIONS) == 21
+    assert (data.ML1M_OCCUPATIONS[0], data.ML1M_OCCUPATIONS[10], data.ML1M_OCCUPATIONS[17],
+            data.ML1M_OCCUPATIONS[20]) == ("other", "K-12 student", "technician/engineer", "writer")
+
+
+def test_data_dir_honours_the_environment_variable(tmp_path, monkeypatch):
+    target = tmp_path / "elsewhere" / "data"
+    monkeypatch.setenv("LSTMREC_DATA_DIR", str(target))
+    assert data.data_dir() == target
+    assert target.is_dir()
+
+
+# --- 1. GroupLens ml-100k.zip -------------------------------------------------------
+
+
+def test_parse_grouplens_100k(tmp_path):
+    inter, items, users = data.parse_grouplens_100k(write_grouplens_100k(tmp_path / "ml-100k.zip"))
+    pd.testing.assert_frame_equal(inter, EXPECTED_INTERACTIONS)
+    pd.testing.assert_frame_equal(items, EXPECTED_ITEMS)
+    pd.testing.assert_frame_equal(users, EXPECTED_USERS)
+    assert list(inter.columns) == ["user_id", "item_id", "rating", "timestamp"]
+    assert list(items.columns) == ["item_id", "title", "year", "genres"]
+    assert list(users.columns) == ["user_id", "age", "gender", "occupation", "zip_code"]
+    assert (inter.dtypes == "int64").all()
+    assert str(items["year"].dtype) == "Int64"
+
+
+@pytest.mark.parametrize("raw_title, title, year", [
+    ("Usual Suspects, The (1995)", "Usual Suspects, The", 1995),
+    ("Misérables, Les (1995)", "Misérables, Les", 1995),
+    ("Land Before Time III: The Time of the Great Giving (1995) (V)",
+     "Land Before Time III: The Time of the Great Giving", 1995),
+    ("Double vie de Véronique, La (Double Life of Veronique, The) (1991)",
+     "Double vie de Véronique, La (Double Life of Veronique, The)", 1991),
+    ("Contact (1997) ", "Contact", 1997),
+    ("unknown", "unknown", None),
+    ("Sabrina (remake)", "Sabrina (remake)", None),
+])
+def test_split_title(raw_title, title, year):
+    found_title, found_year = data._split_title(raw_title)
+    assert found_title == title
+    assert (np.isnan(found_year) if year is None else found_year == year)
+
+
+# --- 2. RecBole atomic files: the same DataFrames -----------------------------------
+
+
+def test_parse_recbole_100k(tmp_path):
+    inter, items, users = data.parse_recbole_100k(write_recbole_folder(tmp_path / "recbole"))
+    pd.testing.assert_frame_equal(inter, EXPECTED_INTERACTIONS)
+    pd.testing.assert_frame_equal(items, EXPECTED_ITEMS)
+    pd.testing.assert_frame_equal(users, EXPECTED_USERS)
+
+
+def test_grouplens_and_recbole_copies_give_equal_dataframes(tmp_path):
+    grouplens = data.parse_grouplens_100k(write_grouplens_100k(tmp_path / "ml-100k.zip"))
+    recbole = data.parse_recbole_100k(write_recbole_folder(tmp_path / "recbole"))
+    for from_grouplens, from_recbole in zip(grouplens, recbole):
+        pd.testing.assert_frame_equal(from_grouplens, from_recbole)
+
+
+# --- 3. GroupLens ml-1m.zip ---------------------------------------------------------
+
+
+def test_parse_grouplens_1m(tmp_path):
+    inter, items, users = data.parse_grouplens_1m(write_grouplens_1m(tmp_path / "ml-1m.zip"))
+    pd.testing.assert_frame_equal(inter, EXPECTED_1M_INTERACTIONS)
+    pd.testing.assert_frame_equal(items, EXPECTED_1M_ITEMS)
+    pd.testing.assert_frame_equal(users, EXPECTED_1M_USERS)
+
+
+def test_parse_grouplens_1m_keeps_latin1_bytes_that_python_counts_as_line_breaks(tmp_path):
+    # latin-1 decodes 0x85 to U+0085 and 0x1C to U+001C, which str.splitlines() splits on.
+    movies = b"1::Toy Story (1995)::Animation|Children's|Comedy\n2::Caf\x85 Noir\x1cBlues (1995)::Drama\n"
+    _, items, _ = data.parse_grouplens_1m(write_grouplens_1m(tmp_path / "ml-1m.zip", movies=movies))
+    assert items["title"].tolist() == ["Toy Story", "Caf\x85 Noir\x1cBlues"]
+    assert items["genres"].tolist() == ["Animation|Children's|Comedy", "Drama"]
+
+
+def test_load_movielens_1m_from_cache(tmp_path):
+    archive = write_grouplens_1m(tmp_path / "ml-1m.zip")
+    ml = data.load_movielens_1m(folder=tmp_path, sha256=digest(archive))
+    assert ml.name == "ml-1m"
+    assert ml.source == f"cache: {archive}"
+    pd.testing.assert_frame_equal(ml.interactions, EXPECTED_1M_INTERACTIONS)
+    pd.testing.assert_frame_equal(ml.users, EXPECTED_1M_USERS)
+
+
+def test_load_movielens_1m_cached_copy_with_wrong_checksum_is_refused_and_kept(tmp_path):
+    archive = write_grouplens_1m(tmp_path / "ml-1m.zip")
+    before = archive.read_bytes()
+    with pytest.raises(data.ChecksumError, match=r"ml-1m\.zip: SHA256 is [0-9a-f]{64}, expected " + data.ML1M_SHA256):
+        data.load_movielens_1m(folder=tmp_path)  # the real pin: the fixture is not the real archive
+    assert archive.read_bytes() == before
+
+
+def test_load_movielens_1m_downloads_atomically(tmp_path, monkeypatch):
+    source = write_grouplens_1m(tmp_path / "server" / "ml-1m.zip")
+    folder = tmp_path / "data"
+    dest = folder / "ml-1m.zip"
+    seen_during_download = []
+    real_urlopen = urllib.request.urlopen
+
+    class Spy:  # a response that looks at the destination folder while bytes arrive
+        def __init__(self, response):
+            self.response = response
+
+        def read(self, *args):
+            seen_during_download.append((dest.exists(), len(leftovers(folder))))
+            return self.response.read(*args)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.response.close()
+
+    monkeypatch.setattr(urllib.request, "urlopen", lambda url, timeout: Spy(real_urlopen(url, timeout=timeout)))
+    ml = data.load_movielens_1m(folder=folder, url=source.as_uri(), sha256=digest(source))
+    assert seen_during_download and all(s == (False, 1) for s in seen_during_download)  # only a .part file
+    assert dest.read_bytes() == source.read_bytes()
+    assert leftovers(folder) == []
+    assert ml.source == f"{source.as_uri()} (saved to {dest})"
+    pd.testing.assert_frame_equal(ml.items, EXPECTED_1M_ITEMS)
+
+
+def test_load_movielens_1m_download_with_wrong_checksum_keeps_nothing(tmp_path):
+    source = write_grouplens_1m(tmp_path / "server" / "ml-1m.zip")
+    folder = tmp_path / "data"
+    with pytest.raises(data.ChecksumError, match=re.escape(f"download of {source.as_uri()}")):
+        data.load_movielens_1m(folder=folder, url=source.as_uri(), sha256="0" * 64)
+    assert list(folder.iterdir()) == []
+
+
+def test_load_movielens_1m_unreachable_says_which_file_to_place(tmp_path, monkeypatch):
+    asked = unreachable(monkeypatch)
+    with pytest.raises(data.DataError, match=r"no copy at .*ml-1m\.zip.*Place ml-1m\.zip \(SHA-256 "
+                                             + data.ML1M_SHA256 + r"\) there by hand"):
+        data.load_movielens_1m(folder=tmp_path)
+    assert asked == [data.ML1M_URL]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_load_movielens_1m_connection_dropped_mid_download(tmp_path, monkeypatch):
+    connection_drops(monkeypatch)
+    with pytest.raises(data.DataError, match=r"no copy at .*ml-1m\.zip .*by hand"):
+        data.load_movielens_1m(folder=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("member, files, message", [
+    ("ratings.dat", {"ratings": b"1::1::5::978300760\n1::2::3\n"},
+     r"ml-1m/ratings\.dat: line 2 has 3 fields, expected 4 \(user_id::item_id::rating::timestamp\)"),
+    ("ratings.dat", {"ratings": b"1::1::5::978300760\n\n\n1::2::3::4::5\n"},  # blank lines count
+     r"ml-1m/ratings\.dat: line 4 has 5 fields, expected 4"),
+    ("movies.dat", {"movies": ML1M_MOVIES + b"4::Mission: Impossible:: The Sequel (1996)::Action\n"},
+     r"ml-1m/movies\.dat: line 4 has 4 fields, expected 3 \(item_id::raw_title::genres\)"),
+    ("users.dat", {"users": b"1::F::1::10\n"},
+     r"ml-1m/users\.dat: line 1 has 4 fields, expected 5"),
+    ("ratings.dat", {"ratings": b"1::1::5::978300760\n1::12a::3::978300761\n"},
+     r"ml-1m/ratings\.dat: column 'item_id' must hold integers; row 2 has '12a'"),
+    ("movies.dat", {"movies": b"x1::Toy Story (1995)::Comedy\n"},
+     r"ml-1m/movies\.dat: column 'item_id' must hold integers; row 1 has 'x1'"),
+    ("users.dat", {"users": b"1::F::1::10::48067\n2::M::old::16::70072\n"},
+     r"ml-1m/users\.dat: column 'age' must hold integers; row 2 has 'old'"),
+    ("ratings.dat", {"ratings": b""}, r"ml-1m/ratings\.dat: no interactions"),
+])
+def test_parse_grouplens_1m_malformed(tmp_path, member, files, message):
+    with pytest.raises(data.DataError, match=message):
+        data.parse_grouplens_1m(write_grouplens_1m(tmp_path / "ml-1m.zip", **files))
+
+
+@pytest.mark.parametrize("code", ["21", "-1", "x", "", "3.5"])
+def test_parse_grouplens_1m_occupation_out_of_range(tmp_path, code):
+    users = f"1::F::1::10::48067\n2::M::56::{code}::70072\n".encode()
+    with pytest.raises(data.DataError, match=r"ml-1m/users\.dat: occupation codes must be integers 0-20"):
+        data.parse_grouplens_1m(write_grouplens_1m(tmp_path / "ml-1m.zip", users=users))
+
+
+@pytest.mark.parametrize("member", ["ratings.dat", "movies.dat", "users.dat"])
+def test_parse_grouplens_1m_missing_member(tmp_path, member):
+    with pytest.raises(data.DataError, match=f"member 'ml-1m/{re.escape(member)}' is missing"):
+        data.parse_grouplens_1m(write_grouplens_1m(tmp_path / "ml-1m.zip", omit=(member,)))
+
+
+# --- 4. load_movielens_100k: the sources --------------------------------------------
+
+
+def test_cache_hit_from_grouplens_zip(tmp_path, monkeypatch):
+    archive = write_grouplens_100k(tmp_path / "ml-100k.zip")
+    monkeypatch.setattr(data, "ML100K_MD5", digest(archive, "md5"))
+    asked = unreachable(monkeypatch)
+    forbid(monkeypatch, "pip_download")
+    ml = data.load_movielens_100k(folder=tmp_path)  # all three sources: the cache answers first
+    assert asked == []
+    assert ml.name == "ml-100k"
+    assert ml.source == f"cache: {archive} (GroupLens archive)"
+    pd.testing.assert_frame_equal(ml.interactions, EXPECTED_INTERACTIONS)
+    pd.testing.assert_frame_equal(ml.items, EXPECTED_ITEMS)
+    pd.testing.assert_frame_equal(ml.users, EXPECTED_USERS)
+    assert repr(ml) == (f"MovieLens('ml-100k': 6 interactions, 3 users, 4 items; "
+                        f"source: cache: {archive} (GroupLens archive))")
+
+
+def test_cache_hit_from_recbole_files(tmp_path, monkeypatch):
+    cache = write_recbole_folder(tmp_path / "ml-100k-recbole")
+    pin_recbole_files(monkeypatch)
+    asked = unreachable(monkeypatch)
+    forbid(monkeypatch, "pip_download")
+    ml = data.load_movielens_100k(folder=tmp_path)
+    assert asked == []
+    assert ml.source == f"cache: {cache} (from the recbole==1.2.1 wheel)"
+    pd.testing.assert_frame_equal(ml.interactions, EXPECTED_INTERACTIONS)
+    pd.testing.assert_frame_equal(ml.items, EXPECTED_ITEMS)
+
+
+def test_cache_prefers_the_grouplens_zip_over_recbole_files(tmp_path, monkeypatch):
+    archive = write_grouplens_100k(tmp_path / "ml-100k.zip")
+    monkeypatch.setattr(data, "ML100K_MD5", digest(archive, "md5"))
+    write_recbole_folder(tmp_path / "ml-100k-recbole")
+    pin_recbole_files(monkeypatch)
+    assert data.load_movielens_100k(folder=tmp_path, sources=("cache",)).source.endswith("(GroupLens archive)")
+
+
+@pytest.mark.parametrize("missing", [("ml-100k.user",), ("ml-100k.inter", "ml-100k.item")])
+def test_incomplete_recbole_cache_is_reported_not_replaced(tmp_path, monkeypatch, missing):
+    cache = write_recbole_folder(tmp_path / "ml-100k-recbole", omit=missing)
+    pin_recbole_files(monkeypatch)
+    asked = unreachable(monkeypatch)
+    forbid(monkeypatch, "pip_download")
+    with pytest.raises(data.DataError, match=re.escape(f"{cache}: incomplete cache, {sorted(missing)} missing. "
+                                                       f"Delete the folder and run again.")):
+        data.load_movielens_100k(folder=tmp_path)  # raised, not skipped over to the network
+    assert asked == []
+
+
+def test_cached_grouplens_zip_with_wrong_md5_is_refused_and_kept(tmp_path, monkeypatch):
+    archive = write_grouplens_100k(tmp_path / "ml-100k.zip")  # not the pinned release
+    before = archive.read_bytes()
+    asked = unreachable(monkeypatch)
+    forbid(monkeypatch, "pip_download")
+    with pytest.raises(data.ChecksumError, match=r"ml-100k\.zip: MD5 is [0-9a-f]{32}, expected " + data.ML100K_MD5):
+        data.load_movielens_100k(folder=tmp_path)
+    assert asked == []
+    assert archive.read_bytes() == before  # nothing lost
+
+
+def test_cached_recbole_file_with_wrong_sha256_is_refused_and_kept(tmp_path, monkeypatch):
+    cache = write_recbole_folder(tmp_path / "ml-100k-recbole")
+    pin_recbole_files(monkeypatch)
+    tampered = RECBOLE_INTER.replace(b"1\t543\t5\t200", b"1\t543\t4\t200")
+    (cache / "ml-100k.inter").write_bytes(tampered)
+    asked = unreachable(monkeypatch)
+    forbid(monkeypatch, "pip_download")
+    with pytest.raises(data.ChecksumError, match=r"ml-100k-recbole/ml-100k\.inter: SHA256 is .*it was not used"):
+        data.load_movielens_100k(folder=tmp_path)
+    assert asked == []
+    assert (cache / "ml-100k.inter").read_bytes() == tampered
+
+
+def test_cached_file_that_is_not_a_zip_is_reported(tmp_path, monkeypatch):
+    archive = tmp_path / "ml-100k.zip"
+    archive.write_bytes(random.Random(0).randbytes(2048))
+    monkeypatch.setattr(data, "ML100K_MD5", digest(archive, "md5"))
+    with pytest.raises(data.DataError, match=r"ml-100k\.zip: not a readable zip archive"):
+        data.load_movielens_100k(folder=tmp_path)
+
+
+def test_grouplens_download(tmp_path, monkeypatch):
+    source = write_grouplens_100k(tmp_path / "server" / "ml-100k.zip")
+    monkeypatch.setattr(data, "ML100K_URL", source.as_uri())
+    monkeypatch.setattr(data, "ML100K_MD5", digest(source, "md5"))
+    forbid(monkeypatch, "pip_download")
+    folder = tmp_path / "data"
+    ml = data.load_movielens_100k(folder=folder)
+    assert ml.source == f"{source.as_uri()} (saved to {folder / 'ml-100k.zip'})"
+    assert (folder / "ml-100k.zip").read_bytes() == source.read_bytes()
+    assert leftovers(folder) == []
+    pd.testing.assert_frame_equal(ml.items, EXPECTED_ITEMS)
+    # the next run finds it in the cache
+    assert data.load_movielens_100k(folder=folder, sources=("cache",)).source.startswith("cache: ")
+
+
+def test_grouplens_download_with_wrong_md5_keeps_nothing(tmp_path, monkeypatch):
+    source = write_grouplens_100k(tmp_path / "server" / "ml-100k.zip")  # not the pinned release
+    monkeypatch.setattr(data, "ML100K_URL", source.as_uri())
+    forbid(monkeypatch, "pip_download")
+    folder = tmp_path / "data"
+    with pytest.raises(data.ChecksumError, match=re.escape(f"download of {source.as_uri()}: ")
+                       + r".*MD5 is [0-9a-f]{32}, expected " + data.ML100K_MD5):
+        data.load_movielens_100k(folder=folder)  # raised: a wrong file is never skipped over
+    assert list(folder.iterdir()) == []  # no ml-100k.zip, no .part file
+
+
+def test_grouplens_fails_then_pypi_serves(tmp_path, monkeypatch):
+    wheel = write_recbole_wheel(tmp_path / "wheelhouse" / data.RECBOLE_WHEEL)
+    monkeypatch.setattr(data, "RECBOLE_WHEEL_SHA256", digest(wheel))
+    pin_recbole_files(monkeypatch)
+    asked = unreachable(monkeypatch)
+    calls = fake_pip_download(monkeypatch, wheel)
+    folder = tmp_path / "data"
+    ml = data.load_movielens_100k(folder=folder)
+    assert asked == [data.ML100K_URL]
+    assert [requirement for requirement, _ in calls] == ["recbole==1.2.1"]
+    cache = folder / "ml-100k-recbole"
+    assert ml.source == f"recbole==1.2.1 wheel from the package index (saved to {cache})"
+    assert {p.name: p.read_bytes() for p in cache.iterdir()} == recbole_files()
+    assert sorted(p.name for p in folder.iterdir()) == ["ml-100k-recbole"]  # wheel and temp dir gone
+    for got, expected in zip((ml.interactions, ml.items, ml.users),
+                             (EXPECTED_INTERACTIONS, EXPECTED_ITEMS, EXPECTED_USERS)):
+        pd.testing.assert_frame_equal(got, expected)
+    # the next run is served by the cache, offline
+    forbid(monkeypatch, "pip_download")
+    assert data.load_movielens_100k(folder=folder).source.startswith(f"cache: {cache}")
+
+
+def test_pypi_wheel_with_wrong_sha256_keeps_nothing(tmp_path, monkeypatch):
+    wheel = write_recbole_wheel(tmp_path / "wheelhouse" / data.RECBOLE_WHEEL)  # real pin: mismatch
+    pin_recbole_files(monkeypatch)
+    fake_pip_download(monkeypatch, wheel)
+    folder = tmp_path / "data"
+    with pytest.raises(data.ChecksumError, match=re.escape(data.RECBOLE_WHEEL) + r": SHA256 is"):
+        data.load_movielens_100k(folder=folder, sources=("pypi",))
+    assert list(folder.iterdir()) == []
+
+
+def test_pypi_wheel_member_with_wrong_sha256_is_not_extracted(tmp_path, monkeypatch):
+    wheel = write_recbole_wheel(tmp_path / "wheelhouse" / data.RECBOLE_WHEEL)
+    monkeypatch.setattr(data, "RECBOLE_WHEEL_SHA256", digest(wheel))
+    pins = pin_recbole_files(monkeypatch)
+    monkeypatch.setitem(pins, "ml-100k.inter", "f" * 64)
+    fake_pip_download(monkeypatch, wheel)
+    folder = tmp_path / "data"
+    with pytest.raises(data.ChecksumError, match=r"member '[^']*ml-100k\.inter' has SHA-256 [0-9a-f]{64}, "
+                                                 r"expected f{64}; nothing was extracted"):
+        data.load_movielens_100k(folder=folder, sources=("pypi",))
+    assert not (folder / "ml-100k-recbole").exists()  # no half-filled cache either
+    assert leftovers(folder) == []
+
+
+def test_all_sources_failing_lists_each_and_says_how_to_place_files(tmp_path, monkeypatch):
+    unreachable(monkeypatch, "[Errno -3] Temporary failure in name resolution")
+    monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: subprocess.CompletedProcess(
+        cmd, 1, stdout="", stderr="ERROR: No matching distribution found for recbole==1.2.1\n"))
+    folder = tmp_path / "data"
+    with pytest.raises(data.DataError) as caught:
+        data.load_movielens_100k(folder=folder)
+    assert type(caught.value) is data.DataError
+    message = str(caught.value)
+    assert message.startswith("MovieLens-100K could not be obtained. Tried:\n")
+    assert f"  - cache: no copy under {folder}\n" in message
+    assert "  - grouplens: <urlopen error [Errno -3] Temporary failure in name resolution>\n" in message
+    assert ("  - pypi: `pip download recbole==1.2.1` failed: "
+            "ERROR: No matching distribution found for recbole==1.2.1\n") in message
+    assert f"To place the data by hand, put GroupLens's ml-100k.zip (MD5 {data.ML100K_MD5}) in {folder}/" in message
+    assert f"ml-100k.inter, ml-100k.item, ml-100k.user from the {data.RECBOLE_WHEEL} wheel" in message
+    assert f"in {folder / 'ml-100k-recbole'}/" in message
+    assert sorted(p.name for p in folder.iterdir()) == []
+
+
+def test_pypi_wheel_missing_a_member_is_a_listed_failure(tmp_path, monkeypatch):
+    wheel = write_recbole_wheel(tmp_path / "wheelhouse" / data.RECBOLE_WHEEL, omit=("ml-100k.user",))
+    monkeypatch.setattr(data, "RECBOLE_WHEEL_SHA256", digest(wheel))
+    pin_recbole_files(monkeypatch)
+    fake_pip_download(monkeypatch, wheel)
+    with pytest.raises(data.DataError, match=r"Tried:\n  - pypi: .*member 'recbole/dataset_example/"
+                                             r"ml-100k/ml-100k\.user' is missing"):
+        data.load_movielens_100k(folder=tmp_path / "data", sources=("pypi",))
+
+
+def test_grouplens_connection_dropped_falls_through_to_next_source(tmp_path, monkeypatch):
+    connection_drops(monkeypatch)
+    wheel = write_recbole_wheel(tmp_path / "wheelhouse" / data.RECBOLE_WHEEL)
+    monkeypatch.setattr(data, "RECBOLE_WHEEL_SHA256", digest(wheel))
+    pin_recbole_files(monkeypatch)
+    fake_pip_download(monkeypatch, wheel)
+    folder = tmp_path / "data"
+    ml = data.load_movielens_100k(folder=folder, sources=("grouplens", "pypi"))
+    assert ml.source.startswith("recbole==1.2.1 wheel")
+    assert not (folder / "ml-100k.zip").exists()
+    assert leftovers(folder) == []
+
+
+@pytest.mark.parametrize("sources", [("cache", "kaggle"), ("GroupLens",), ("pip",)])
+def test_unknown_source(tmp_path, sources):
+    with pytest.raises(ValueError, match=r"unknown source\(s\) \['\w+'\]; choose from \['cache', 'grouplens', 'pypi'\]"):
+        data.load_movielens_100k(folder=tmp_path, sources=sources)
+
+
+def test_only_the_sources_asked_for_are_tried(tmp_path, monkeypatch):
+    asked = unreachable(monkeypatch)
+    forbid(monkeypatch, "pip_download")
+    with pytest.raises(data.DataError, match=r"Tried:\n  - cache: no copy under .*\nTo place the data by hand"):
+        data.load_movielens_100k(folder=tmp_path, sources=("cache",))
+    assert asked == []
+
+
+# --- 5. safety ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("member, message", [
+    ("../evil", "would be written outside"),
+    ("a/../../b", "would be written outside"),
+    ("..", "would be written outside"),
+    ("ml-100k/../../../etc/passwd", "would be written outside"),
+    ("/abs/path", "has an absolute path"),
+    ("\\\\server\\share\\x", "has an absolute path"),
+    ("C:\\x", "has an absolute path"),
+    ("c:x", "has an absolute path"),
+])
+def test_safe_member_path_refuses_escapes(tmp_path, member, message):
+    with pytest.raises(data.DataError, match=re.escape(f"archive member {member!r} ") + message):
+        data.safe_member_path(member, tmp_path)
+
+
+@pytest.mark.parametrize("member, inside", [
+    ("ml-100k.inter", "ml-100k.inter"),
+    ("sub/dir/file.txt", "sub/dir/file.txt"),
+    ("a/../b", "b"),
+])
+def test_safe_member_path_accepts_names_inside(tmp_path, member, inside):
+    assert data.safe_member_path(member, tmp_path) == tmp_path.resolve() / inside
+
+
+def test_extract_members_keeps_crafted_names_inside_target(tmp_path):
+    contents = {"../escape.txt": b"one", "/abs/evil.txt": b"two", "recbole/../../../up.txt": b"three"}
+    archive = write_zip(tmp_path / "archive.zip", contents)
+    target = tmp_path / "out"
+    data.extract_members(archive, {name: hashlib.sha256(raw).hexdigest() for name, raw in contents.items()}, target)
+    assert {p.name: p.read_bytes() for p in target.iterdir()} == {
+        "escape.txt": b"one", "evil.txt": b"two", "up.txt": b"three"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["archive.zip", "out"]  # nothing beside target
+    for name in ("escape.txt", "evil.txt", "up.txt"):
+        assert not (tmp_path.parent / name).exists()
+
+
+def test_extract_members_refuses_a_member_whose_basename_climbs_out(tmp_path):
+    archive = write_zip(tmp_path / "archive.zip", {"foo/..": b"x"})
+    with pytest.raises(data.DataError, match=r"archive member '\.\.' would be written outside"):
+        data.extract_members(archive, {"foo/..": hashlib.sha256(b"x").hexdigest()}, tmp_path / "out")
+
+
+def test_extract_members_missing_member(tmp_path):
+    archive = write_zip(tmp_path / "archive.zip", {"present.txt": b"x"})
+    with pytest.raises(data.DataError, match=r"archive\.zip: member 'absent\.txt' is missing from the archive"):
+        data.extract_members(archive, {"absent.txt": "0" * 64}, tmp_path / "out")
+
+
+@pytest.mark.parametrize("already_there", [None, b"an older copy"])
+def test_extract_members_wrong_sha256_writes_nothing(tmp_path, already_there):
+    archive = write_zip(tmp_path / "archive.zip", {"dir/file.txt": b"new bytes"})
+    target = tmp_path / "out"
+    target.mkdir()
+    if already_there is not None:
+        (target / "file.txt").write_bytes(already_there)
+    with pytest.raises(data.ChecksumError, match=r"member 'dir/file.txt' has SHA-256 [0-9a-f]{64}, expected "
+                                                 + "a" * 64):
+        data.extract_members(archive, {"dir/file.txt": "a" * 64}, target)
+    if already_there is None:
+        assert not (target / "file.txt").exists()
+    else:
+        assert (target / "file.txt").read_bytes() == already_there
+    assert leftovers(target) == []
+
+
+def test_extract_members_from_a_file_that_is_not_a_zip(tmp_path):
+    archive = tmp_path / "recbole.whl"
+    archive.write_bytes(random.Random(1).randbytes(512))
+    with pytest.raises(data.DataError, match=r"recbole\.whl: not a readable zip archive"):
+        data.extract_members(archive, {"x": "0" * 64}, tmp_path / "out")
+
+
+def test_atomic_write_replaces_on_success(tmp_path):
+    path = tmp_path / "file.bin"
+    path.write_bytes(b"old")
+    with data.atomic_write(path) as tmp:
+        assert tmp.parent == tmp_path and tmp.name.endswith(".part") and tmp != path
+        tmp.write_bytes(b"new")
+        assert path.read_bytes() == b"old"  # not yet
+    assert path.read_bytes() == b"new"
+    assert path.stat().st_mode & 0o777 == 0o644
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file.bin"]
+
+
+@pytest.mark.parametrize("existed", [True, False])
+def test_atomic_write_leaves_old_file_and_no_temp_when_block_raises(tmp_path, existed):
+    path = tmp_path / "sub" / "file.bin"
+    if existed:
+        path.parent.mkdir()
+        path.write_bytes(b"old")
+    with pytest.raises(RuntimeError, match="interrupted"):
+        with data.atomic_write(path) as tmp:
+            tmp.write_bytes(b"half-written")
+            raise RuntimeError("interrupted")
+    assert sorted(p.name for p in path.parent.iterdir()) == (["file.bin"] if existed else [])
+    if existed:
+        assert path.read_bytes() == b"old"
+
+
+def test_verify_file(tmp_path):
+    path = tmp_path / "f"
+    path.write_bytes(b"abc")
+    data.verify_file(path, "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD")  # case-insensitive
+    data.verify_file(path, "900150983cd24fb0d6963f7d28e17f72", "md5")
+    with pytest.raises(data.ChecksumError, match=r"/f: MD5 is 900150983cd24fb0d6963f7d28e17f72, expected 0+\."):
+        data.verify_file(path, "0" * 32, "md5")
+
+
+# --- 6. malformed files -------------------------------------------------------------
+
+
+def _row(**values):
+    row = {"user_id": "1", "item_id": "2", "rating": "3", "timestamp": "4"}
+    row.update(values)
+    return row
+
+
+@pytest.mark.parametrize("column", ["user_id", "item_id", "rating", "timestamp"])
+def test_validate_interactions_missing_column(column):
+    df = pd.DataFrame([_row()]).drop(columns=column)
+    with pytest.raises(data.DataError, match=re.escape(f"u.data: missing column(s) ['{column}']; found")):
+        data.validate_interactions(df, "u.data")
+
+
+@pytest.mark.parametrize("column", ["user_id", "item_id", "rating", "timestamp"])
+@pytest.mark.parametrize("value", ["12a", "", "3.5", "nan", "1,000", " "])
+def test_validate_interactions_non_integer(column, value):
+    df = pd.DataFrame([_row(), _row(), _row(**{column: value})])
+    with pytest.raises(data.DataError, match=re.escape(
+            f"where: column {column!r} must hold integers; row 3 has {value!r}")):
+        data.validate_interactions(df, "where")
+
+
+def test_validate_interactions_empty():
+    with pytest.raises(data.DataError, match="^ratings: no interactions$"):
+        data.validate_interactions(pd.DataFrame(columns=list(data.INTERACTION_COLUMNS)), "ratings")
+
+
+def test_validate_interactions_sorts_and_types():
+    df = pd.DataFrame({  # a tie on (user 7, t=50) and one on (user 1, t=9); an extra column dropped
+        "timestamp": ["50", "9", "50", "9", "3"],
+        "user_id": ["7", "1", "7", "1", "7"],
+        "item_id": ["30", "8", "20", "2", "99"],
+        "rating": ["5", "4", "3.0", "1", "2"],
+        "extra": ["a", "b", "c", "d", "e"],
+    }, index=[10, 11, 12, 13, 14])
+    expected = pd.DataFrame({
+        "user_id": [1, 1, 7, 7, 7],
+        "item_id": [2, 8, 99, 20, 30],
+        "rating": [1, 4, 2, 3, 5],
+        "timestamp": [9, 9, 3, 50, 50],
+    }, dtype="int64")
+    pd.testing.assert_frame_equal(data.validate_interactions(df), expected)
+
+
+@pytest.mark.parametrize("files, message", [
+    ({"u_data": U_DATA.removesuffix(b"150\n")},  # the last line cut after its last tab: "2\t1\t2\t"
+     r"ml-100k/u\.data: column 'timestamp' must hold integers; row 6 has ''"),
+    ({"u_data": U_DATA.removesuffix(b"\t150\n")},  # the last line cut before its timestamp: "2\t1\t2"
+     r"ml-100k/u\.data: line 6 has 3 fields, expected 4"),
+    ({"u_data": U_DATA.replace(b"\n", b"\t0\n")},  # an extra field on every line
+     r"ml-100k/u\.data: line 1 has 5 fields, expected 4"),
+    ({"u_data": U_DATA.replace(b"2\t1412\t3\t150", b"2\t1412\t3\t150\t7")},  # one line too long
+     r"ml-100k/u\.data: line 4 has 5 fields, expected 4"),
+    ({"u_data": U_DATA.replace(b"1\t267\t1\t100", b"1\t12a\t1\t100")},
+     r"ml-100k/u\.data: column 'item_id' must hold integers; row 3 has '12a'"),
+    ({"u_data": b""}, r"ml-100k/u\.data: no interactions"),
+    ({"u_data": b"\n"}, r"ml-100k/u\.data: no interactions"),
+    ({"u_item": U_ITEM[:U_ITEM.rindex(b"|0|0|0|1|1|0|")] + b"|0|0|0|1"},  # last line: 5 fields + 4 flags
+     r"ml-100k/u\.item: line 5 has 9 fields, expected 24"),
+    ({"u_item": U_ITEM.replace(b"1|Toy Story", b"one|Toy Story")},
+     r"ml-100k/u\.item: column 'item_id' must hold integers; row 2 has 'one'"),
+    ({"u_user": U_USER.removesuffix(b"|M|writer|01002\n")},  # the last line cut after the age: "3|23"
+     r"ml-100k/u\.user: line 3 has 2 fields, expected 5"),
+    ({"u_user": U_USER.replace(b"|53|", b"|fifty|")},
+     r"ml-100k/u\.user: column 'age' must hold integers; row 1 has 'fifty'"),
+], ids=["u.data-cut-in-field", "u.data-cut-field", "u.data-extra-column", "u.data-long-line",
+        "u.data-12a", "u.data-empty", "u.data-blank", "u.item-cut", "u.item-bad-id",
+        "u.user-cut", "u.user-bad-age"])
+def test_parse_grouplens_100k_malformed(tmp_path, files, message):
+    with pytest.raises(data.DataError, match=message):
+        data.parse_grouplens_100k(write_grouplens_100k(tmp_path / "ml-100k.zip", **files))
+
+
+@pytest.mark.parametrize("member", ["u.data", "u.item", "u.user"])
+def test_parse_grouplens_100k_missing_member(tmp_path, member):
+    with pytest.raises(data.DataError, match=re.escape(f"ml-100k.zip: member 'ml-100k/{member}' is missing")):
+        data.parse_grouplens_100k(write_grouplens_100k(tmp_path / "ml-100k.zip", omit=(member,)))
+
+
+@pytest.mark.parametrize("parse", [data.parse_grouplens_100k, data.parse_grouplens_1m])
+@pytest.mark.parametrize("raw", [random.Random(2).randbytes(1000), b"", b"PK\x03\x04 truncated"])
+def test_parsers_refuse_a_file_that_is_not_a_zip(tmp_path, parse, raw):
+    path = tmp_path / "archive.zip"
+    path.write_bytes(raw)
+    with pytest.raises(data.DataError, match=r"archive\.zip: not a readable zip archive"):
+        parse(path)
+
+
+@pytest.mark.parametrize("files, message", [
+    ({"inter": b"user_id:token\titem_id:token\trating:float\n1\t2\t3\n"},
+     r"ml-100k\.inter: missing column\(s\) \['timestamp'\]"),
+    ({"inter": RECBOLE_INTER.replace(b"\n1\t1\t3\t200\n", b"\n12a\t1\t3\t200\n")},
+     r"ml-100k\.inter: column 'user_id' must hold integers; row 2 has '12a'"),
+    ({"inter": RECBOLE_INTER.split(b"\n", 1)[0] + b"\n"}, r"ml-100k\.inter: no interactions"),
+    ({"inter": b""}, r"ml-100k\.inter: cannot be parsed"),
+    ({"inter": RECBOLE_INTER.removesuffix(b"\t300\n")},  # the last line (line 7): "3\t1\t4"
+     r"ml-100k\.inter: line 7 has 3 fields, expected 4"),
+    ({"inter": RECBOLE_INTER.replace(b"\n", b"\t0\n").replace(b"float\t0\n", b"float\n", 1)},  # rows only
+     r"ml-100k\.inter: line 2 has 5 fields, expected 4"),
+    ({"item": b"item_id:token\tmovie_title:token_seq\trelease_year:token\n1\tToy Story\t1995\n"},
+     r"ml-100k\.item: missing column\(s\) \['genres'\]"),
+    ({"item": RECBOLE_ITEM.replace(b"\n543\t", b"\nx543\t")},
+     r"ml-100k\.item: column 'item_id' must hold integers; row 3 has 'x543'"),
+    ({"user": b"user_id:token\tage:token\tgender:token\toccupation:token\n1\t24\tM\ttechnician\n"},
+     r"ml-100k\.user: missing column\(s\) \['zip_code'\]"),
+    ({"user": RECBOLE_USER.replace(b"\t53\t", b"\t\t")},
+     r"ml-100k\.user: column 'age' must hold integers; row 2 has ''"),
+    ({"item": RECBOLE_ITEM.replace("Misérables".encode(), "Misérables".encode("latin-1"))},
+     r"ml-100k\.item: cannot be parsed"),
+], ids=["inter-no-timestamp", "inter-12a", "inter-header-only", "inter-empty", "inter-cut",
+        "inter-extra-column", "item-no-class", "item-bad-id", "user-no-zip", "user-empty-age",
+        "item-latin1"])
+def test_parse_recbole_100k_malformed(tmp_path, files, message):
+    with pytest.raises(data.DataError, match=message):
+        data.parse_recbole_100k(write_recbole_folder(tmp_path / "recbole", **files))
+
+
+# --- 7. checksum --------------------------------------------------------------------
+
+
+def test_checksum_is_the_same_whatever_the_source_or_row_order(tmp_path):
+    a = data.MovieLens("ml-100k", *data.parse_grouplens_100k(write_grouplens_100k(tmp_path / "a.zip")), source="a")
+    shuffled = b"".join(reversed(U_DATA.splitlines(keepends=True)))
+    b = data.MovieLens("ml-100k", *data.parse_grouplens_100k(
+        write_grouplens_100k(tmp_path / "b.zip", u_data=shuffled)), source="b")
+    c = data.MovieLens("ml-100k", *data.parse_recbole_100k(write_recbole_folder(tmp_path / "c")),
+                       source="from RecBole")
+    assert re.fullmatch(r"[0-9a-f]{16}", data.checksum(a))
+    assert data.checksum(a) == data.checksum(b) == data.checksum(c)
+
+
+def test_checksum_changes_with_one_rating(tmp_path):
+    a = data.MovieLens("ml-100k", *data.parse_grouplens_100k(write_grouplens_100k(tmp_path / "a.zip")), source="x")
+    changed = U_DATA.replace(b"1\t543\t5\t200", b"1\t543\t4\t200")
+    b = data.MovieLens("ml-100k", *data.parse_grouplens_100k(
+        write_grouplens_100k(tmp_path / "b.zip", u_data=changed)), source="x")
+    assert data.checksum(a) != data.checksum(b)
+
+
+def test_checksum_is_the_sha256_of_the_int64_table():
+    inter = pd.DataFrame({"user_id": [1], "item_id": [2], "rating": [3], "timestamp": [4]}, dtype="int64")
+    ml = data.MovieLens("ml-100k", inter, pd.DataFrame(), pd.DataFrame(), "hand-made")
+    expected = hashlib.sha256(np.array([1, 2, 3, 4], dtype="<i8").tobytes()).hexdigest()[:16]
+    assert data.checksum(ml) == expected
+
+
+# --- 8. the real data, if cached ------------------------------------------------------
+
+
+def test_real_movielens_100k(real_data_dir):
+    """Reads the real cached copy under data_dir() (never downloads); skipped when there is none."""
+    recbole = [real_data_dir / data.RECBOLE_CACHE / name for name in data.RECBOLE_FILES]
+    if not (real_data_dir / data.ML100K_ZIP).exists() and not any(p.exists() for p in recbole):
+        pytest.skip(f"no cached MovieLens-100K under {real_data_dir} (run `make data` to fetch it)")
+    ml = data.load_movielens_100k(sources=("cache",))
+    inter, items, users = ml.interactions, ml.items, ml.users
+    assert ml.source.startswith("cache: ")
+    assert inter.shape == (100_000, 4)
+    assert inter.user_id.nunique() == 943 and len(users) == 943
+    assert inter.item_id.nunique() == 1682 and len(items) == 1682
+    assert set(inter.rating) == {1, 2, 3, 4, 5}
+    assert inter.equals(inter.sort_values(["user_id", "timestamp", "item_id"]).reset_index(drop=True))
+    toy_story = items.set_index("item_id").loc[1]
+    assert (toy_story.title, toy_story.year, toy_story.genres) == ("Toy Story", 1995, "Animation|Children's|Comedy")
+    assert users.set_index("user_id").loc[1].tolist() == [24, "M", "technician", "85711"]
+    by_id = items.set_index("item_id")
+    assert by_id.loc[267, "title"] == "unknown" and pd.isna(by_id.loc[267, "year"])
+    assert (by_id.loc[1412, "title"], by_id.loc[1412, "year"]) == (
+        "Land Before Time III: The Time of the Great Giving", 1995)
+    assert by_id.loc[543, "title"] == "Misérables, Les"
+    # The key cached models are stored under (bench.py prints it): it must not change unless the data does.
+    assert data.checksum(ml) == "01916cdf5d47d255"
+
+
+# --- 9. pip_download ----------------------------------------------------------------
+
+
+def test_pip_download_runs_pip_download_no_deps(tmp_path, monkeypatch):
+    calls = []
+
+    def run(cmd, **kwargs):
+        calls.append((cmd, kwargs))
+        dest = Path(cmd[cmd.index("--dest") + 1])
+        (dest / data.RECBOLE_WHEEL).write_bytes(b"wheel")
+        return subprocess.CompletedProcess(cmd, 0, stdout="", stderr="")
+
+    monkeypatch.setattr(subprocess, "run", run)
+    assert data.pip_download("recbole==1.2.1", tmp_path, timeout=7) == tmp_path / data.RECBOLE_WHEEL
+    (cmd, kwargs), = calls
+    assert cmd[1:4] == ["-m", "pip", "download"] and "install" not in cmd
+    assert {"--no-deps", "--only-binary=:all:"} <= set(cmd) and cmd[-1] == "recbole==1.2.1"
+    assert kwargs["timeout"] == 7 and kwargs["capture_output"] is True
+
+
+@pytest.mark.parametrize("stderr, last", [
+    ("Looking in indexes: https://pypi.org/simple\nERROR: Could not find a version that satisfies "
+     "the requirement recbole==1.2.1\nERROR: No matching distribution found for recbole==1.2.1\n",
+     "ERROR: No matching distribution found for recbole==1.2.1"),
+    ("", "(no message)"),
+    ("  \n", "(no message)"),
+])
+def test_pip_download_failure_reports_pips_last_line(tmp_path, monkeypatch, stderr, last):
+    monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: subprocess.CompletedProcess(cmd, 1, "", stderr))
+    with pytest.raises(data.DataError, match=re.escape(f"`pip download recbole==1.2.1` failed: {last}") + "$"):
+        data.pip_download("recbole==1.2.1", tmp_path)
+
+
+def test_pip_download_timeout(tmp_path, monkeypatch):
+    def run(cmd, **kwargs):
+        raise subprocess.TimeoutExpired(cmd, kwargs["timeout"])
+
+    monkeypatch.setattr(subprocess, "run", run)
+    with pytest.raises(data.DataError, match=r"`pip download recbole==1\.2\.1` did not finish in 300 s"):
+        data.pip_download("recbole==1.2.1", tmp_path)
+
+
+def test_pip_download_that_saves_no_wheel(tmp_path, monkeypatch):
+    monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: subprocess.CompletedProcess(cmd, 0, "", ""))
+    with pytest.raises(data.DataError, match=re.escape(f"saved no wheel in {tmp_path}")):
+        data.pip_download("recbole==1.2.1", tmp_path)

@@ -1,0 +1,447 @@
+"""Unit tests for ``lstmrec.evaluation``: metrics, ranks, top-k, evaluate, sampling, beyond accuracy.
+
+Expected values are computed by hand (arithmetic in the comments). The ranking
+metrics are also cross-checked against ``keras_rs.metrics`` on random scores
+without ties (``keras_rs`` shuffles ties at random, ``lstmrec`` counts them
+against the model, so the two agree only when there are none).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from lstmrec import evaluation as ev
+
+LOG2_3 = math.log2(3)  # 1.5849...
+
+# --- metrics from ranks --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ranks, k, expected", [
+    ([0, 9, 10], 10, 2 / 3),  # ranks 0 and 9 are below 10
+    ([0, 1, 10], 1, 1 / 3),  # only rank 0 is in the top 1
+    ([5], 5, 0.0),  # rank k itself is outside the top k
+    ([4], 5, 1.0),
+    ([0, 0, 0, 0], 1, 1.0),
+    ([], 10, math.nan),  # nobody to average over
+])
+def test_hr_at_k(ranks, k, expected):
+    assert ev.hr_at_k(np.array(ranks, dtype=np.int64), k) == pytest.approx(expected, nan_ok=True)
+
+
+@pytest.mark.parametrize("ranks, k, expected", [
+    ([0, 1, 10], 10, (1 + 1 / LOG2_3 + 0) / 3),  # = 0.5436: the docstring example
+    ([0], 10, 1.0),  # 1 / log2(0 + 2) = 1
+    ([3], 5, 1 / math.log2(5)),  # 1 / log2(3 + 2) = 0.4307
+    ([5], 5, 0.0),  # rank k is cut off
+    ([1, 1], 2, 1 / LOG2_3),  # 0.6309 for each user
+    ([2, 30], 100, (0.5 + 1 / math.log2(32)) / 2),  # 1/log2(4) = 0.5, 1/log2(32) = 0.2 -> 0.35
+])
+def test_ndcg_at_k(ranks, k, expected):
+    assert ev.ndcg_at_k(ranks, k) == pytest.approx(expected, abs=1e-12)
+
+
+def test_ndcg_docstring_value():
+    assert round(ev.ndcg_at_k([0, 1, 10], k=10), 4) == 0.5436
+
+
+@pytest.mark.parametrize("ranks, expected", [
+    ([0, 1, 3], (1 + 1 / 2 + 1 / 4) / 3),  # 0.5833
+    ([9], 0.1),  # 1 / (9 + 1)
+    ([0, 0], 1.0),
+    ([99, 0], (0.01 + 1) / 2),  # no cut-off: rank 99 still counts 1/100
+])
+def test_mrr(ranks, expected):
+    assert ev.mrr(ranks) == pytest.approx(expected, abs=1e-12)
+
+
+def test_metrics_dict():
+    out = ev.metrics([0, 1, 10], ks=(1, 10))
+    assert list(out) == ["HR@1", "NDCG@1", "HR@10", "NDCG@10", "MRR"]
+    assert out["HR@1"] == pytest.approx(1 / 3)  # rank 0 only
+    assert out["NDCG@1"] == pytest.approx(1 / 3)  # 1/log2(2) = 1 for rank 0 only
+    assert out["HR@10"] == pytest.approx(2 / 3)
+    assert out["NDCG@10"] == pytest.approx((1 + 1 / LOG2_3) / 3)
+    assert out["MRR"] == pytest.approx((1 + 1 / 2 + 1 / 11) / 3)
+
+
+@pytest.mark.parametrize("fn", [ev.hr_at_k, ev.ndcg_at_k], ids=["hr", "ndcg"])
+@pytest.mark.parametrize("k", [0, -1, 2.5, True, "10", None])
+def test_bad_k(fn, k):
+    with pytest.raises(ValueError, match=r"k=.* must be a positive integer"):
+        fn([0, 1], k)
+
+
+@pytest.mark.parametrize("fn", [ev.hr_at_k, ev.ndcg_at_k], ids=["hr", "ndcg"])
+def test_numpy_integer_k_is_accepted(fn):
+    assert fn([0, 3], np.int64(2)) == fn([0, 3], 2)
+
+
+@pytest.mark.parametrize("fn", [lambda r: ev.hr_at_k(r, 10), lambda r: ev.ndcg_at_k(r, 10), ev.mrr],
+                         ids=["hr", "ndcg", "mrr"])
+def test_ranks_must_be_one_dimensional(fn):
+    with pytest.raises(ValueError, match=r"ranks must be 1-D \(one per user\), got shape \(2, 2\)"):
+        fn(np.array([[0, 1], [2, 3]]))
+
+
+@pytest.mark.parametrize("fn", [lambda r: ev.hr_at_k(r, 10), lambda r: ev.ndcg_at_k(r, 10), ev.mrr],
+                         ids=["hr", "ndcg", "mrr"])
+@pytest.mark.parametrize("ranks", [[0, -1], [0.0, 1.5]], ids=["negative", "float"])
+def test_ranks_must_be_non_negative_integers(fn, ranks):
+    with pytest.raises(ValueError, match=r"non-negative integers \(0 = best\)"):
+        fn(np.array(ranks))
+
+
+# --- target_ranks and exclusion_mask ---------------------------------------------------
+
+
+def test_target_ranks_docstring_example():
+    # item 3 ties the target (0.5 >= 0.5), item 2 beats it: rank 2
+    assert ev.target_ranks(np.array([[0.0, 0.5, 0.9, 0.5]]), [1]).tolist() == [2]
+
+
+@pytest.mark.parametrize("num_items", [2, 5, 100])
+def test_all_equal_scores_rank_every_target_last(num_items):
+    scores = np.ones((3, num_items))
+    # num_items - 1 real items; the target ties with each of the other num_items - 2
+    ranks = ev.target_ranks(scores, [1, num_items - 1, 1])
+    assert ranks.tolist() == [num_items - 2] * 3
+
+
+def test_padding_never_counts_even_if_highest():
+    scores = np.array([[100.0, 0.1, 0.5, 0.3]] * 2)
+    # target 2 (0.5): only padding (100) is above -> rank 0; target 3 (0.3): item 2 above -> rank 1
+    assert ev.target_ranks(scores, [2, 3]).tolist() == [0, 1]
+
+
+def test_exclude_mask_removes_candidates():
+    scores = np.array([[0.0, 0.9, 0.8, 0.7, 0.6]])
+    # target 4 (0.6): items 1, 2, 3 above -> rank 3; excluding 1 and 2 -> rank 1
+    assert ev.target_ranks(scores, [4]).tolist() == [3]
+    exclude = np.array([[True, True, True, False, False]])
+    assert ev.target_ranks(scores, [4], exclude).tolist() == [1]
+    # the target is never excluded from itself: excluding it changes nothing
+    exclude_target_too = np.array([[True, True, True, False, True]])
+    assert ev.target_ranks(scores, [4], exclude_target_too).tolist() == [1]
+
+
+def test_exclusion_mask():
+    mask = ev.exclusion_mask([[1, 2], [3], []], num_items=5)
+    assert mask.tolist() == [
+        [True, True, True, False, False],
+        [True, False, False, True, False],
+        [True, False, False, False, False],  # an empty history: only padding
+    ]
+
+
+def test_exclusion_mask_target_in_history_stays_candidate():
+    mask = ev.exclusion_mask([np.array([1, 2]), np.array([3])], num_items=5, targets=[2, 4])
+    assert mask.tolist() == [
+        [True, True, False, False, False],  # 2 was watched before but is the target: a candidate
+        [True, False, False, True, False],
+    ]
+    # scores: item 1 (seen, 0.9) does not count, the target 2 (0.5) is ranked against 3 (0.7) and 4 (0.1)
+    scores = np.array([[0.0, 0.9, 0.5, 0.7, 0.1]] * 2)
+    assert ev.target_ranks(scores, [2, 4], mask).tolist() == [1, 2]  # user 1: items 1 and 2 above 4
+
+
+@pytest.mark.parametrize("bad", [[5], [-1]], ids=["too-large", "negative"])
+def test_exclusion_mask_bad_history_id(bad):
+    with pytest.raises(ValueError, match=r"history item ids must be in 0\.\.4"):
+        ev.exclusion_mask([np.array(bad)], num_items=5)
+
+
+def test_target_ranks_nan_scores():
+    with pytest.raises(ValueError, match="scores contain NaN"):
+        ev.target_ranks(np.array([[0.0, np.nan, 0.2]]), [2])
+
+
+@pytest.mark.parametrize("target", [0, 4, -1], ids=["padding", "beyond", "negative"])
+def test_target_ranks_bad_target(target):
+    with pytest.raises(ValueError, match=r"targets must be item ids 1\.\.3 \(0 is padding\)"):
+        ev.target_ranks(np.zeros((2, 4)), [1, target])
+
+
+@pytest.mark.parametrize("scores, targets, message", [
+    (np.zeros(4), [1], r"scores must be \(batch, num_items\), got shape \(4,\)"),
+    (np.zeros((2, 4)), [1], r"targets must be \(2,\), got shape \(1,\)"),
+    (np.zeros((2, 4)), [[1, 2]], r"targets must be \(2,\), got shape \(1, 2\)"),
+], ids=["1-D scores", "too-few targets", "2-D targets"])
+def test_target_ranks_bad_shapes(scores, targets, message):
+    with pytest.raises(ValueError, match=message):
+        ev.target_ranks(scores, targets)
+
+
+def test_target_ranks_bad_exclude_shape():
+    with pytest.raises(ValueError, match=r"exclude has shape \(1, 3\), scores \(1, 4\)"):
+        ev.target_ranks(np.zeros((1, 4)), [1], np.zeros((1, 3), dtype=bool))
+
+
+# --- top_k ---------------------------------------------------------------------------
+
+
+def test_top_k_order_and_ties():
+    scores = np.array([[0.0, 0.1, 0.9, 0.5, 0.9]])
+    # 2 and 4 tie at 0.9: the lower id first; then 3 (0.5), 1 (0.1)
+    assert ev.top_k(scores, 3).tolist() == [[2, 4, 3]]
+    assert ev.top_k(scores, 4).tolist() == [[2, 4, 3, 1]]
+
+
+def test_top_k_excludes_seen():
+    scores = np.array([[0.0, 0.1, 0.9, 0.5, 0.9]])
+    exclude = np.array([[False, False, True, False, False]])  # item 2 was seen
+    assert ev.top_k(scores, 3, exclude).tolist() == [[4, 3, 1]]
+
+
+def test_top_k_never_recommends_padding():
+    scores = np.array([[99.0, 1.0, 2.0, 3.0]])
+    assert ev.top_k(scores, 3).tolist() == [[3, 2, 1]]
+
+
+def test_top_k_minus_inf_candidates_still_beat_excluded_items():
+    # a model may score candidates -inf (e.g. after masking them itself): padding and
+    # excluded items must still never be recommended before them.
+    assert ev.top_k(np.full((1, 3), -np.inf), 2).tolist() == [[1, 2]]
+    exclude = np.array([[False, True, False, False]])  # item 1 (the best score) was seen
+    assert ev.top_k(np.array([[0.0, 5.0, -np.inf, 1.0]]), 2, exclude).tolist() == [[3, 2]]
+
+
+@pytest.mark.parametrize("k", [4, 100])
+def test_top_k_larger_than_catalogue(k):
+    with pytest.raises(ValueError, match=rf"k={k} is larger than the catalogue \(3 items\)"):
+        ev.top_k(np.zeros((1, 4)), k)
+
+
+def test_top_k_larger_than_what_is_left():
+    exclude = np.array([[False, True, True, False], [False, False, False, False]])  # user 0 saw 2 of 3 items
+    with pytest.raises(ValueError, match=r"k=2 but a user has only 1 items left after excluding their history"):
+        ev.top_k(np.zeros((2, 4)), 2, exclude)
+
+
+@pytest.mark.parametrize("k", [0, -2, 1.5])
+def test_top_k_bad_k(k):
+    with pytest.raises(ValueError, match="must be a positive integer"):
+        ev.top_k(np.zeros((1, 4)), k)
+
+
+# --- evaluate ------------------------------------------------------------------------
+
+NUM_ITEMS = 6  # items 1..5
+BASE = np.array([0.0, 0.5, 0.4, 0.3, 0.2, 0.1])
+
+
+def fake_score_fn(histories):
+    """Item i scores BASE[i], plus 1 for the item right after the user's last item."""
+    scores = np.tile(BASE, (len(histories), 1))
+    for row, h in enumerate(histories):
+        if len(h) and h[-1] + 1 < NUM_ITEMS:
+            scores[row, h[-1] + 1] += 1.0
+    return scores
+
+
+HISTORIES = [np.array([1]), np.array([2, 4]), np.array([], dtype=np.int64), np.array([5, 1])]
+TARGETS = np.array([3, 5, 1, 4])
+# user 0: scores [0, .5, 1.4, .3, .2, .1], target 3 (.3). Seen {1}: only 2 above -> rank 1; all: 1, 2 -> 2.
+# user 1: scores [0, .5, .4, .3, .2, 1.1], target 5 (1.1) is the best -> rank 0 either way.
+# user 2: scores BASE, target 1 (.5) is the best -> rank 0.
+# user 3: scores [0, .5, 1.4, .3, .2, .1], target 4 (.2). Seen {5, 1}: 2, 3 above -> 2; all: 1, 2, 3 -> 3.
+RANKS_EXCLUDING_SEEN = [1, 0, 0, 2]
+RANKS_ALL = [2, 0, 0, 3]
+# top 2 excluding seen: u0 {2,3,4,5} -> [2, 3]; u1 {1,3,5} -> [5, 1]; u2 -> [1, 2]; u3 {2,3,4} -> [2, 3]
+RECS_EXCLUDING_SEEN = [[2, 3], [5, 1], [1, 2], [2, 3]]
+RECS_ALL = [[2, 1], [5, 1], [1, 2], [2, 1]]
+
+
+@pytest.mark.parametrize("exclude_seen, ranks, recs", [
+    (True, RANKS_EXCLUDING_SEEN, RECS_EXCLUDING_SEEN),
+    (False, RANKS_ALL, RECS_ALL),
+], ids=["exclude-seen", "all-items"])
+def test_evaluate_by_hand(exclude_seen, ranks, recs):
+    res = ev.evaluate(fake_score_fn, HISTORIES, TARGETS, NUM_ITEMS, k=2, exclude_seen=exclude_seen)
+    assert res.ranks.tolist() == ranks
+    assert res.recommendations.tolist() == recs
+
+
+def test_evaluate_metrics_by_hand():
+    res = ev.evaluate(fake_score_fn, HISTORIES, TARGETS, NUM_ITEMS, k=2)
+    m = res.metrics(ks=(1, 2))
+    # ranks [1, 0, 0, 2]
+    assert m["HR@1"] == pytest.approx(2 / 4)
+    assert m["HR@2"] == pytest.approx(3 / 4)
+    assert m["NDCG@2"] == pytest.approx((1 / LOG2_3 + 1 + 1 + 0) / 4)  # 0.6577
+    assert m["MRR"] == pytest.approx((1 / 2 + 1 + 1 + 1 / 3) / 4)  # 0.7083
+
+
+def test_evaluate_batch_size_does_not_matter():
+    calls = []
+
+    def spy(histories):
+        calls.append(len(histories))
+        return fake_score_fn(histories)
+
+    one = ev.evaluate(spy, HISTORIES, TARGETS, NUM_ITEMS, k=3, batch_size=1)
+    assert calls == [1, 1, 1, 1]
+    calls.clear()
+    big = ev.evaluate(spy, HISTORIES, TARGETS, NUM_ITEMS, k=3, batch_size=256)
+    assert calls == [4]
+    three = ev.evaluate(spy, HISTORIES, TARGETS, NUM_ITEMS, k=3, batch_size=3)
+    for res in (big, three):
+        np.testing.assert_array_equal(one.ranks, res.ranks)
+        np.testing.assert_array_equal(one.recommendations, res.recommendations)
+
+
+def test_evaluate_wrong_shape_score_fn():
+    with pytest.raises(ValueError, match=r"score_fn returned shape \(4, 5\), expected \(4, 6\)"):
+        ev.evaluate(lambda h: np.zeros((len(h), NUM_ITEMS - 1)), HISTORIES, TARGETS, NUM_ITEMS, k=2)
+    with pytest.raises(ValueError, match=r"score_fn returned shape \(6,\), expected \(4, 6\)"):
+        ev.evaluate(lambda h: BASE, HISTORIES, TARGETS, NUM_ITEMS, k=2)
+
+
+def test_evaluate_length_mismatch():
+    with pytest.raises(ValueError, match="4 histories but 3 targets"):
+        ev.evaluate(fake_score_fn, HISTORIES, TARGETS[:3], NUM_ITEMS, k=2)
+
+
+def test_evaluate_k_too_large():
+    with pytest.raises(ValueError, match=r"larger than the catalogue \(5 items\)"):
+        ev.evaluate(fake_score_fn, HISTORIES, TARGETS, NUM_ITEMS, k=6)
+
+
+def test_evaluate_nan_scores():
+    with pytest.raises(ValueError, match="NaN"):
+        ev.evaluate(lambda h: np.full((len(h), NUM_ITEMS), np.nan), HISTORIES, TARGETS, NUM_ITEMS, k=1)
+
+
+# --- sampled_ranks -------------------------------------------------------------------
+
+
+def random_problem(seed=0, n=50, num_items=200, history_len=(0, 30)):
+    rng = np.random.default_rng(seed)
+    scores = rng.random((n, num_items))
+    histories, targets = [], []
+    for _ in range(n):
+        perm = rng.permutation(np.arange(1, num_items))
+        length = rng.integers(*history_len) if history_len[0] != history_len[1] else history_len[0]
+        histories.append(perm[:length])
+        targets.append(perm[length])  # never in the history
+    return scores, np.array(targets), histories
+
+
+def test_sampled_ranks_range_and_determinism():
+    scores, targets, histories = random_problem()
+    a = ev.sampled_ranks(scores, targets, histories, num_negatives=20, seed=3)
+    b = ev.sampled_ranks(scores, targets, histories, num_negatives=20, seed=3)
+    c = ev.sampled_ranks(scores, targets, histories, num_negatives=20, seed=4)
+    assert a.dtype == np.int64
+    assert ((a >= 0) & (a <= 20)).all()
+    np.testing.assert_array_equal(a, b)
+    assert (a != c).any()  # another sample
+
+
+def test_sampled_negatives_are_never_seen_items_padding_or_the_target():
+    scores, targets, histories = random_problem(seed=1)
+    n = len(targets)
+    scores[:, 0] = np.inf  # padding
+    for u, h in enumerate(histories):
+        scores[u, h] = np.inf  # seen items: would count if drawn
+    scores[np.arange(n), targets] = 2.0  # above every unseen item (random in [0, 1))
+    # the smallest pool: 199 real items - longest history - the target
+    left = 199 - max(len(h) for h in histories) - 1
+    for num_negatives in (1, 50, left):
+        ranks = ev.sampled_ranks(scores, targets, histories, num_negatives=num_negatives, seed=0)
+        # a drawn target would tie itself (>=) and count 1; a drawn seen item or padding would count too
+        assert ranks.tolist() == [0] * n
+
+
+def test_sampled_ranks_with_the_whole_pool_equal_full_ranks():
+    # every user has the same history length, so num_negatives = pool size draws every unseen item
+    scores, targets, histories = random_problem(seed=2, history_len=(10, 10))
+    pool = 199 - 10 - 1
+    sampled = ev.sampled_ranks(scores, targets, histories, num_negatives=pool)
+    full = ev.target_ranks(scores, targets, ev.exclusion_mask(histories, scores.shape[1], targets))
+    np.testing.assert_array_equal(sampled, full)
+
+
+def test_sampled_metrics_are_never_below_full_ones():
+    scores, targets, histories = random_problem(seed=5, n=200, num_items=300)
+    full = ev.target_ranks(scores, targets, ev.exclusion_mask(histories, scores.shape[1], targets))
+    sampled = ev.sampled_ranks(scores, targets, histories, num_negatives=100)
+    assert (sampled <= full).all()  # the negatives are a subset of the unseen candidates
+    assert ev.hr_at_k(sampled, 10) >= ev.hr_at_k(full, 10)
+    assert ev.hr_at_k(sampled, 10) > 2 * ev.hr_at_k(full, 10)  # and here by a lot: the inflation
+
+
+@pytest.mark.parametrize("num_negatives", [0, 1000])
+def test_sampled_ranks_bad_num_negatives(num_negatives):
+    scores, targets, histories = random_problem(seed=0, n=5, num_items=20, history_len=(3, 3))
+    # pool: 19 real items - 3 seen - the target = 15
+    with pytest.raises(ValueError, match=rf"num_negatives={num_negatives} must be in 1\.\.15"):
+        ev.sampled_ranks(scores, targets, histories, num_negatives=num_negatives)
+
+
+# --- beyond accuracy -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("recs, num_items, expected", [
+    ([[1, 2], [2, 3]], 5, 3 / 4),  # {1, 2, 3} of items 1..4
+    ([[1, 1]], 3, 1 / 2),  # {1} of items 1..2
+    ([[4, 3, 2, 1]], 5, 1.0),
+])
+def test_catalog_coverage(recs, num_items, expected):
+    assert ev.catalog_coverage(np.array(recs), num_items) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("recs", [[[0, 1]], [[1, 5]]], ids=["padding", "beyond"])
+def test_catalog_coverage_bad_ids(recs):
+    with pytest.raises(ValueError, match=r"recommended ids must be items 1\.\.4"):
+        ev.catalog_coverage(np.array(recs), num_items=5)
+
+
+def test_popularity_bias():
+    counts = np.array([0, 10, 4, 1])
+    # slots: count[1] + count[2] + count[2] + count[3] = 10 + 4 + 4 + 1 = 19, over 4 slots = 4.75
+    assert ev.popularity_bias(np.array([[1, 2], [2, 3]]), counts) == pytest.approx(4.75)
+
+
+def test_results_table():
+    table = ev.results_table({"A": {"HR@10": 0.123456, "MRR": 0.1}, "B": {"HR@10": 0.5, "MRR": 0.25}})
+    assert table.index.tolist() == ["A", "B"]
+    assert table.loc["A", "HR@10"] == 0.1235
+
+
+# --- cross-check against keras_rs ------------------------------------------------------
+
+
+def _keras_rs_value(metric, y_true, y_pred):
+    metric.update_state(y_true, y_pred)
+    return float(metric.result())
+
+
+@pytest.mark.parametrize("padding", ["sliced-off", "masked"])
+def test_matches_keras_rs_without_ties(padding):
+    keras_rs = pytest.importorskip("keras_rs")
+    rng = np.random.default_rng(7)
+    n, num_items = 50, 41  # 40 real items + padding column 0
+    # each row a permutation of 0..40 (exact in float32): no ties anywhere
+    scores = np.stack([rng.permutation(num_items) for _ in range(n)]).astype(np.float32)
+    targets = rng.integers(1, num_items, size=n)
+    ranks = ev.target_ranks(scores, targets)  # no exclusion (padding never counts)
+    assert ranks.max() > 10 and ranks.min() < 10  # hits and misses: a meaningful comparison
+
+    y_true = np.zeros((n, num_items), dtype=np.float32)
+    y_true[np.arange(n), targets] = 1.0
+    if padding == "sliced-off":
+        y_true, y_pred = y_true[:, 1:], scores[:, 1:]
+    else:  # a label of -1 is keras_rs's "not an item": the padding column
+        y_true[:, 0] = -1.0
+        y_pred = scores
+
+    ndcg = _keras_rs_value(keras_rs.metrics.NDCG(k=10), y_true, y_pred)
+    recall = _keras_rs_value(keras_rs.metrics.RecallAtK(k=10), y_true, y_pred)  # = HR@10 with one relevant item
+    mrr = _keras_rs_value(keras_rs.metrics.MeanReciprocalRank(), y_true, y_pred)
+    assert ndcg == pytest.approx(ev.ndcg_at_k(ranks, 10), abs=1e-5)
+    assert recall == pytest.approx(ev.hr_at_k(ranks, 10), abs=1e-5)
+    assert mrr == pytest.approx(ev.mrr(ranks), abs=1e-5)

@@ -1,0 +1,305 @@
+"""Unit tests for ``lstmrec.sequences``: order, encode, split, pad, window.
+
+Every expected value below is worked out by hand from a frame small enough to
+follow on paper; the arithmetic is in the comments. The padding and window
+functions are also checked against ``keras.utils.pad_sequences`` and against a
+property (no pair dropped, none invented) on random sequences.
+"""
+
+from __future__ import annotations
+
+import collections
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lstmrec import sequences
+from lstmrec.sequences import ItemIndex, leave_one_out, pad_sequences, training_windows
+
+
+def frame(rows):
+    """A DataFrame of ``(user_id, item_id, timestamp)`` rows."""
+    return pd.DataFrame(rows, columns=["user_id", "item_id", "timestamp"])
+
+
+@pytest.fixture
+def tiny():
+    """3 users; rows deliberately out of order.
+
+    Raw items 10, 20, 30, 40, 50, 60, 70 -> ids 1..7 (0 = padding), num_items 8.
+    user 1: 10@1, 20@2, 30@3, 40@4           -> [1, 2, 3, 4]
+    user 2: 50@5, 20@5 (same second), 10@6   -> tie broken by item id: 20, 50, 10 -> [2, 5, 1]
+    user 3: 60@1, 70@2                       -> only 2 interactions: dropped
+    """
+    return frame([
+        (2, 10, 6), (1, 30, 3), (3, 70, 2), (2, 50, 5), (1, 10, 1),
+        (2, 20, 5), (1, 40, 4), (3, 60, 1), (1, 20, 2),
+    ])
+
+
+# --- sort_interactions --------------------------------------------------------------
+
+
+def test_sort_breaks_timestamp_ties_by_item_id():
+    df = frame([(1, 30, 5), (1, 10, 5), (1, 20, 3), (0, 99, 9)])
+    out = sequences.sort_interactions(df)
+    # user 0 first; for user 1: item 20 (t=3), then items 10 and 30 both at t=5, by id.
+    assert out["user_id"].tolist() == [0, 1, 1, 1]
+    assert out["item_id"].tolist() == [99, 20, 10, 30]
+    assert out.index.tolist() == [0, 1, 2, 3]  # a fresh index
+
+
+def test_sort_does_not_modify_its_input():
+    df = frame([(1, 30, 5), (1, 10, 5)])
+    sequences.sort_interactions(df)
+    assert df["item_id"].tolist() == [30, 10]
+
+
+def test_sort_names_a_missing_column():
+    with pytest.raises(ValueError, match=r"lack column\(s\) \['timestamp'\]"):
+        sequences.sort_interactions(pd.DataFrame({"user_id": [1], "item_id": [2]}))
+
+
+# --- ItemIndex -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def index():
+    # distinct raw ids in increasing order: 10 -> 1, 20 -> 2, 30 -> 3; 0 stays padding.
+    return ItemIndex.fit([30, 10, 20, 10])
+
+
+def test_item_index_fit(index):
+    assert index.raw_ids.tolist() == [-1, 10, 20, 30]
+    assert index.num_items == 4  # 3 items + padding
+
+
+def test_item_index_encode_decode_round_trip(index):
+    assert index.encode([20, 30, 10, 20]).tolist() == [2, 3, 1, 2]
+    assert index.decode([1, 3]).tolist() == [10, 30]
+    raw = np.array([30, 10, 10, 20])
+    assert index.decode(index.encode(raw)).tolist() == raw.tolist()
+
+
+@pytest.mark.parametrize("unknown", [99, 5, 15, -1], ids=["above-all", "below-all", "between", "padding-raw-id"])
+def test_encode_unknown_raw_id_is_named(index, unknown):
+    with pytest.raises(KeyError, match=rf"unknown item id\(s\) \[{unknown}\].*3 items"):
+        index.encode([10, unknown])
+
+
+@pytest.mark.parametrize("bad", [0, 4, -2], ids=["padding", "beyond", "negative"])
+def test_decode_non_item_raises(index, bad):
+    with pytest.raises(KeyError, match=rf"\[{bad}\] are not items: valid ids are 1\.\.3 \(0 is padding\)"):
+        index.decode([1, bad])
+
+
+# --- user_sequences ------------------------------------------------------------------
+
+
+def test_user_sequences(tiny):
+    idx = ItemIndex.fit(tiny["item_id"])
+    users, seqs = sequences.user_sequences(tiny, idx)
+    assert users.tolist() == [1, 2, 3]
+    # see the fixture: user 2's tie at t=5 goes 20 (id 2) before 50 (id 5).
+    assert [s.tolist() for s in seqs] == [[1, 2, 3, 4], [2, 5, 1], [6, 7]]
+
+
+# --- leave_one_out -------------------------------------------------------------------
+
+
+def test_leave_one_out_tiny(tiny):
+    with pytest.warns(UserWarning, match=r"1 of 3 users have fewer than 3 interactions"):
+        split = leave_one_out(tiny)
+    assert split.dropped_users == 1
+    assert split.user_ids.tolist() == [1, 2]
+    assert split.num_users == 2
+    # user 1: [1, 2, 3, 4] -> train [1, 2], valid 3, test 4
+    # user 2: [2, 5, 1]    -> train [2],    valid 5, test 1
+    assert [t.tolist() for t in split.train] == [[1, 2], [2]]
+    assert split.valid_target.tolist() == [3, 5]
+    assert split.test_target.tolist() == [4, 1]
+    assert split.targets("valid").tolist() == [3, 5]
+    assert split.targets("test").tolist() == [4, 1]
+
+
+def test_leave_one_out_keeps_dropped_users_items_in_catalogue(tiny):
+    with pytest.warns(UserWarning):
+        split = leave_one_out(tiny)
+    # 7 raw items (60 and 70 only seen by the dropped user 3) + padding = 8.
+    assert split.num_items == 8
+    assert split.item_index.decode([6, 7]).tolist() == [60, 70]
+
+
+def test_histories_never_contain_their_target(tiny):
+    with pytest.warns(UserWarning):
+        split = leave_one_out(tiny)
+    valid = split.histories("valid")
+    test = split.histories("test")
+    assert [h.tolist() for h in valid] == [[1, 2], [2]]  # = train
+    assert [h.tolist() for h in test] == [[1, 2, 3], [2, 5]]  # = train + the valid item
+    for h, target in zip(valid, split.valid_target):
+        assert target not in h
+    for h, target in zip(test, split.test_target):
+        assert target not in h
+
+
+def test_leave_one_out_docstring_example():
+    df = frame([(1, 10, 1), (1, 20, 2), (1, 30, 3)])
+    s = leave_one_out(df)
+    assert (s.train[0].tolist(), s.valid_target.tolist(), s.test_target.tolist()) == ([1], [2], [3])
+    assert s.dropped_users == 0
+
+
+def test_leave_one_out_higher_minimum_drops_more(tiny):
+    # min_interactions=4: user 2 (3 interactions) and user 3 (2) are dropped.
+    with pytest.warns(UserWarning, match=r"2 of 3 users have fewer than 4"):
+        split = leave_one_out(tiny, min_interactions=4)
+    assert split.user_ids.tolist() == [1]
+    assert split.dropped_users == 2
+
+
+@pytest.mark.parametrize("m", [2, 1, 0])
+def test_leave_one_out_minimum_below_three(tiny, m):
+    with pytest.raises(ValueError, match=rf"min_interactions={m}: at least 3 are needed"):
+        leave_one_out(tiny, min_interactions=m)
+
+
+def test_leave_one_out_nobody_long_enough():
+    df = frame([(1, 10, 1), (1, 20, 2), (2, 10, 1)])
+    with pytest.warns(UserWarning, match="2 of 2 users"), \
+            pytest.raises(ValueError, match="no user has 3 or more interactions"):
+        leave_one_out(df)
+
+
+def test_leave_one_out_empty_frame():
+    with pytest.raises(ValueError, match="no user has 3 or more interactions"):
+        leave_one_out(frame([]))
+
+
+@pytest.mark.parametrize("method", ["histories", "targets"])
+@pytest.mark.parametrize("stage", ["train", "TEST", ""])
+def test_bad_stage(tiny, method, stage):
+    with pytest.warns(UserWarning):
+        split = leave_one_out(tiny)
+    with pytest.raises(ValueError, match=r"choose 'valid' or 'test'"):
+        getattr(split, method)(stage)
+
+
+# --- pad_sequences -------------------------------------------------------------------
+
+SEQS = [np.array([1, 2, 3]), np.array([4])]
+
+
+@pytest.mark.parametrize("max_len, side, expected", [
+    (2, "left", [[2, 3], [0, 4]]),  # the docstring: truncation keeps the 2 most recent
+    (4, "left", [[0, 1, 2, 3], [0, 0, 0, 4]]),
+    (3, "left", [[1, 2, 3], [0, 0, 4]]),  # exactly max_len: unchanged
+    (1, "left", [[3], [4]]),  # only the most recent item
+    (2, "right", [[2, 3], [4, 0]]),  # right: still keeps the most recent
+    (4, "right", [[1, 2, 3, 0], [4, 0, 0, 0]]),
+], ids=["left-truncate", "left-pad", "left-exact", "left-one", "right-truncate", "right-pad"])
+def test_pad_sequences(max_len, side, expected):
+    out = pad_sequences(SEQS, max_len, side=side)
+    assert out.dtype == np.int32
+    assert out.tolist() == expected
+
+
+def test_pad_empty_sequence_and_empty_batch():
+    assert pad_sequences([np.array([], dtype=np.int64), np.array([5])], 3).tolist() == [[0, 0, 0], [0, 0, 5]]
+    assert pad_sequences([[], []], 2).tolist() == [[0, 0], [0, 0]]
+    out = pad_sequences([], 3)
+    assert out.shape == (0, 3) and out.dtype == np.int32
+
+
+@pytest.mark.parametrize("max_len", [0, -1])
+def test_pad_max_len_below_one(max_len):
+    with pytest.raises(ValueError, match=rf"max_len={max_len} must be at least 1"):
+        pad_sequences(SEQS, max_len)
+
+
+@pytest.mark.parametrize("side", ["pre", "both", ""])
+def test_pad_bad_side(side):
+    with pytest.raises(ValueError, match=rf"side={side!r}: choose 'left' or 'right'"):
+        pad_sequences(SEQS, 3, side=side)
+
+
+@pytest.mark.parametrize("side, padding", [("left", "pre"), ("right", "post")])
+def test_pad_matches_keras(side, padding):
+    keras = pytest.importorskip("keras")
+    rng = np.random.default_rng(0)
+    seqs = [rng.integers(1, 100, size=rng.integers(0, 15)) for _ in range(200)]
+    for max_len in (1, 5, 7, 20):
+        ours = pad_sequences(seqs, max_len, side=side)
+        theirs = keras.utils.pad_sequences(seqs, maxlen=max_len, padding=padding, truncating="pre")
+        np.testing.assert_array_equal(ours, theirs)
+
+
+# --- training_windows ----------------------------------------------------------------
+
+
+def test_windows_docstring_example():
+    x, y = training_windows([np.array([1, 2, 3, 4])], max_len=2)
+    # pairs (1,2), (2,3), (3,4); most recent window [(2,3), (3,4)], then [pad, (1,2)].
+    assert x.tolist() == [[0, 1], [2, 3]]
+    assert y.tolist() == [[0, 2], [3, 4]]
+    assert x.dtype == y.dtype == np.int32
+
+
+def test_windows_longer_than_two_windows():
+    x, y = training_windows([np.arange(1, 9)], max_len=3)
+    # 8 items -> 7 pairs -> ceil(7/3) = 3 windows, cut from the most recent backwards:
+    # [(5,6), (6,7), (7,8)], [(2,3), (3,4), (4,5)], and the oldest [pad, pad, (1,2)].
+    assert x.tolist() == [[0, 0, 1], [2, 3, 4], [5, 6, 7]]
+    assert y.tolist() == [[0, 0, 2], [3, 4, 5], [6, 7, 8]]
+
+
+def test_windows_several_users_short_ones_contribute_nothing():
+    x, y = training_windows([np.array([1, 2, 3, 4]), np.array([5]), np.array([], dtype=int), np.array([6, 7])],
+                            max_len=2)
+    # user 0: 2 windows (as in the docstring); [5] and [] have no pair; [6, 7]: 1 pair, 1 window.
+    assert x.tolist() == [[0, 1], [2, 3], [0, 6]]
+    assert y.tolist() == [[0, 2], [3, 4], [0, 7]]
+
+
+@pytest.mark.parametrize("seqs", [[np.array([5])], [np.array([], dtype=int)], [np.array([1]), []], []],
+                         ids=["length-1", "length-0", "both", "no-sequences"])
+def test_windows_nothing_to_learn(seqs):
+    x, y = training_windows(seqs, max_len=4)
+    assert x.shape == y.shape == (0, 4)
+    assert x.dtype == y.dtype == np.int32
+
+
+@pytest.mark.parametrize("max_len", [0, -3])
+def test_windows_max_len_below_one(max_len):
+    with pytest.raises(ValueError, match=rf"max_len={max_len} must be at least 1"):
+        training_windows([np.array([1, 2])], max_len)
+
+
+@pytest.mark.parametrize("max_len", [1, 2, 5, 50])
+def test_windows_keep_every_pair_and_invent_none(max_len):
+    rng = np.random.default_rng(max_len)
+    seqs = [rng.integers(1, 30, size=rng.integers(0, 25)) for _ in range(60)]  # item ids 1..29, never 0
+    x, y = training_windows(seqs, max_len)
+
+    # number of windows: sum over users of ceil((L - 1) / max_len)
+    assert len(x) == sum(-(-max(len(s) - 1, 0) // max_len) for s in seqs)
+    # targets are 0 exactly where inputs are 0 (padding)
+    np.testing.assert_array_equal(x == 0, y == 0)
+    # the multiset of (input, target) pairs = all consecutive pairs of all sequences
+    got = collections.Counter(zip(x[x > 0].tolist(), y[x > 0].tolist()))
+    expected = collections.Counter((int(a), int(b)) for s in seqs for a, b in zip(s[:-1], s[1:]))
+    assert got == expected
+    # stronger: each user's windows, read in order, give back s[:-1] and s[1:]; padding only at the left
+    row = 0
+    for s in seqs:
+        n_windows = -(-max(len(s) - 1, 0) // max_len)
+        xs, ys = x[row:row + n_windows], y[row:row + n_windows]
+        row += n_windows
+        assert xs[xs > 0].tolist() == s[:-1].tolist()
+        assert ys[ys > 0].tolist() == s[1:].tolist()
+        for w in xs[1:]:
+            assert (w > 0).all()  # only the oldest window is padded
+        if n_windows:
+            pad = xs[0] == 0
+            assert not (pad[1:] & ~pad[:-1]).any()  # padding is a prefix: never an item, then padding
