@@ -445,3 +445,47 @@ def test_matches_keras_rs_without_ties(padding):
     assert ndcg == pytest.approx(ev.ndcg_at_k(ranks, 10), abs=1e-5)
     assert recall == pytest.approx(ev.hr_at_k(ranks, 10), abs=1e-5)
     assert mrr == pytest.approx(ev.mrr(ranks), abs=1e-5)
+
+
+# --- recommend: one user at serving time ------------------------------------------------
+
+
+def _fixed_scores(histories):
+    # items 0..5 score 0, 5, 4, 3, 2, 1: item 1 is best, item 5 worst
+    return np.tile(np.array([0.0, 5, 4, 3, 2, 1]), (len(histories), 1))
+
+
+def test_recommend_top_k_excludes_the_history():
+    # without item 1 (seen) the order is 2, 3, 4
+    assert ev.recommend(_fixed_scores, [1], num_items=6, k=3).tolist() == [2, 3, 4]
+    assert ev.recommend(_fixed_scores, [1], num_items=6, k=3, exclude_seen=False).tolist() == [1, 2, 3]
+
+
+def test_recommend_empty_history_is_a_clear_error():
+    with pytest.raises(ValueError, match="history is empty.*most-popular"):
+        ev.recommend(_fixed_scores, [], num_items=6)
+
+
+@pytest.mark.parametrize("history", [[0], [6], [2, -1]])
+def test_recommend_unknown_item_is_a_clear_error(history):
+    with pytest.raises(KeyError, match="unknown item id"):
+        ev.recommend(_fixed_scores, history, num_items=6, k=2)
+
+
+@pytest.mark.parametrize("k", [0, 6, 100])
+def test_recommend_k_out_of_range(k):
+    with pytest.raises(ValueError, match="k="):
+        ev.recommend(_fixed_scores, [1], num_items=6, k=k)
+
+
+def test_recommend_more_than_is_left_after_excluding():
+    # 5 items, 3 seen: only 2 candidates left for k=3
+    with pytest.raises(ValueError, match="only 2 items left"):
+        ev.recommend(_fixed_scores, [1, 2, 3], num_items=6, k=3)
+
+
+def test_evaluate_rejects_no_users_and_bad_batch_size():
+    with pytest.raises(ValueError, match="no users"):
+        ev.evaluate(_fixed_scores, [], np.array([], dtype=int), num_items=6, k=2)
+    with pytest.raises(ValueError, match="batch_size=0"):
+        ev.evaluate(_fixed_scores, [np.array([1])], np.array([2]), num_items=6, k=2, batch_size=0)
