@@ -6,10 +6,13 @@ then imports the tested version from here, the way d2l's chapters build the
 
 - ``data``: MovieLens-100K and -1M, obtained and verified (chapter 00, 01).
 - ``synthetic``: sequences with a known long-range dependency (chapter 02).
+- ``recurrent``: small recurrent models and gradient measurements (chapter 02).
+- ``cells``: the LSTM, peephole LSTM and GRU cells from scratch in NumPy (chapter 03).
 - ``sequences``: interactions to ordered, encoded, split, padded sequences (chapter 05).
 - ``evaluation``: full-catalogue ranking and its metrics (chapters 00, 07).
 - ``baselines``: most-popular, Markov chain and item-kNN recommenders (chapters 01, 07).
 - ``checks``: checks for the exercises (every chapter).
+- ``plots``: one colour per model across the course.
 - ``course``: set-up, chapter list, navigation, reported metrics (every chapter).
 - ``build`` and ``bench``: ``python -m lstmrec.build`` runs the course,
   ``python -m lstmrec.bench`` prints the model table.

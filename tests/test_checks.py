@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lstmrec import checks, evaluation
+from lstmrec import cells, checks, evaluation
 
 
 @pytest.fixture(autouse=True)
@@ -257,3 +257,196 @@ def test_check_stops_at_the_first_wrong_case(capsys):
 
     checks.check("square", answer, reference_square, CASES)
     assert calls == [3]  # the keyword case was never run
+
+
+# --- chapter 03: recurrent cells -----------------------------------------------------------
+#
+# The learners' answers below are written the way a learner would (gates one by one, weights
+# sliced by hand), independently of lstmrec.cells and of the mistakes coded in checks.py.
+
+
+def _sig(v):
+    return 1 / (1 + np.exp(-v))
+
+
+def learner_gru_step(x_t, h_prev, kernel, recurrent_kernel, bias, *, mix="keras", reset="after", order="zrh",
+                     recurrent_bias=True):
+    """A learner's gru_step; the keyword arguments switch on one usual mistake each."""
+    H = h_prev.shape[1]
+    cols = {"zrh": (0, 1, 2), "rzh": (1, 0, 2)}[order]  # which column block is z, r, h
+    W = [kernel[:, k * H:(k + 1) * H] for k in cols]
+    U = [recurrent_kernel[:, k * H:(k + 1) * H] for k in cols]
+    b = [bias[0, k * H:(k + 1) * H] for k in cols]
+    bb = [bias[1, k * H:(k + 1) * H] if recurrent_bias else 0.0 for k in cols]
+    z = _sig(x_t @ W[0] + b[0] + h_prev @ U[0] + bb[0])
+    r = _sig(x_t @ W[1] + b[1] + h_prev @ U[1] + bb[1])
+    if reset == "after":
+        h_tilde = np.tanh(x_t @ W[2] + b[2] + r * (h_prev @ U[2] + bb[2]))
+    else:
+        h_tilde = np.tanh(x_t @ W[2] + b[2] + (r * h_prev) @ U[2] + bb[2])
+    if mix == "keras":
+        return z * h_prev + (1 - z) * h_tilde
+    return (1 - z) * h_prev + z * h_tilde
+
+
+def learner_peephole_step(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias, peephole, *, output_peeks="new",
+                          use_peepholes=True, input_forget_peek="old"):
+    """A learner's peephole_lstm_step returning (h_t, c_t); the keyword arguments switch on one mistake each."""
+    H = h_prev.shape[1]
+    zs = x_t @ kernel + h_prev @ recurrent_kernel + bias
+    z_i, z_f, z_c, z_o = zs[:, :H], zs[:, H:2 * H], zs[:, 2 * H:3 * H], zs[:, 3 * H:]
+    p_i, p_f, p_o = peephole if use_peepholes else np.zeros_like(peephole)
+    c_peek = c_prev
+    if input_forget_peek == "new":  # the new cell state of a plain LSTM, used by the input and forget gates
+        c_peek = _sig(z_f) * c_prev + _sig(z_i) * np.tanh(z_c)
+    i = _sig(z_i + p_i * c_peek)
+    f = _sig(z_f + p_f * c_peek)
+    c_t = f * c_prev + i * np.tanh(z_c)
+    o = _sig(z_o + p_o * (c_t if output_peeks == "new" else c_prev))
+    return o * np.tanh(c_t), c_t
+
+
+def learner_lstm_param_count(embedding_dim, hidden_dim):
+    per_gate = hidden_dim * embedding_dim + hidden_dim * hidden_dim + hidden_dim  # kernel, recurrent_kernel, bias
+    return 4 * per_gate
+
+
+CELL_EXERCISES = {
+    "gru_step": (checks.gru_step, checks._reference_gru_step),
+    "peephole_lstm_step": (checks.peephole_lstm_step, checks._reference_peephole_step),
+    "lstm_param_count": (checks.lstm_param_count, cells.lstm_param_count),
+}
+
+CELL_LEARNERS = {
+    "gru_step": learner_gru_step,
+    "peephole_lstm_step": learner_peephole_step,
+    "lstm_param_count": learner_lstm_param_count,
+}
+
+CELL_MISTAKES = [
+    # (exercise, wrong answer, a phrase of the hint that must be printed)
+    ("gru_step", lambda *a: learner_gru_step(*a, mix="paper"), "the update gate z keeps the OLD state"),
+    ("gru_step", lambda *a: learner_gru_step(*a, reset="before"), "applies the reset gate AFTER the recurrent product"),
+    ("gru_step", lambda *a: learner_gru_step(*a, order="rzh"), "gate order in the columns"),
+    ("gru_step", lambda *a: learner_gru_step(*a, recurrent_bias=False), "bias[1] (the recurrent bias b')"),
+    ("peephole_lstm_step", lambda *a: learner_peephole_step(*a, output_peeks="old"),
+     "the output gate is computed after the new cell state"),
+    ("peephole_lstm_step", lambda *a: learner_peephole_step(*a, use_peepholes=False), "this is the plain LSTM"),
+    ("peephole_lstm_step", lambda *a: learner_peephole_step(*a, input_forget_peek="new"),
+     "the input and forget gates peek at the OLD cell state c_prev"),
+    ("lstm_param_count", lambda e, h: 4 * h * (e + h), "each gate also has a bias"),
+    ("lstm_param_count", lambda e, h: h * (e + h) + h, "multiply by 4"),
+    ("lstm_param_count", lambda e, h: 4 * (h * e + h), "the gates also read the previous hidden state"),
+    ("lstm_param_count", lambda e, h: 4 * (h * (e + h) + 1), "one number per unit, not per gate"),
+    ("lstm_param_count", lambda e, h: learner_lstm_param_count(h, e), "embedding_dim and hidden_dim are swapped"),
+]
+CELL_MISTAKE_IDS = ["gru-paper-mix", "gru-reset-before", "gru-order-rzh", "gru-no-recurrent-bias",
+                    "peephole-output-peeks-old", "peephole-none", "peephole-input-forget-peek-new",
+                    "params-no-bias", "params-no-4", "params-input-only", "params-bias-per-gate", "params-swapped"]
+CELL_HINTS = [hint for _, _, hint in CELL_MISTAKES]
+
+
+@pytest.mark.parametrize("name", list(CELL_EXERCISES))
+def test_cell_reference_passes(name, capsys):
+    check, reference = CELL_EXERCISES[name]
+    assert bool(check(reference)) is True
+    assert capsys.readouterr().out.startswith(f"[ok] {name}: correct on ")
+
+
+@pytest.mark.parametrize("name", list(CELL_EXERCISES))
+def test_cell_learners_correct_answer_passes(name, strict, capsys):
+    check, _ = CELL_EXERCISES[name]
+    assert bool(check(CELL_LEARNERS[name])) is True
+    assert capsys.readouterr().out.startswith(f"[ok] {name}: correct on ")
+
+
+@pytest.mark.parametrize("name", list(CELL_EXERCISES))
+def test_cell_stub_is_not_attempted(name, capsys):
+    check, _ = CELL_EXERCISES[name]
+    assert bool(check(stub)) is False
+    out = capsys.readouterr().out
+    assert out.startswith(f"[ ] {name}: not attempted yet")
+    assert "NotImplementedError" in out
+
+
+@pytest.mark.parametrize("name", list(CELL_EXERCISES))
+def test_cell_stub_raises_in_strict_mode(name, strict):
+    check, _ = CELL_EXERCISES[name]
+    with pytest.raises(checks.ExerciseNotAttempted, match=rf"\[ \] {name}: not attempted yet"):
+        check(stub)
+
+
+@pytest.mark.parametrize("name, answer, hint", CELL_MISTAKES, ids=CELL_MISTAKE_IDS)
+def test_cell_mistake_gets_its_hint(name, answer, hint, capsys):
+    check, _ = CELL_EXERCISES[name]
+    assert bool(check(answer)) is False
+    out = capsys.readouterr().out
+    assert out.startswith(f"[x] {name}: wrong on case ")
+    assert "expected" in out and "got" in out
+    assert "Hint: " in out and hint in out
+    for other in CELL_HINTS + ALL_HINTS:
+        if other != hint:
+            assert other not in out, f"a second, wrong hint: {other!r}"
+
+
+@pytest.mark.parametrize("name, answer, hint", CELL_MISTAKES, ids=CELL_MISTAKE_IDS)
+def test_cell_mistake_raises_in_strict_mode(name, answer, hint, strict):
+    check, _ = CELL_EXERCISES[name]
+    with pytest.raises(checks.CheckFailed) as info:
+        check(answer)
+    assert str(info.value).startswith(f"[x] {name}: wrong on case ")
+    assert hint in str(info.value)
+
+
+@pytest.mark.parametrize("name, answer, hint", CELL_MISTAKES, ids=CELL_MISTAKE_IDS)
+def test_cell_mistake_is_caught_by_the_first_case(name, answer, hint, capsys):
+    """The first case tells every mistake apart, so the hint comes on the first (smallest) case."""
+    check, _ = CELL_EXERCISES[name]
+    check(answer)
+    out = capsys.readouterr().out
+    first = {"gru_step": "batch 1, embedding_dim 3, hidden_dim 2", "peephole_lstm_step":
+             "batch 1, embedding_dim 3, hidden_dim 2", "lstm_param_count": "embedding_dim 6, hidden_dim 50"}[name]
+    assert f"wrong on case '{first}" in out
+
+
+def test_gru_step_returning_the_gates_too_is_wrong_not_a_crash(capsys):
+    # the library's cells.gru_step returns (h_t, gates); the exercise asks for h_t alone
+    assert bool(checks.gru_step(cells.gru_step)) is False
+    out = capsys.readouterr().out
+    assert out.startswith("[x] gru_step: wrong on case ") and "'update'" in out
+
+
+def test_peephole_answer_without_c_t_is_wrong(capsys):
+    assert bool(checks.peephole_lstm_step(lambda *a: learner_peephole_step(*a)[0])) is False  # h_t only
+    out = capsys.readouterr().out
+    assert out.startswith("[x] peephole_lstm_step: wrong on case ")
+    assert "expected ([[" in out  # the expected (h_t, c_t), each shown rounded
+
+
+def test_lstm_param_count_float_answer_passes(capsys):
+    assert bool(checks.lstm_param_count(lambda e, h: float(learner_lstm_param_count(e, h)))) is True
+
+
+# --- comparing several outputs (tuples) ---------------------------------------------------------
+
+
+def test_same_compares_tuples_element_by_element():
+    h, c = np.ones((2, 3)), np.zeros((1, 3))  # different shapes: not one array
+    assert checks._same((h, c), (h, c), 1e-6)
+    assert checks._same([h, c], (h, c), 1e-6)  # a list of outputs is fine too
+    assert not checks._same((h, c + 0.1), (h, c), 1e-6)
+    assert not checks._same((h,), (h, c), 1e-6)
+    assert not checks._same((c, h), (h, c), 1e-6)
+    assert not checks._same(h, (h, c), 1e-6)
+
+
+@pytest.mark.parametrize("got", [(np.ones((1, 2)), {"a": 1}), {"a": 1}, None, "h"],
+                         ids=["tuple-with-dict", "dict", "None", "str"])
+def test_same_is_false_not_a_crash_for_odd_answers(got):
+    assert checks._same(got, np.ones((1, 2)), 1e-6) is False
+
+
+def test_show_rounds_float_arrays_and_shows_tuples():
+    assert checks._show(np.array([1 / 3, 2.0])) == "[0.333333, 2.0]"
+    assert checks._show((np.array([[1 / 3]]), np.array([[1.0]]))) == "([[0.333333]], [[1.0]])"
+    assert checks._show(np.array([1, 2])) == "[1, 2]"  # integers stay as they are
