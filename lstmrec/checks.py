@@ -159,7 +159,7 @@ def check(name: str, answer: Callable[..., Any], reference: Callable[..., Any], 
             except Exception:  # a mistake that does not apply to this case
                 continue
         return _fail(name, message)
-    print(f"[ok] {name}: correct on {len(cases)} cases.")
+    print(f"[ok] {name}: correct on {len(cases)} case{'s' if len(cases) != 1 else ''}.")
     return CheckResult(True)
 
 
@@ -407,3 +407,241 @@ def lstm_param_count(answer: Callable[[int, int], int]) -> CheckResult:
                 "so 4 * (H * (E + H) + H) with H = hidden_dim."),
     ]
     return check("lstm_param_count", answer, cells.lstm_param_count, cases, mistakes)
+
+
+# --- chapter 01: data and popularity ------------------------------------------------
+
+
+def _series_pairs(result) -> tuple:
+    """A pandas Series (or a dict) as (index, values), so the order of users matters."""
+    import pandas as pd
+
+    series = result if isinstance(result, pd.Series) else pd.Series(result)
+    return (np.asarray(series.index), np.asarray(series.to_numpy(), dtype=float))
+
+
+def _per_user_frames() -> list:
+    import pandas as pd
+
+    repeat = pd.DataFrame({"user_id": [1, 1, 1, 2, 3, 3], "item_id": [10, 10, 11, 10, 12, 13],
+                           "timestamp": [1, 2, 3, 1, 5, 6]})  # user 1 rated movie 10 twice
+    unordered = pd.DataFrame({"user_id": [7, 7, 7, 2, 5, 5], "item_id": [1, 2, 3, 1, 2, 4],
+                              "timestamp": [3, 1, 2, 4, 1, 2]})  # users 2, 5, 7 with 1, 2, 3 interactions
+    return [repeat, unordered]
+
+
+def interactions_per_user(answer: Callable[[Any], Any]) -> CheckResult:
+    """Check ``interactions_per_user(interactions)``: a Series, one count per user, indexed by user id in order."""
+    frames = _per_user_frames()
+    cases = [
+        Case("users 2, 5, 7 with 1, 2 and 3 interactions", (frames[1],)),
+        Case("user 1 rated movie 10 twice (every row is an interaction)", (frames[0],)),
+    ]
+
+    def reference(df):
+        return _series_pairs(df.groupby("user_id").size())
+
+    mistakes = [
+        Mistake(lambda df: _series_pairs(df["user_id"].value_counts()),
+                "value_counts() sorts by the count, not by user: add .sort_index() (or use groupby('user_id').size())."),
+        Mistake(lambda df: _series_pairs(df.groupby("item_id").size()),
+                "that counts interactions per movie: group by user_id."),
+        Mistake(lambda df: _series_pairs(df.groupby("user_id")["item_id"].nunique()),
+                "count every interaction (every row), not the distinct movies: .size(), not .nunique()."),
+    ]
+    return check("interactions_per_user", lambda df: _series_pairs(answer(df)), reference, cases, mistakes)
+
+
+def _reference_popular_unseen(counts, seen, k):
+    counts = np.asarray(counts, dtype=float)
+    exclude = evaluation.exclusion_mask([np.asarray(seen, dtype=np.int64)], len(counts))
+    return evaluation.top_k(counts[None, :], k, exclude)[0]
+
+
+def popular_unseen(answer: Callable[[np.ndarray, Sequence[int], int], np.ndarray]) -> CheckResult:
+    """Check ``popular_unseen(counts, seen, k)``: the ``k`` most popular items the user has not seen."""
+    cases = [
+        Case("counts [0, 5, 9, 9, 2, 0, 7], seen [2], k=3", (np.array([0, 5, 9, 9, 2, 0, 7]), [2], 3)),
+        Case("a three-way tie: counts [0, 4, 4, 1, 4], nothing seen, k=2", (np.array([0, 4, 4, 1, 4]), [], 2)),
+        Case("only unpopular items left: counts [0, 3, 0, 0], seen [1], k=2", (np.array([0, 3, 0, 0]), [1], 2)),
+    ]
+
+    def keep_seen(counts, seen, k):
+        return _reference_popular_unseen(counts, [], k)
+
+    def padding_in(counts, seen, k):
+        c = np.asarray(counts, dtype=float).copy()
+        c[list(seen)] = -np.inf
+        return np.argsort(-c, kind="stable")[:k]
+
+    def ties_to_higher_id(counts, seen, k):
+        c = np.asarray(counts, dtype=float).copy()
+        c[0] = -np.inf
+        c[list(seen)] = -np.inf
+        return np.argsort(c, kind="stable")[::-1][:k]
+
+    mistakes = [
+        Mistake(keep_seen, "leave out the items in `seen`: the user has already watched them."),
+        Mistake(padding_in, "item 0 is padding, not a movie: never recommend it (set its score to -inf too)."),
+        Mistake(ties_to_higher_id, "np.argsort(counts)[::-1] puts tied items in DEcreasing id order; sort by "
+                                   "-counts with a stable sort so ties go to the lower id, as everywhere in the course."),
+        Mistake(lambda counts, seen, k: np.sort(np.asarray(counts))[::-1][:k],
+                "return the item ids (positions), not their counts."),
+    ]
+    return check("popular_unseen", answer, _reference_popular_unseen, cases, mistakes)
+
+
+# --- chapter 02: long-range dependencies and clipping -------------------------------
+
+
+def long_range_target(answer: Callable[[np.ndarray, int], np.ndarray]) -> CheckResult:
+    """Check ``long_range_target(history, lag)``: the item ``lag`` steps before the end of each row."""
+    from lstmrec import synthetic
+
+    cases = []
+    for seq_len, lag in [(8, 3), (8, 1), (8, 8), (5, 2)]:
+        history, _ = synthetic.long_range_sequences(4, seq_len, lag, seed=seq_len * 10 + lag)
+        history = history.copy()
+        history[:, :] = np.arange(1, seq_len + 1)  # position t holds item t + 1: every position is different
+        cases.append(Case(f"seq_len={seq_len}, lag={lag}", (history, lag)))
+
+    def reference(history, lag):
+        return np.asarray(history)[:, history.shape[1] - lag]
+
+    mistakes = [
+        Mistake(lambda h, lag: np.asarray(h)[:, -lag - 1],
+                "lag=1 is the LAST item (index seq_len - 1): the index is seq_len - lag, not seq_len - lag - 1."),
+        Mistake(lambda h, lag: np.asarray(h)[:, lag],
+                "count the lag back from the end of the sequence, not forward from its start."),
+        Mistake(lambda h, lag: np.asarray(h)[:, lag - 1],
+                "count the lag back from the end of the sequence, not forward from its start."),
+        Mistake(lambda h, lag: np.asarray(h)[:, -1], "the target is the item lag steps back, not always the last one."),
+    ]
+    return check("long_range_target", answer, reference, cases, mistakes)
+
+
+def _reference_clip(grads, max_norm):
+    grads = [np.asarray(g, dtype=float) for g in grads]
+    norm = np.sqrt(sum(float((g ** 2).sum()) for g in grads))  # the global norm
+    scale = min(1.0, max_norm / norm) if norm > 0 else 1.0
+    return tuple(g * scale for g in grads)
+
+
+def clip_by_global_norm(answer: Callable[[list, float], list]) -> CheckResult:
+    """Check ``clip_by_global_norm(grads, max_norm)``: rescale all gradients together if their global norm is too big."""
+    cases = [
+        Case("one gradient [3, 4] (norm 5), max_norm 1", ([np.array([3.0, 4.0])], 1.0)),
+        Case("[3] and [[4], [12]] (global norm 13), max_norm 6.5", ([np.array([3.0]), np.array([[4.0], [12.0]])], 6.5)),
+        Case("global norm 13 below max_norm 26: unchanged", ([np.array([3.0]), np.array([[4.0], [12.0]])], 26.0)),
+    ]
+
+    def per_tensor(grads, c):
+        return tuple(np.asarray(g, float) * min(1.0, c / np.linalg.norm(g)) for g in grads)
+
+    def always_scale(grads, c):
+        norm = np.sqrt(sum((np.asarray(g, float) ** 2).sum() for g in grads))
+        return tuple(np.asarray(g, float) * c / norm for g in grads)
+
+    def squared_norm(grads, c):
+        sq = sum((np.asarray(g, float) ** 2).sum() for g in grads)
+        return tuple(np.asarray(g, float) * min(1.0, c / sq) for g in grads)
+
+    mistakes = [
+        Mistake(per_tensor, "clip by the GLOBAL norm sqrt(sum of all squared entries of all gradients), and scale "
+                            "every gradient by the same factor, so the direction of the whole update is kept."),
+        Mistake(always_scale, "only scale down when the global norm is larger than max_norm: use min(1, max_norm / norm)."),
+        Mistake(squared_norm, "the norm is the square root of the sum of squares."),
+        Mistake(lambda grads, c: tuple(np.clip(np.asarray(g, float), -c, c) for g in grads),
+                "clipping each value to [-c, c] changes the direction of the update; rescale the whole gradient instead."),
+    ]
+    return check("clip_by_global_norm", lambda g, c: tuple(answer(g, c)), _reference_clip, cases, mistakes)
+
+
+# --- chapter 04: a first Keras LSTM ---------------------------------------------------
+
+
+def activity_windows(answer: Callable[[np.ndarray, int], tuple]) -> CheckResult:
+    """Check ``activity_windows(active, window)``: inputs = the ``window`` periods before the last, target = the last."""
+    active = np.array([[1, 0, 1, 1, 0, 1],
+                       [0, 0, 1, 0, 1, 0],
+                       [1, 1, 0, 0, 0, 1]])  # (3 users, 6 periods)
+    cases = [Case("6 periods, window 3", (active, 3)), Case("6 periods, window 5", (active, 5)),
+             Case("6 periods, window 1", (active, 1))]
+
+    def reference(a, w):
+        a = np.asarray(a)
+        return (a[:, -w - 1:-1], a[:, -1])
+
+    mistakes = [
+        Mistake(lambda a, w: (np.asarray(a)[:, -w:], np.asarray(a)[:, -1]),
+                "the inputs include the period being predicted: that leaks the answer (accuracy 100% for nothing). "
+                "Take the window periods BEFORE the last: active[:, -window-1:-1]."),
+        Mistake(lambda a, w: (np.asarray(a)[:, :w], np.asarray(a)[:, -1]),
+                "take the most recent periods before the target, not the first ones."),
+        Mistake(lambda a, w: (np.asarray(a)[:, -w - 1:-1], np.asarray(a)[:, w]),
+                "the target is the last period, active[:, -1]."),
+    ]
+    return check("activity_windows", lambda a, w: tuple(answer(a, w)), reference, cases, mistakes)
+
+
+def _early_stopping_facts(callback) -> dict:
+    import keras
+
+    return {
+        "is an EarlyStopping callback": isinstance(callback, keras.callbacks.EarlyStopping),
+        "watches a validation metric": str(getattr(callback, "monitor", "")).startswith("val_"),
+        "restores the best weights": bool(getattr(callback, "restore_best_weights", False)),
+        "waits at least one epoch": int(getattr(callback, "patience", 0)) >= 1,
+    }
+
+
+def early_stopping(answer: Callable[[], Any]) -> CheckResult:
+    """Check ``make_early_stopping()``: a Keras callback that stops on validation and keeps the best epoch."""
+    import keras
+
+    expected = {key: True for key in _early_stopping_facts(keras.callbacks.EarlyStopping(monitor="val_loss"))}
+    mistakes = [
+        Mistake(lambda: _early_stopping_facts(keras.callbacks.EarlyStopping(monitor="loss", patience=5,
+                                                                              restore_best_weights=True)),
+                "monitor='loss' watches the TRAINING loss, which keeps falling while the model overfits: "
+                "monitor a validation metric such as 'val_loss'."),
+        Mistake(lambda: _early_stopping_facts(keras.callbacks.EarlyStopping(monitor="val_loss", patience=5)),
+                "without restore_best_weights=True the model keeps the weights of the LAST epoch, "
+                "`patience` epochs after the best one."),
+        Mistake(lambda: _early_stopping_facts(keras.callbacks.EarlyStopping(monitor="val_loss", patience=0,
+                                                                              restore_best_weights=True)),
+                "patience=0 stops at the first epoch that does not improve: validation scores are noisy, wait a few."),
+    ]
+    return check("early_stopping", lambda: _early_stopping_facts(answer()), lambda: expected,
+                 [Case("your callback")], mistakes)
+
+
+def _model_facts(model) -> dict:
+    import keras
+
+    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+    return {
+        "layers": "-".join(type(layer).__name__ for layer in layers),
+        "recurrent units": getattr(layers[0], "units", None) if layers else None,
+        "output activation": getattr(getattr(layers[-1], "activation", None), "__name__", None) if layers else None,
+        "input shape": tuple(model.inputs[0].shape[1:]) if model.inputs else None,
+        "parameters": model.count_params(),
+    }
+
+
+def gru_model(answer: Callable[[int], Any]) -> CheckResult:
+    """Check ``build_gru_model(window)``: the article's model with ``keras.layers.GRU(50)`` in place of the LSTM."""
+    import keras
+
+    def build(layer, window, units=50, activation="sigmoid"):
+        return keras.Sequential([keras.Input((window, 1)), layer(units), keras.layers.Dense(1, activation=activation)])
+
+    cases = [Case("window 6", (6,)), Case("window 12", (12,))]
+    mistakes = [
+        Mistake(lambda w: _model_facts(build(keras.layers.LSTM, w)), "that is still an LSTM: use keras.layers.GRU."),
+        Mistake(lambda w: _model_facts(build(keras.layers.GRU, w, activation=None)),
+                "the output needs activation='sigmoid' to be a probability for binary cross-entropy."),
+        Mistake(lambda w: _model_facts(build(keras.layers.SimpleRNN, w)), "that is a SimpleRNN: use keras.layers.GRU."),
+    ]
+    return check("gru_model", lambda w: _model_facts(answer(w)), lambda w: _model_facts(build(keras.layers.GRU, w)),
+                 cases, mistakes)

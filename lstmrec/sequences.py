@@ -303,3 +303,42 @@ def training_windows(sequences: list[np.ndarray], max_len: int) -> tuple[np.ndar
     inputs[row, col] = inputs_flat
     targets[row, col] = targets_flat
     return inputs, targets
+
+
+def activity_matrix(interactions: pd.DataFrame, num_periods: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Was each user active in each of ``num_periods`` equal periods of the data's time span?
+
+    Taught in chapter 04 (the article's binary six-period sequences, built for real).
+    The span from the first to the last timestamp is cut into ``num_periods``
+    periods of equal length; ``active[u, p] = 1`` when user ``u`` has at least
+    one interaction in period ``p``.
+
+    Args:
+        interactions: with ``user_id`` and ``timestamp`` (seconds).
+        num_periods: how many periods.
+
+    Returns:
+        ``(user_ids, active, edges)``: raw user ids (num_users,) in increasing
+        order; ``active`` (num_users, num_periods) int8; ``edges``
+        (num_periods + 1,) the periods' boundaries in seconds.
+
+    Example:
+        >>> df = pd.DataFrame({"user_id": [1, 1, 2], "timestamp": [0, 30, 10]})
+        >>> activity_matrix(df, 3)[1].tolist()   # periods [0, 10), [10, 20), [20, 30]
+        [[1, 0, 1], [0, 1, 0]]
+    """
+    if num_periods < 1:
+        raise ValueError(f"num_periods={num_periods} must be at least 1")
+    missing = {"user_id", "timestamp"} - set(interactions.columns)
+    if missing:
+        raise ValueError(f"interactions lack column(s) {sorted(missing)}")
+    if len(interactions) == 0:
+        raise ValueError("no interactions")
+    ts = interactions["timestamp"].to_numpy(dtype=np.float64)
+    edges = np.linspace(ts.min(), ts.max(), num_periods + 1)  # (num_periods + 1,)
+    period = np.clip(np.searchsorted(edges, ts, side="right") - 1, 0, num_periods - 1)  # the last edge is inclusive
+    user_ids, row = np.unique(interactions["user_id"].to_numpy(), return_inverse=True)
+    active = np.zeros((len(user_ids), num_periods), dtype=np.int8)  # (num_users, num_periods)
+    active[row, period] = 1
+    return user_ids, active, edges
+
