@@ -101,7 +101,7 @@ def check_versions(packages: tuple[str, ...] = PINNED) -> dict[str, str]:
     return found
 
 
-def setup(seed: int = SEED, tensorflow: bool = True) -> dict[str, str]:
+def setup(seed: int = SEED, tensorflow: bool = True) -> None:
     """The first code cell of every chapter: check versions, seed everything, make runs repeatable.
 
     Seeds Python's ``random``, NumPy and (with ``tensorflow``) Keras/TensorFlow
@@ -112,8 +112,7 @@ def setup(seed: int = SEED, tensorflow: bool = True) -> dict[str, str]:
         seed: the seed (default ``lstmrec.SEED``).
         tensorflow: also import and seed TensorFlow/Keras (a few seconds).
 
-    Returns:
-        package -> version, printed as one line.
+    Prints Python's and the checked packages' versions and the seed, on one line.
     """
     versions = check_versions()
     random.seed(seed)
@@ -127,7 +126,6 @@ def setup(seed: int = SEED, tensorflow: bool = True) -> dict[str, str]:
         tf.config.experimental.enable_op_determinism()
     print(f"Python {platform.python_version()} | " + " | ".join(f"{k} {v}" for k, v in versions.items())
           + f" | seed {seed}")
-    return versions
 
 
 # --- metrics a chapter reports to `make run` ----------------------------------------

@@ -30,8 +30,16 @@ def setup_style() -> None:
 
 
 def palette(names) -> dict[str, str]:
-    """A colour for each model name: the course's own where it has one."""
+    """A colour for each model name: the course's own where it has one.
+
+    Other names get tab10 colours not already used by a name in ``names``
+    (tab10 holds the course's colours), then husl colours: every name its own.
+    """
     import seaborn as sns
 
-    extra = iter(sns.color_palette("tab10", 10).as_hex())
+    names = list(dict.fromkeys(names))  # distinct, in order
+    taken = {MODEL_COLORS[name] for name in names if name in MODEL_COLORS}
+    free = [colour for colour in sns.color_palette("tab10", 10).as_hex() if colour not in taken]
+    missing = sum(name not in MODEL_COLORS for name in names) - len(free)
+    extra = iter(free + (sns.color_palette("husl", missing).as_hex() if missing > 0 else []))
     return {name: MODEL_COLORS.get(name) or next(extra) for name in names}

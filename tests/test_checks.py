@@ -10,6 +10,10 @@ exceptions. Checks return a truthy/falsy result, so results are compared with
 
 from __future__ import annotations
 
+import collections
+import math
+
+import keras
 import numpy as np
 import pytest
 
@@ -450,3 +454,311 @@ def test_show_rounds_float_arrays_and_shows_tuples():
     assert checks._show(np.array([1 / 3, 2.0])) == "[0.333333, 2.0]"
     assert checks._show((np.array([[1 / 3]]), np.array([[1.0]]))) == "([[0.333333]], [[1.0]])"
     assert checks._show(np.array([1, 2])) == "[1, 2]"  # integers stay as they are
+
+
+# --- chapters 01, 02 and 04: data, long range, clipping, first Keras models -----------------------
+#
+# Again the learners' answers are written the way a learner would (loops, Counter, slicing with the
+# length spelled out), independently of the references and of the mistakes coded in checks.py.
+
+
+def learner_interactions_per_user(df):
+    """Count rows per user with a Counter; a dict in increasing user id."""
+    counts = collections.Counter(df["user_id"].tolist())
+    return {user: counts[user] for user in sorted(counts)}
+
+
+def learner_popular_unseen(counts, seen, k):
+    """Every real item the user has not seen, most popular first, ties to the lower id."""
+    candidates = [i for i in range(1, len(counts)) if i not in seen]
+    return sorted(candidates, key=lambda i: (-counts[i], i))[:k]
+
+
+def learner_long_range_target(history, lag):
+    return np.array([row[len(row) - lag] for row in history])
+
+
+def learner_clip_by_global_norm(grads, max_norm):
+    total = 0.0
+    for g in grads:
+        total += float(np.sum(np.square(g)))
+    norm = math.sqrt(total)
+    if norm <= max_norm:
+        return [np.asarray(g, dtype=float) for g in grads]
+    return [np.asarray(g, dtype=float) * (max_norm / norm) for g in grads]
+
+
+def learner_activity_windows(active, window):
+    active = np.asarray(active)
+    last = active.shape[1] - 1  # the period to predict
+    return active[:, last - window:last], active[:, last]
+
+
+def learner_early_stopping():
+    return keras.callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)
+
+
+def learner_gru_model(window):
+    return keras.Sequential([
+        keras.Input(shape=(window, 1)),
+        keras.layers.GRU(50),
+        keras.layers.Dense(1, activation="sigmoid"),
+    ])
+
+
+def learner_gru_model_functional(window):
+    inputs = keras.Input(shape=(window, 1))
+    hidden = keras.layers.GRU(50)(inputs)
+    return keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(hidden))
+
+
+def learner_rnn_model(layer, window, activation="sigmoid"):
+    return keras.Sequential([keras.Input(shape=(window, 1)), layer(50), keras.layers.Dense(1, activation=activation)])
+
+
+NEW_EXERCISES = {
+    # name: (check, a learner's correct answer, number of cases)
+    "interactions_per_user": (checks.interactions_per_user, learner_interactions_per_user, 2),
+    "popular_unseen": (checks.popular_unseen, learner_popular_unseen, 3),
+    "long_range_target": (checks.long_range_target, learner_long_range_target, 4),
+    "clip_by_global_norm": (checks.clip_by_global_norm, learner_clip_by_global_norm, 3),
+    "activity_windows": (checks.activity_windows, learner_activity_windows, 3),
+    "early_stopping": (checks.early_stopping, learner_early_stopping, 1),
+    "gru_model": (checks.gru_model, learner_gru_model, 2),
+}
+
+
+def _unseen_candidates(counts, seen, with_padding=False):
+    return [i for i in range(0 if with_padding else 1, len(counts)) if i not in seen]
+
+
+NEW_MISTAKES = [
+    # (exercise, wrong answer, a phrase of the hint that must be printed)
+    ("interactions_per_user", lambda df: df["user_id"].value_counts(), "add .sort_index()"),
+    ("interactions_per_user", lambda df: df["item_id"].value_counts().sort_index(),
+     "that counts interactions per movie"),
+    ("interactions_per_user", lambda df: df.drop_duplicates(["user_id", "item_id"]).groupby("user_id").size(),
+     "not the distinct movies"),
+    ("popular_unseen", lambda c, seen, k: sorted(range(1, len(c)), key=lambda i: (-c[i], i))[:k],
+     "leave out the items in `seen`"),
+    ("popular_unseen", lambda c, seen, k: sorted(_unseen_candidates(c, seen, True), key=lambda i: (-c[i], i))[:k],
+     "item 0 is padding, not a movie"),
+    ("popular_unseen", lambda c, seen, k: sorted(_unseen_candidates(c, seen), key=lambda i: (c[i], i),
+                                                 reverse=True)[:k],
+     "puts tied items in DEcreasing id order"),
+    ("popular_unseen", lambda c, seen, k: sorted(c, reverse=True)[:k], "return the item ids (positions)"),
+    ("long_range_target", lambda h, lag: np.array([row[len(row) - lag - 1] for row in h]),
+     "the index is seq_len - lag, not seq_len - lag - 1"),
+    ("long_range_target", lambda h, lag: np.asarray(h)[:, lag], "count the lag back from the end"),
+    ("long_range_target", lambda h, lag: np.asarray(h)[:, lag - 1], "count the lag back from the end"),
+    ("long_range_target", lambda h, lag: np.asarray(h)[:, -1], "not always the last one"),
+    ("clip_by_global_norm", lambda gs, c: [g * min(1.0, c / np.linalg.norm(g)) for g in gs],
+     "clip by the GLOBAL norm"),
+    ("clip_by_global_norm", lambda gs, c: [g * c / math.sqrt(sum(np.sum(x ** 2) for x in gs)) for g in gs],
+     "only scale down when the global norm is larger than max_norm"),
+    ("clip_by_global_norm", lambda gs, c: [g * min(1.0, c / sum(np.sum(x ** 2) for x in gs)) for g in gs],
+     "the square root of the sum of squares"),
+    ("clip_by_global_norm", lambda gs, c: [np.clip(g, -c, c) for g in gs], "clipping each value to [-c, c]"),
+    ("activity_windows", lambda a, w: (np.asarray(a)[:, a.shape[1] - w:], np.asarray(a)[:, -1]),
+     "that leaks the answer"),
+    ("activity_windows", lambda a, w: (np.asarray(a)[:, :w], np.asarray(a)[:, -1]), "not the first ones"),
+    ("activity_windows", lambda a, w: learner_activity_windows(a, w)[:1] + (np.asarray(a)[:, w],),
+     "the target is the last period"),
+    ("early_stopping", lambda: keras.callbacks.EarlyStopping(monitor="loss", patience=3, restore_best_weights=True),
+     "monitor='loss' watches the TRAINING loss"),
+    ("early_stopping", lambda: keras.callbacks.EarlyStopping(monitor="val_loss", patience=3),
+     "without restore_best_weights=True"),
+    ("early_stopping", lambda: keras.callbacks.EarlyStopping(monitor="val_loss", restore_best_weights=True),
+     "patience=0 stops at the first epoch"),  # patience left at its default, 0
+    ("gru_model", lambda w: learner_rnn_model(keras.layers.LSTM, w), "that is still an LSTM"),
+    ("gru_model", lambda w: learner_rnn_model(keras.layers.GRU, w, activation=None),
+     "needs activation='sigmoid'"),
+    ("gru_model", lambda w: learner_rnn_model(keras.layers.SimpleRNN, w), "that is a SimpleRNN"),
+]
+NEW_MISTAKE_IDS = ["per-user-value-counts", "per-user-by-item", "per-user-nunique",
+                   "popular-seen-kept", "popular-padding", "popular-ties-to-higher-id", "popular-counts",
+                   "lag-off-by-one", "lag-forward", "lag-forward-minus-1", "lag-always-last",
+                   "clip-per-tensor", "clip-always-scale", "clip-squared-norm", "clip-elementwise",
+                   "windows-leak", "windows-first", "windows-target", "stop-on-loss", "stop-no-restore",
+                   "stop-patience-0", "gru-is-lstm", "gru-no-sigmoid", "gru-is-simple-rnn"]
+NEW_HINTS = [hint for _, _, hint in NEW_MISTAKES]
+
+
+@pytest.mark.parametrize("name", list(NEW_EXERCISES))
+def test_new_learners_correct_answer_passes(name, capsys):
+    check, answer, n_cases = NEW_EXERCISES[name]
+    assert bool(check(answer)) is True
+    assert capsys.readouterr().out == f"[ok] {name}: correct on {n_cases} case{'s' if n_cases != 1 else ''}.\n"
+
+
+@pytest.mark.parametrize("name", list(NEW_EXERCISES))
+def test_new_learners_correct_answer_passes_in_strict_mode(name, strict, capsys):
+    check, answer, _ = NEW_EXERCISES[name]
+    assert bool(check(answer)) is True
+    assert capsys.readouterr().out.startswith(f"[ok] {name}: correct on ")
+
+
+def test_one_case_is_singular(capsys):
+    checks.early_stopping(learner_early_stopping)
+    assert capsys.readouterr().out == "[ok] early_stopping: correct on 1 case.\n"
+
+
+@pytest.mark.parametrize("name", list(NEW_EXERCISES))
+def test_new_stub_is_not_attempted(name, capsys):
+    check, _, _ = NEW_EXERCISES[name]
+    assert bool(check(stub)) is False
+    out = capsys.readouterr().out
+    assert out.startswith(f"[ ] {name}: not attempted yet")
+    assert "NotImplementedError" in out
+
+
+@pytest.mark.parametrize("name", list(NEW_EXERCISES))
+def test_new_stub_raises_in_strict_mode(name, strict):
+    check, _, _ = NEW_EXERCISES[name]
+    with pytest.raises(checks.ExerciseNotAttempted, match=rf"\[ \] {name}: not attempted yet"):
+        check(stub)
+
+
+def test_every_new_mistake_is_listed():
+    """As many learner mistakes here as Mistake entries in each check (3, 4, 4, 4, 3, 3, 3)."""
+    listed = collections.Counter(name for name, _, _ in NEW_MISTAKES)
+    assert listed == {"interactions_per_user": 3, "popular_unseen": 4, "long_range_target": 4,
+                      "clip_by_global_norm": 4, "activity_windows": 3, "early_stopping": 3, "gru_model": 3}
+
+
+@pytest.mark.parametrize("name, answer, hint", NEW_MISTAKES, ids=NEW_MISTAKE_IDS)
+def test_new_mistake_gets_its_hint(name, answer, hint, capsys):
+    check, _, _ = NEW_EXERCISES[name]
+    assert bool(check(answer)) is False
+    out = capsys.readouterr().out
+    assert out.startswith(f"[x] {name}: wrong on case ")
+    assert "expected" in out and "got" in out
+    assert "Hint: " in out and hint in out
+    for other in NEW_HINTS + CELL_HINTS + ALL_HINTS:
+        if other != hint:
+            assert other not in out, f"a second, wrong hint: {other!r}"
+
+
+@pytest.mark.parametrize("name, answer, hint", NEW_MISTAKES, ids=NEW_MISTAKE_IDS)
+def test_new_mistake_raises_in_strict_mode(name, answer, hint, strict):
+    check, _, _ = NEW_EXERCISES[name]
+    with pytest.raises(checks.CheckFailed) as info:
+        check(answer)
+    assert str(info.value).startswith(f"[x] {name}: wrong on case ")
+    assert hint in str(info.value)
+
+
+# --- chapter 01: the learner's data answers in other shapes -----------------------------------------
+
+
+@pytest.mark.parametrize("answer", [
+    lambda df: df.groupby("user_id").size(),
+    lambda df: df["user_id"].value_counts().sort_index(),
+    lambda df: df.groupby("user_id")["item_id"].count(),
+], ids=["groupby-size", "value-counts-sorted", "groupby-count"])
+def test_interactions_per_user_pandas_answers_pass(answer, capsys):
+    assert bool(checks.interactions_per_user(answer)) is True
+
+
+def test_interactions_per_user_value_counts_message(capsys):
+    checks.interactions_per_user(lambda df: df["user_id"].value_counts())
+    out = capsys.readouterr().out
+    # users 7, 7, 7, 2, 5, 5: value_counts gives users [7, 5, 2] with [3, 2, 1]; the answer is [2, 5, 7], [1, 2, 3]
+    assert "wrong on case 'users 2, 5, 7 with 1, 2 and 3 interactions'" in out
+    assert "expected ([2, 5, 7], [1.0, 2.0, 3.0]), got ([7, 5, 2], [3.0, 2.0, 1.0])" in out
+
+
+@pytest.mark.parametrize("counts, seen, k, expected", [
+    # seen item 2 and padding 0 out; left: 1:5, 3:9, 4:2, 5:0, 6:7 -> 3 (9), 6 (7), 1 (5)
+    ([0, 5, 9, 9, 2, 0, 7], [2], 3, [3, 6, 1]),
+    # items 2, 3, 4 tie at 7 and 3 is seen: 2 and 4, lower id first
+    ([0, 2, 7, 7, 7], [3], 2, [2, 4]),
+    # padding has the highest count and is still never recommended
+    ([100, 1, 3, 2], [], 3, [2, 3, 1]),
+    # only zero-count items left: 2 and 3, by id
+    ([0, 3, 0, 0], [1], 2, [2, 3]),
+], ids=["docstring-case", "tie-with-a-seen-item", "padding-most-popular", "only-zeros-left"])
+def test_reference_popular_unseen_by_hand(counts, seen, k, expected):
+    assert checks._reference_popular_unseen(np.array(counts), seen, k).tolist() == expected
+
+
+# --- chapter 02: the clipping reference against TensorFlow's ----------------------------------------
+
+
+@pytest.mark.parametrize("shapes", [[(5,)], [(3,), (4, 2)], [(2, 3, 4), (1,), (6, 6)]],
+                         ids=["one-vector", "vector-and-matrix", "three-tensors"])
+@pytest.mark.parametrize("ratio", [0.05, 0.9, 1.0, 1.5, 10.0],
+                         ids=["far-above", "just-above", "exactly-at", "below", "far-below"])
+def test_reference_clip_matches_tensorflow(shapes, ratio):
+    """max_norm = ratio * the global norm: a ratio below 1 clips, 1 and above leaves the gradients as they are."""
+    import tensorflow as tf
+
+    rng = np.random.default_rng(len(shapes))
+    grads = [rng.normal(scale=3.0, size=s) for s in shapes]
+    norm = math.sqrt(sum(float(np.sum(g ** 2)) for g in grads))
+    max_norm = ratio * norm
+    expected, tf_norm = tf.clip_by_global_norm([tf.constant(g) for g in grads], max_norm)
+    assert float(tf_norm) == pytest.approx(norm, abs=1e-6)
+    got = checks._reference_clip(grads, max_norm)
+    assert len(got) == len(grads)
+    for g, e, original in zip(got, expected, grads):
+        assert g.shape == original.shape
+        np.testing.assert_allclose(g, e.numpy(), atol=1e-6, rtol=0)
+        if ratio >= 1.0:
+            np.testing.assert_allclose(g, original, atol=1e-12, rtol=0)  # not clipped: unchanged
+    clipped_norm = math.sqrt(sum(float(np.sum(g ** 2)) for g in got))
+    assert clipped_norm == pytest.approx(min(norm, max_norm), abs=1e-6)
+
+
+def test_reference_clip_zero_gradient_is_unchanged():
+    import tensorflow as tf
+
+    grads = [np.zeros(3), np.zeros((2, 2))]
+    expected, _ = tf.clip_by_global_norm([tf.constant(g) for g in grads], 1.0)
+    for g, e in zip(checks._reference_clip(grads, 1.0), expected):
+        np.testing.assert_array_equal(g, e.numpy())
+        assert not np.isnan(g).any()
+
+
+def test_clip_by_global_norm_tensorflow_answer_passes(capsys):
+    import tensorflow as tf
+
+    def answer(grads, max_norm):
+        clipped, _ = tf.clip_by_global_norm([tf.constant(g, dtype=tf.float64) for g in grads], max_norm)
+        return [c.numpy() for c in clipped]
+
+    assert bool(checks.clip_by_global_norm(answer)) is True
+
+
+# --- chapter 04: Keras answers in other shapes --------------------------------------------------------
+
+
+def test_early_stopping_on_validation_auc_passes(capsys):
+    def answer():
+        return keras.callbacks.EarlyStopping(monitor="val_auc", mode="max", patience=5, restore_best_weights=True)
+
+    assert bool(checks.early_stopping(answer)) is True
+    assert capsys.readouterr().out == "[ok] early_stopping: correct on 1 case.\n"
+
+
+def test_early_stopping_not_a_callback_is_wrong(capsys):
+    assert bool(checks.early_stopping(lambda: "val_loss")) is False
+    assert capsys.readouterr().out.startswith("[x] early_stopping: wrong on case 'your callback'")
+
+
+def test_gru_model_functional_api_passes(capsys):
+    assert bool(checks.gru_model(learner_gru_model_functional)) is True
+    assert capsys.readouterr().out == "[ok] gru_model: correct on 2 cases.\n"
+
+
+def test_gru_model_facts_by_hand():
+    facts = checks._model_facts(learner_gru_model(6))
+    # GRU(50) on 1 feature, reset_after: 3 * (1*50 + 50*50 + 2*50) = 3 * 2650 = 7950; Dense(1): 50 + 1 = 51
+    assert facts == {"layers": "GRU-Dense", "recurrent units": 50, "output activation": "sigmoid",
+                     "input shape": (6, 1), "parameters": 8001}
+
+
+def test_gru_model_wrong_units_is_wrong_without_a_hint(capsys):
+    assert bool(checks.gru_model(lambda w: learner_rnn_model(lambda u: keras.layers.GRU(32), w))) is False
+    out = capsys.readouterr().out
+    assert out.startswith("[x] gru_model: wrong on case 'window 6'") and "Hint" not in out

@@ -9,6 +9,7 @@ property (no pair dropped, none invented) on random sequences.
 from __future__ import annotations
 
 import collections
+import re
 
 import numpy as np
 import pandas as pd
@@ -303,3 +304,130 @@ def test_windows_keep_every_pair_and_invent_none(max_len):
         if n_windows:
             pad = xs[0] == 0
             assert not (pad[1:] & ~pad[:-1]).any()  # padding is a prefix: never an item, then padding
+
+
+# --- shuffle_within_users -------------------------------------------------------------
+
+
+def test_shuffle_keeps_each_users_items_and_counts():
+    seqs = [np.array([5, 3, 5, 1, 9, 5, 2]), np.array([4]), np.array([], dtype=int), np.array([7, 7, 8])]
+    out = sequences.shuffle_within_users(seqs, seed=3)
+    assert len(out) == len(seqs)
+    for before, after in zip(seqs, out):
+        assert collections.Counter(after.tolist()) == collections.Counter(before.tolist())  # same multiset
+        assert len(after) == len(before)
+
+
+def test_shuffle_does_not_modify_its_input():
+    seqs = [np.arange(1, 21)]
+    sequences.shuffle_within_users(seqs, seed=0)
+    assert seqs[0].tolist() == list(range(1, 21))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 42])
+def test_shuffle_changes_the_order_of_long_sequences(seed):
+    # 30 distinct items: the chance a permutation leaves the order as it was is 1 / 30!
+    seqs = [np.arange(1, 31), np.arange(31, 61)]
+    out = sequences.shuffle_within_users(seqs, seed=seed)
+    for before, after in zip(seqs, out):
+        assert after.tolist() != before.tolist()
+        assert sorted(after.tolist()) == before.tolist()
+
+
+def test_shuffle_is_deterministic_per_seed():
+    seqs = [np.arange(1, 31), np.array([3, 1, 2]), np.arange(100, 140)]
+    first = sequences.shuffle_within_users(seqs, seed=7)
+    again = sequences.shuffle_within_users(seqs, seed=7)
+    other = sequences.shuffle_within_users(seqs, seed=8)
+    assert [a.tolist() for a in first] == [a.tolist() for a in again]
+    assert [a.tolist() for a in first] != [a.tolist() for a in other]
+    assert sequences.shuffle_within_users(seqs)[0].tolist() == sequences.shuffle_within_users(seqs, seed=0)[0].tolist()
+
+
+def test_shuffle_no_users():
+    assert sequences.shuffle_within_users([], seed=0) == []
+
+
+# --- activity_matrix -------------------------------------------------------------------
+
+
+def activity(rows):
+    """A DataFrame of ``(user_id, timestamp)`` rows."""
+    return pd.DataFrame(rows, columns=["user_id", "timestamp"])
+
+
+def test_activity_docstring_example():
+    user_ids, active, edges = sequences.activity_matrix(activity([(1, 0), (1, 30), (2, 10)]), 3)
+    # span 0..30 in 3 periods: [0, 10), [10, 20), [20, 30]
+    # user 1: t=0 -> period 0, t=30 (the last edge) -> period 2; user 2: t=10 -> period 1
+    assert user_ids.tolist() == [1, 2]
+    assert active.tolist() == [[1, 0, 1], [0, 1, 0]]
+    assert edges.tolist() == [0.0, 10.0, 20.0, 30.0]
+
+
+def test_activity_edges_go_to_the_later_period_and_the_last_edge_to_the_last():
+    df = activity([(4, 100), (4, 125), (5, 150), (6, 200), (6, 174.9)])
+    user_ids, active, edges = sequences.activity_matrix(df, 4)
+    # span 100..200 in 4: edges 100, 125, 150, 175, 200
+    # user 4: 100 -> 0, 125 (an inner edge) -> 1; user 5: 150 -> 2; user 6: 200 -> 3 (the last, inclusive), 174.9 -> 2
+    assert edges.tolist() == [100.0, 125.0, 150.0, 175.0, 200.0]
+    assert active.tolist() == [[1, 1, 0, 0], [0, 0, 1, 0], [0, 0, 1, 1]]
+
+
+def test_activity_users_in_increasing_id_order_whatever_the_row_order():
+    df = activity([(30, 9), (5, 0), (12, 4), (30, 1), (5, 8)])
+    user_ids, active, _ = sequences.activity_matrix(df, 2)
+    # span 0..9 in 2: [0, 4.5), [4.5, 9]
+    # user 5: 0, 8 -> [1, 1]; user 12: 4 -> [1, 0]; user 30: 9, 1 -> [1, 1]
+    assert user_ids.tolist() == [5, 12, 30]
+    assert active.tolist() == [[1, 1], [1, 0], [1, 1]]
+
+
+def test_activity_is_binary_int8_with_num_periods_plus_one_edges():
+    # user 1 has 3 interactions in period 0: still 1, not 3
+    df = activity([(1, 0), (1, 1), (1, 2), (1, 60), (2, 59)])
+    user_ids, active, edges = sequences.activity_matrix(df, 6)
+    assert active.dtype == np.int8
+    assert active.shape == (2, 6)
+    assert set(np.unique(active).tolist()) == {0, 1}
+    assert edges.shape == (7,)
+    assert edges[0] == 0 and edges[-1] == 60
+    np.testing.assert_allclose(np.diff(edges), 10.0)  # equal periods
+    # user 1: 0, 1, 2 -> period 0; 60 -> period 5. user 2: 59 -> period 5
+    assert active.tolist() == [[1, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0, 1]]
+
+
+def test_activity_one_period_is_everyone_active():
+    user_ids, active, edges = sequences.activity_matrix(activity([(3, 10), (1, 20), (2, 15)]), 1)
+    assert user_ids.tolist() == [1, 2, 3]
+    assert active.tolist() == [[1], [1], [1]]
+    assert edges.tolist() == [10.0, 20.0]
+
+
+def test_activity_ignores_other_columns():
+    df = frame([(1, 10, 0), (2, 20, 10)])  # user_id, item_id, timestamp
+    user_ids, active, _ = sequences.activity_matrix(df, 2)
+    assert user_ids.tolist() == [1, 2]
+    assert active.tolist() == [[1, 0], [0, 1]]
+
+
+@pytest.mark.parametrize("num_periods", [0, -1])
+def test_activity_num_periods_below_one(num_periods):
+    with pytest.raises(ValueError, match=rf"num_periods={num_periods} must be at least 1"):
+        sequences.activity_matrix(activity([(1, 0), (1, 5)]), num_periods)
+
+
+@pytest.mark.parametrize("columns, missing", [
+    (["user_id"], "['timestamp']"),
+    (["timestamp"], "['user_id']"),
+    (["item_id"], "['timestamp', 'user_id']"),
+])
+def test_activity_names_missing_columns(columns, missing):
+    df = pd.DataFrame({c: [1, 2] for c in columns})
+    with pytest.raises(ValueError, match=re.escape(f"lack column(s) {missing}")):
+        sequences.activity_matrix(df, 3)
+
+
+def test_activity_empty_frame():
+    with pytest.raises(ValueError, match="no interactions"):
+        sequences.activity_matrix(activity([]), 3)
