@@ -132,12 +132,12 @@ def setup(seed: int = SEED, tensorflow: bool = True) -> None:
 
 
 def report(chapter: str, **values: float) -> dict[str, float]:
-    """Record a chapter's headline numbers for the ``make run`` summary, and return them.
+    """Record a chapter's headline numbers (floats to 4 significant digits) for the ``make run`` summary.
 
     Written to ``$LSTMREC_REPORT_DIR/<chapter>.json`` when the build runner set
     that variable; otherwise only returned (and shown by the notebook).
     """
-    clean = {k: (round(float(v), 4) if isinstance(v, (float, np.floating)) else v) for k, v in values.items()}
+    clean = {k: (float(f"{float(v):.4g}") if isinstance(v, (float, np.floating)) else v) for k, v in values.items()}
     folder = os.environ.get("LSTMREC_REPORT_DIR")
     if folder:
         from lstmrec.data import atomic_write
