@@ -8,6 +8,7 @@ then imports the tested version from here, the way d2l's chapters build the
 - ``synthetic``: sequences with a known long-range dependency (chapter 02).
 - ``recurrent``: small recurrent models and gradient measurements (chapter 02).
 - ``cells``: the LSTM, peephole LSTM and GRU cells from scratch in NumPy (chapter 03).
+- ``activity``: next-period activity sequences and the article's first model (chapter 04).
 - ``sequences``: interactions to ordered, encoded, split, padded sequences (chapter 05).
 - ``evaluation``: full-catalogue ranking and its metrics (chapters 00, 07).
 - ``baselines``: most-popular, Markov chain and item-kNN recommenders (chapters 01, 07).

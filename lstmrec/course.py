@@ -185,6 +185,41 @@ def contents_markdown() -> str:
     return "\n".join(lines)
 
 
+README_START, README_END = "<!-- chapters:start -->", "<!-- chapters:end -->"
+
+
+def readme_table() -> str:
+    """The README's chapter table: every chapter, linked where it is written, with its solutions."""
+    lines = ["| | chapter | |", "|---|---|---|"]
+    for slug, title in CHAPTERS:
+        if notebook_path(slug).exists():
+            sol = f"[solutions](solutions/{slug}.ipynb)" if notebook_path(slug, "solutions").exists() else ""
+            lines.append(f"| {slug[:2]} | [{title}](notebooks/{slug}.ipynb) | {sol} |")
+        else:
+            lines.append(f"| {slug[:2]} | {title} | in preparation |")
+    return "\n".join(lines)
+
+
+def _sync_readme(write: bool) -> bool:
+    path = repo_root() / "README.md"
+    if not path.exists():
+        return False
+    text = path.read_text(encoding="utf-8")
+    if README_START not in text or README_END not in text:
+        return False
+    head, rest = text.split(README_START, 1)
+    _, tail = rest.split(README_END, 1)
+    new = f"{head}{README_START}\n{readme_table()}\n{README_END}{tail}"
+    if new == text:
+        return False
+    if write:
+        from lstmrec.data import atomic_write
+
+        with atomic_write(path) as tmp:
+            tmp.write_text(new, encoding="utf-8")
+    return True
+
+
 def _read(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
@@ -205,7 +240,7 @@ def _source(text: str) -> list[str]:
 
 
 def sync(write: bool = True) -> list[str]:
-    """Regenerate the ``nav`` and ``contents`` cells of every notebook and solution.
+    """Regenerate the ``nav`` and ``contents`` cells of every notebook and solution, and the README's chapter table.
 
     Args:
         write: write the changes (False: only report which are stale).
@@ -213,7 +248,7 @@ def sync(write: bool = True) -> list[str]:
     Returns:
         The notebooks that changed (or would change).
     """
-    changed = []
+    changed = ["README.md"] if _sync_readme(write) else []
     for folder in ("notebooks", "solutions"):
         for path in sorted((repo_root() / folder).glob("*.ipynb")):
             nb = _read(path)
