@@ -96,6 +96,8 @@ def _same(a, b, atol: float) -> bool:
 
 
 def _show(value) -> str:
+    if isinstance(value, np.generic):  # np.int64(1) -> 1
+        value = value.item()
     if isinstance(value, (float, np.floating)):
         return f"{float(value):.6g}"
     if isinstance(value, tuple):  # several outputs: each shown (and shortened) on its own
@@ -150,7 +152,12 @@ def check(name: str, answer: Callable[..., Any], reference: Callable[..., Any], 
             return _fail(name, f"raised {type(e).__name__}: {e} on case {case.label!r}")
         if _same(got, expected, atol):
             continue
-        message = f"wrong on case {case.label!r}: expected {_show(expected)}, got {_show(got)}."
+        if isinstance(expected, dict) and isinstance(got, dict):  # facts about an object: name the ones that differ
+            differ = [k for k in expected if not _same(got.get(k), expected[k], atol)]
+            message = f"wrong on case {case.label!r}: " + "; ".join(
+                f"{k}: expected {_show(expected[k])}, got {_show(got.get(k))}" for k in differ) + "."
+        else:
+            message = f"wrong on case {case.label!r}: expected {_show(expected)}, got {_show(got)}."
         for mistake in mistakes:
             try:
                 if _same(got, mistake.fn(*case.args, **case.kwargs), atol):
@@ -645,3 +652,152 @@ def gru_model(answer: Callable[[int], Any]) -> CheckResult:
     ]
     return check("gru_model", lambda w: _model_facts(answer(w)), lambda w: _model_facts(build(keras.layers.GRU, w)),
                  cases, mistakes)
+
+
+# --- chapter 05: from interactions to sequences ----------------------------------------
+
+
+def leave_one_out_user(answer: Callable[[np.ndarray], tuple]) -> CheckResult:
+    """Check ``leave_one_out_user(history)``: ``(train, valid_target, test_target)`` for one user's chronological items."""
+    cases = [Case("history [5, 3, 9, 1, 7]", (np.array([5, 3, 9, 1, 7]),)),
+             Case("the shortest history that can be split, [4, 8, 2]", (np.array([4, 8, 2]),)),
+             Case("history [10, 20, 30, 40]", (np.array([10, 20, 30, 40]),))]
+
+    def reference(h):
+        h = np.asarray(h)
+        return (h[:-2], int(h[-2]), int(h[-1]))
+
+    mistakes = [
+        Mistake(lambda h: (np.asarray(h)[:-2], int(h[-1]), int(h[-2])),
+                "validation comes BEFORE test in time: the second-last item validates, the last one tests."),
+        Mistake(lambda h: (np.asarray(h)[:-1], int(h[-2]), int(h[-1])),
+                "the validation item must not stay in the training history: train is everything before it, h[:-2]."),
+        Mistake(lambda h: (np.asarray(h)[2:], int(h[0]), int(h[1])),
+                "hold out the LAST interactions, not the first: the model must predict the future from the past."),
+    ]
+    return check("leave_one_out_user", lambda h: tuple(answer(h)), reference, cases, mistakes)
+
+
+def left_pad(answer: Callable[[list, int], np.ndarray]) -> CheckResult:
+    """Check ``left_pad(sequences, max_len)``: (n, max_len) with 0 in front, keeping the most recent items."""
+    from lstmrec.sequences import pad_sequences
+
+    seqs = [np.array([1, 2, 3, 4, 5]), np.array([6, 7]), np.array([8])]
+    cases = [Case("lengths 5, 2, 1 padded to 3", (seqs, 3)), Case("lengths 5, 2, 1 padded to 6", (seqs, 6)),
+             Case("one sequence of length 2, max_len 2", ([np.array([9, 4])], 2))]
+    mistakes = [
+        Mistake(lambda s, n: pad_sequences([np.asarray(x)[:n] for x in s], n),
+                "when a history is longer than max_len, keep its MOST RECENT items (the end), not the oldest."),
+        Mistake(lambda s, n: pad_sequences(s, n, side="right"),
+                "pad on the LEFT: then the last column is always the most recent item, the one an RNN reads last."),
+        Mistake(lambda s, n: np.where(pad_sequences(s, n) == 0, -1, pad_sequences(s, n)),
+                "pad with 0, the id reserved for padding (Embedding(mask_zero=True) masks exactly 0)."),
+    ]
+    return check("left_pad", lambda s, n: np.asarray(answer(s, n)), lambda s, n: pad_sequences(s, n), cases, mistakes)
+
+
+# --- chapter 06: the LSTM recommender -------------------------------------------------
+
+
+def _sequence_model_facts(model) -> dict:
+    import keras
+
+    embedding = next((la for la in model.layers if isinstance(la, keras.layers.Embedding)), None)
+    recurrent = next((la for la in model.layers if isinstance(la, (keras.layers.LSTM, keras.layers.GRU,
+                                                                    keras.layers.SimpleRNN))), None)
+    last = model.layers[-1]
+    activation = getattr(getattr(last, "activation", None), "__name__", "linear")
+    return {
+        "embedding masks padding (mask_zero=True)": bool(getattr(embedding, "mask_zero", False)),
+        "recurrent layer": type(recurrent).__name__ if recurrent is not None else None,
+        "returns every step (return_sequences=True)": bool(getattr(recurrent, "return_sequences", False)),
+        "outputs logits (no softmax)": activation == "linear",
+        "output shape": tuple(model.outputs[0].shape),
+    }
+
+
+def sequence_model(answer: Callable[[int, int, str], Any]) -> CheckResult:
+    """Check ``build_model(num_items, max_len, cell)``: Embedding(mask_zero) -> cell(return_sequences) -> Dense logits."""
+    import keras
+
+    def build(num_items, max_len, cell, mask=True, sequences=True, activation=None, cell_override=None):
+        layer = {"LSTM": keras.layers.LSTM, "GRU": keras.layers.GRU}[cell_override or cell]
+        return keras.Sequential([keras.Input((max_len,), dtype="int32"),
+                                 keras.layers.Embedding(num_items, 8, mask_zero=mask),
+                                 layer(16, return_sequences=sequences),
+                                 keras.layers.Dense(num_items, activation=activation)])
+
+    cases = [Case("num_items=100, max_len=10, cell='LSTM'", (100, 10, "LSTM")),
+             Case("num_items=50, max_len=5, cell='GRU'", (50, 5, "GRU"))]
+    mistakes = [
+        Mistake(lambda n, m, c: _sequence_model_facts(build(n, m, c, activation="softmax")),
+                "no softmax on the output: the loss SparseCategoricalCrossentropy(from_logits=True) applies it, "
+                "and applying it twice flattens the scores and breaks training."),
+        Mistake(lambda n, m, c: _sequence_model_facts(build(n, m, c, mask=False)),
+                "Embedding(..., mask_zero=True): otherwise the padding id 0 is read as if it were an item."),
+        Mistake(lambda n, m, c: _sequence_model_facts(build(n, m, c, sequences=False)),
+                "return_sequences=True: the model predicts the next item at EVERY position, not only the last."),
+        Mistake(lambda n, m, c: _sequence_model_facts(build(n, m, c, cell_override="LSTM")),
+                "use the `cell` argument: keras.layers.GRU when cell == 'GRU'."),
+    ]
+    return check("sequence_model", lambda n, m, c: _sequence_model_facts(answer(n, m, c)),
+                 lambda n, m, c: _sequence_model_facts(build(n, m, c)), cases, mistakes)
+
+
+def tied_scores(answer: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> CheckResult:
+    """Check ``tied_scores(hidden, embeddings)``: (batch, E) x (num_items, E) -> (batch, num_items) dot products."""
+    rng = np.random.default_rng(6)
+    cases = [Case("2 users, 5 items, E=3", (rng.normal(size=(2, 3)), rng.normal(size=(5, 3)))),
+             Case("4 users, 3 items, E=2", (rng.normal(size=(4, 2)), rng.normal(size=(3, 2))))]
+
+    def softmaxed(h, e):
+        z = h @ e.T
+        z = np.exp(z - z.max(axis=1, keepdims=True))
+        return z / z.sum(axis=1, keepdims=True)
+
+    mistakes = [
+        Mistake(softmaxed, "return the logits: the loss applies the softmax (from_logits=True)."),
+        Mistake(lambda h, e: e @ h.T, "rows are users: hidden @ embeddings.T has shape (batch, num_items)."),
+    ]
+    return check("tied_scores", lambda h, e: np.asarray(answer(h, e)), lambda h, e: h @ e.T, cases, mistakes)
+
+
+# --- chapter 07: evaluation -------------------------------------------------------------
+
+
+def catalog_coverage(answer: Callable[[np.ndarray, int], float]) -> CheckResult:
+    """Check ``catalog_coverage(recommendations, num_items)``: distinct recommended items / real items."""
+    cases = [Case("[[1, 2], [2, 3]] of 4 items (num_items=5 with padding)", (np.array([[1, 2], [2, 3]]), 5)),
+             Case("everyone gets [4, 1, 2], 9 items (num_items=10)", (np.tile([4, 1, 2], (3, 1)), 10)),
+             Case("all 3 items covered (num_items=4)", (np.array([[1, 2], [3, 1]]), 4))]
+    mistakes = [
+        Mistake(lambda r, n: len(np.unique(r)) / n, "the catalogue has num_items - 1 real items: 0 is padding."),
+        Mistake(lambda r, n: np.asarray(r).size / (n - 1),
+                "count each item once, however many users it is recommended to: np.unique."),
+        Mistake(lambda r, n: float(len(np.unique(r))), "return a share of the catalogue (between 0 and 1), not a count."),
+    ]
+    return check("catalog_coverage", answer, evaluation.catalog_coverage, cases, mistakes)
+
+
+def recommender_param_count(answer: Callable[[int, int, int], int]) -> CheckResult:
+    """Check ``param_count(num_items, embedding_dim, hidden_dim)`` of the course's tied LSTM recommender.
+
+    Embedding ``num_items x E``, LSTM ``4 (H (E + H) + H)``, projection to the
+    embedding space ``H x E + E``; the scores reuse the embedding (no new weights).
+    """
+    def reference(n, e, h):
+        return n * e + 4 * (h * (e + h) + h) + (h * e + e)
+
+    cases = [Case("num_items=1683, E=64, H=128", (1683, 64, 128)), Case("num_items=10, E=2, H=3", (10, 2, 3)),
+             Case("num_items=500, E=32, H=16", (500, 32, 16))]
+    mistakes = [
+        Mistake(lambda n, e, h: n * e + 4 * (h * (e + h) + h) + (h * e + e) + n * e,
+                "the output reuses the embedding matrix (that is what tying means): count it once."),
+        Mistake(lambda n, e, h: n * e + 4 * (h * (e + h) + h),
+                "the hidden state (H) is projected to the embedding size (E) before the dot products: H * E + E more."),
+        Mistake(lambda n, e, h: n * e + 4 * h * (e + h) + (h * e + e),
+                "each LSTM gate has a bias of H: 4 * (H * (E + H) + H)."),
+        Mistake(lambda n, e, h: n * e + 4 * (h * (e + h) + h) + (h * n + n),
+                "that is an untied Dense(num_items) output; the tied model projects to E and reuses the embeddings."),
+    ]
+    return check("recommender_param_count", answer, reference, cases, mistakes)

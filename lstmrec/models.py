@@ -1,0 +1,325 @@
+"""The Keras next-item recommender: item embedding -> LSTM (or GRU) -> a score for every item.
+
+Taught in chapter 06; used by chapters 07-10 and ``python -m lstmrec.bench``.
+
+The model reads a user's history, oldest first, left-padded with 0 to
+``max_len``, and at every position predicts the next item:
+
+    items (batch, max_len)
+      -> Embedding(num_items, embedding_dim, mask_zero=True)  (batch, max_len, embedding_dim)
+      -> Dropout -> LSTM(hidden_dim, return_sequences=True)  (batch, max_len, hidden_dim)
+      -> Dropout -> scores over the catalogue                (batch, max_len, num_items)
+
+The scores are logits: either a ``Dense(num_items)`` layer, or (``tie_embeddings``)
+the item embeddings themselves, ``score_i = h' . e_i`` with ``h'`` the hidden
+state projected to ``embedding_dim``. Training minimises the softmax
+cross-entropy of the true next item at every non-padded position (the loss
+applies the softmax; the model never does, so it is applied exactly once).
+To recommend, the model reads the history and the last position's logits rank
+the catalogue; the padding id 0 is never a candidate (the evaluator excludes it).
+
+``train`` fits a model with the validation NDCG@10 of ``lstmrec.evaluation``
+computed after every epoch, stops early on it and restores the best epoch;
+``load_or_train`` caches the result under ``data/cache/models/``, keyed by the
+configuration and the data's checksum, so chapters that need the same model
+train it once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from lstmrec import evaluation
+from lstmrec.sequences import LeaveOneOutSplit, pad_sequences, training_windows
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """Everything that defines a trained model; its hash (with the data's) is the cache key.
+
+    Attributes:
+        cell: ``"LSTM"`` or ``"GRU"``.
+        max_len: how many recent items the model reads (training windows and inputs).
+        embedding_dim: size of an item embedding.
+        hidden_dim: size of the recurrent state.
+        dropout: drop RATE (the share of units zeroed during training), not a keep probability.
+        tie_embeddings: score items with their input embeddings instead of a separate Dense layer.
+        lr: Adam's learning rate.
+        batch_size: training windows per step.
+        max_epochs: the most epochs to train.
+        patience: epochs without a better validation NDCG@10 before stopping.
+        seed: the seed of the initial weights and the shuffling.
+    """
+
+    cell: str = "LSTM"
+    max_len: int = 50
+    embedding_dim: int = 64
+    hidden_dim: int = 128
+    dropout: float = 0.2
+    tie_embeddings: bool = False
+    lr: float = 1e-3
+    batch_size: int = 64
+    max_epochs: int = 40
+    patience: int = 5
+    seed: int = 42
+
+    def __post_init__(self):
+        if self.cell not in ("LSTM", "GRU"):
+            raise ValueError(f"cell={self.cell!r}: choose 'LSTM' or 'GRU'")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout={self.dropout} is a drop rate and must be in [0, 1)")
+        for name in ("max_len", "embedding_dim", "hidden_dim", "batch_size", "max_epochs", "patience"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name}={getattr(self, name)} must be at least 1")
+
+    def key(self, data_checksum: str) -> str:
+        """A short hash of this configuration and the data: the cache file name."""
+        text = json.dumps(dataclasses.asdict(self), sort_keys=True) + data_checksum
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def build(num_items: int, config: Config):
+    """The Keras model of the module docstring, not compiled.
+
+    Args:
+        num_items: catalogue size including the padding id 0.
+        config: the architecture (cell, sizes, dropout, tying).
+
+    Returns:
+        A ``keras.Model``: (batch, max_len) int item ids -> (batch, max_len, num_items) logits.
+    """
+    import keras
+
+    items = keras.Input((config.max_len,), dtype="int32", name="items")  # (batch, max_len)
+    embedding = keras.layers.Embedding(num_items, config.embedding_dim, mask_zero=True, name="item_embedding")
+    x = embedding(items)  # (batch, max_len, embedding_dim); padding positions are masked from here on
+    x = keras.layers.Dropout(config.dropout)(x)
+    recurrent = {"LSTM": keras.layers.LSTM, "GRU": keras.layers.GRU}[config.cell]
+    h = recurrent(config.hidden_dim, return_sequences=True, name="recurrent")(x)  # (batch, max_len, hidden_dim)
+    h = keras.layers.Dropout(config.dropout)(h)
+    if config.tie_embeddings:
+        h = keras.layers.Dense(config.embedding_dim, name="to_embedding_space")(h)  # (batch, max_len, embedding_dim)
+        logits = TiedScores(embedding, name="scores")(h)  # (batch, max_len, num_items)
+    else:
+        logits = keras.layers.Dense(num_items, name="scores")(h)  # (batch, max_len, num_items)
+    return keras.Model(items, logits, name=f"{config.cell.lower()}_recommender")
+
+
+def _tied_scores_class():
+    import keras
+
+    class _TiedScores(keras.layers.Layer):
+        """Logits as dot products with the item embeddings: ``h (.., E) @ E_items^T (E, num_items)``."""
+
+        def __init__(self, embedding, **kwargs):
+            super().__init__(**kwargs)
+            self.embedding = embedding
+
+        def call(self, h):
+            return keras.ops.matmul(h, keras.ops.transpose(self.embedding.embeddings))  # (.., num_items)
+
+        def compute_mask(self, inputs, mask=None):
+            return mask
+
+    return _TiedScores
+
+
+def TiedScores(embedding, **kwargs):  # noqa: N802 (a layer factory, named like a layer)
+    """A layer that scores items with the embedding matrix of ``embedding`` (weight tying)."""
+    return _tied_scores_class()(embedding, **kwargs)
+
+
+class Recommender:
+    """A trained sequence model as the evaluator sees it: ``score(histories) -> (batch, num_items)``.
+
+    Args:
+        model: the Keras model from ``build``.
+        config: its configuration.
+        num_items: catalogue size including padding.
+    """
+
+    def __init__(self, model, config: Config, num_items: int):
+        import keras
+
+        self.model, self.config, self.num_items = model, config, num_items
+        self.name = config.cell
+        # To rank, only the last position's scores are needed: the same layers (same weights) applied to
+        # the last state only, instead of computing (batch, max_len, num_items) and keeping one slice.
+        recurrent = model.get_layer("recurrent")
+        after = model.layers[model.layers.index(recurrent) + 1:]
+        out = keras.ops.take(recurrent.output, -1, axis=1)  # (batch, hidden_dim): after the last item
+        for layer in after:
+            out = layer(out)  # ends as (batch, num_items) logits
+        self._last_step = keras.Model(model.inputs, out)
+
+    def score(self, histories: list[np.ndarray]) -> np.ndarray:
+        """Logits of the item after each history, from its ``max_len`` most recent items.
+
+        Returns:
+            (batch, num_items) float32; column 0 (padding) is -inf.
+        """
+        x = pad_sequences(histories, self.config.max_len)  # (batch, max_len), most recent item last
+        if x.size and x.max() >= self.num_items:
+            raise KeyError(f"unknown item id {int(x.max())}: the catalogue has ids 1..{self.num_items - 1}")
+        scores = np.array(self._last_step(x, training=False), dtype=np.float32)  # (batch, num_items), a copy
+        scores[:, 0] = -np.inf  # padding is never recommended
+        return scores
+
+
+def make_dataset(sequences: list[np.ndarray], config: Config, shuffle: bool = True):
+    """A ``tf.data`` pipeline of (inputs, targets, weights) training windows.
+
+    Every position with a real target has weight 1, padded positions 0. The
+    last, smaller batch is kept (no data dropped at the end of an epoch).
+
+    Returns:
+        ``(dataset, num_windows)``.
+    """
+    import tensorflow as tf
+
+    inputs, targets = training_windows(sequences, config.max_len)  # (num_windows, max_len) each
+    weights = (targets > 0).astype("float32")  # (num_windows, max_len): 0 where there is nothing to predict
+    ds = tf.data.Dataset.from_tensor_slices((inputs, targets, weights))
+    if shuffle:
+        ds = ds.shuffle(len(inputs), seed=config.seed, reshuffle_each_iteration=True)
+    return ds.batch(config.batch_size, drop_remainder=False).prefetch(tf.data.AUTOTUNE), len(inputs)
+
+
+def _ranking_callback(split: LeaveOneOutSplit, config: Config, k: int):
+    import keras
+
+    class ValidationRanking(keras.callbacks.Callback):
+        """After each epoch: full-catalogue NDCG@k, HR@k and MRR on the validation targets, into the logs."""
+
+        def on_epoch_end(self, epoch, logs=None):
+            recommender = Recommender(self.model, config, split.num_items)
+            result = evaluation.evaluate(recommender.score, split.histories("valid"), split.targets("valid"),
+                                         split.num_items, k=k)
+            for name, value in result.metrics((k,)).items():
+                logs[f"val_{name}"] = value
+
+    return ValidationRanking()
+
+
+@dataclasses.dataclass
+class TrainedModel:
+    """A trained recommender and the record of its training.
+
+    Attributes:
+        recommender: the model, ready to ``score``.
+        config: its configuration.
+        history: per-epoch ``loss`` and validation ``val_HR@10``, ``val_NDCG@10``, ``val_MRR``.
+        best_epoch: the epoch whose weights were kept (1-based), chosen on validation NDCG@10.
+        seconds_to_best: wall time from the start of training to the end of the best epoch.
+        seconds: total training wall time (including the epochs of patience).
+        from_cache: True if loaded from the cache instead of trained now.
+    """
+
+    recommender: Recommender
+    config: Config
+    history: dict
+    best_epoch: int
+    seconds_to_best: float
+    seconds: float
+    from_cache: bool = False
+
+
+def train(split: LeaveOneOutSplit, config: Config = Config(), k: int = 10, verbose: bool = False) -> TrainedModel:
+    """Train on ``split.train`` with early stopping on validation NDCG@k; keep the best epoch's weights.
+
+    Args:
+        split: the leave-one-out split; only its training histories are learned
+            from, and its validation targets choose the epoch.
+        config: the model and training settings.
+        k: the cut-off of the validation metric.
+        verbose: print one line per epoch.
+
+    Returns:
+        A ``TrainedModel``.
+    """
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(config.seed)
+    model = build(split.num_items, config)
+    model.compile(optimizer=keras.optimizers.Adam(config.lr),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    dataset, _ = make_dataset(split.train, config)
+    times = []
+
+    class Clock(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            times.append(time.perf_counter() - start)
+            if verbose:
+                print(f"epoch {epoch + 1}: loss {logs['loss']:.4f}, val NDCG@{k} {logs[f'val_NDCG@{k}']:.4f} "
+                      f"({times[-1]:.0f} s)", flush=True)
+
+    stop = keras.callbacks.EarlyStopping(monitor=f"val_NDCG@{k}", mode="max", patience=config.patience,
+                                         restore_best_weights=True)
+    start = time.perf_counter()
+    fit = model.fit(dataset, epochs=config.max_epochs, verbose=0, shuffle=False,  # the dataset shuffles itself
+                    callbacks=[_ranking_callback(split, config, k), Clock(), stop])
+    history = {name: [float(v) for v in values] for name, values in fit.history.items()}
+    best = int(np.argmax(history[f"val_NDCG@{k}"]))
+    del tf  # imported for its side effects on Keras's backend only
+    return TrainedModel(Recommender(model, config, split.num_items), config, history, best + 1,
+                        times[best], times[-1])
+
+
+def cache_dir() -> Path:
+    """``data/cache/models``: trained weights (``.weights.h5``) and their records (``.json``)."""
+    from lstmrec.data import data_dir
+
+    path = data_dir() / "cache" / "models"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def load_or_train(split: LeaveOneOutSplit, data_checksum: str, config: Config = Config(),
+                  verbose: bool = False) -> TrainedModel:
+    """The model for ``config`` on this data: from the cache if it was trained before, else trained and cached.
+
+    The cache holds only weights (HDF5, no code, nothing unpickled) and a JSON
+    record; the model itself is rebuilt from ``config``. Files are written
+    atomically, so an interrupted run leaves no half-written cache entry.
+
+    Args:
+        split: the leave-one-out split of the data.
+        data_checksum: ``data.checksum(ml)``: a model is reused only on the same data.
+        config: the settings.
+        verbose: print training progress.
+
+    Returns:
+        A ``TrainedModel`` (``from_cache`` says which).
+    """
+    import keras
+
+    from lstmrec.data import atomic_write
+
+    key = config.key(data_checksum)
+    weights_path, record_path = cache_dir() / f"{key}.weights.h5", cache_dir() / f"{key}.json"
+    if weights_path.exists() and record_path.exists():
+        record = json.loads(record_path.read_text())
+        if record.get("config") == dataclasses.asdict(config) and record.get("data") == data_checksum:
+            keras.utils.set_random_seed(config.seed)
+            model = build(split.num_items, config)
+            model.load_weights(weights_path)
+            return TrainedModel(Recommender(model, config, split.num_items), config, record["history"],
+                                record["best_epoch"], record["seconds_to_best"], record["seconds"], True)
+    trained = train(split, config, verbose=verbose)
+    with atomic_write(weights_path) as tmp:
+        h5 = tmp.with_name(tmp.name + ".weights.h5")  # Keras wants the suffix
+        trained.recommender.model.save_weights(h5)
+        h5.replace(tmp)
+    record = {"config": dataclasses.asdict(config), "data": data_checksum, "history": trained.history,
+              "best_epoch": trained.best_epoch, "seconds_to_best": trained.seconds_to_best,
+              "seconds": trained.seconds}
+    with atomic_write(record_path) as tmp:
+        tmp.write_text(json.dumps(record, indent=1))
+    return trained
