@@ -100,6 +100,75 @@ def mrr(ranks) -> float:
     return float(np.mean(1.0 / (ranks + 1.0))) if ranks.size else float("nan")
 
 
+def per_user(ranks, metric: str, k: int = 10) -> np.ndarray:
+    """Each user's contribution to a metric, so that its mean is the metric: ``"HR"``, ``"NDCG"`` or ``"MRR"``.
+
+    Returns:
+        (n,) float64: ``[rank < k]``, ``[rank < k] / log2(rank + 2)`` or ``1 / (rank + 1)``.
+    """
+    ranks, k = _check_ranks(ranks), _check_k(k)
+    if metric == "HR":
+        return (ranks < k).astype(np.float64)
+    if metric == "NDCG":
+        return np.where(ranks < k, 1.0 / np.log2(ranks + 2.0), 0.0)
+    if metric == "MRR":
+        return 1.0 / (ranks + 1.0)
+    raise ValueError(f"metric={metric!r}: choose 'HR', 'NDCG' or 'MRR'")
+
+
+def bootstrap_ci(values, num_samples: int = 1000, level: float = 0.95, seed: int = 0) -> tuple[float, float, float]:
+    """Mean of per-user values with a bootstrap confidence interval over users.
+
+    Users are resampled with replacement ``num_samples`` times; the interval is
+    the ``(1 - level) / 2`` and ``(1 + level) / 2`` quantiles of the resampled means.
+
+    Args:
+        values: (n,) one value per user (``per_user``).
+        num_samples: bootstrap resamples.
+        level: the interval's coverage.
+        seed: the resampling seed.
+
+    Returns:
+        ``(mean, low, high)``.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 1 or len(values) == 0:
+        raise ValueError(f"values must be a non-empty 1-D array, got shape {values.shape}")
+    if not 0 < level < 1 or num_samples < 1:
+        raise ValueError(f"level={level} must be in (0, 1) and num_samples={num_samples} at least 1")
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(values), size=(num_samples, len(values)))  # (num_samples, n) user indices
+    means = values[picks].mean(axis=1)  # (num_samples,)
+    low, high = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
+    return float(values.mean()), float(low), float(high)
+
+
+def paired_comparison(a, b, num_samples: int = 1000, level: float = 0.95, seed: int = 0) -> dict[str, float]:
+    """Is model A better than model B on the same users? Per-user differences ``a - b``.
+
+    Reports the mean difference with a paired bootstrap interval (users
+    resampled together for both models), and the two-sided Wilcoxon
+    signed-rank test's p-value (``scipy.stats.wilcoxon``; users with equal
+    values are left out, as the test requires).
+
+    Args:
+        a, b: (n,) per-user values of the two models, same users in the same order.
+
+    Returns:
+        ``{"mean difference", "low", "high", "p-value", "users where A wins", "users where B wins"}``.
+    """
+    from scipy.stats import wilcoxon
+
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"a and b must be per-user values for the same users: shapes {a.shape} and {b.shape}")
+    diff = a - b
+    mean, low, high = bootstrap_ci(diff, num_samples, level, seed)
+    p = float(wilcoxon(a, b, zero_method="wilcox").pvalue) if np.any(diff != 0) else 1.0
+    return {"mean difference": mean, "low": low, "high": high, "p-value": p,
+            "users where A wins": int((diff > 0).sum()), "users where B wins": int((diff < 0).sum())}
+
+
 def metrics(ranks, ks: Sequence[int] = (10,)) -> dict[str, float]:
     """``{"HR@k": ..., "NDCG@k": ..., "MRR": ...}`` for each ``k`` in ``ks``."""
     out = {}

@@ -43,6 +43,9 @@ from lstmrec.sequences import LeaveOneOutSplit, pad_sequences, training_windows
 class Config:
     """Everything that defines a trained model; its hash (with the data's) is the cache key.
 
+    The defaults are the course's model, chosen on the validation split
+    (chapter 06 explains each; chapter 07 and the bench use them).
+
     Attributes:
         cell: ``"LSTM"`` or ``"GRU"``.
         max_len: how many recent items the model reads (training windows and inputs).
@@ -61,10 +64,10 @@ class Config:
     max_len: int = 50
     embedding_dim: int = 64
     hidden_dim: int = 128
-    dropout: float = 0.2
-    tie_embeddings: bool = False
-    lr: float = 1e-3
-    batch_size: int = 64
+    dropout: float = 0.3
+    tie_embeddings: bool = True
+    lr: float = 0.01
+    batch_size: int = 128
     max_epochs: int = 40
     patience: int = 5
     seed: int = 42
@@ -156,7 +159,7 @@ class Recommender:
         out = keras.ops.take(recurrent.output, -1, axis=1)  # (batch, hidden_dim): after the last item
         for layer in after:
             out = layer(out)  # ends as (batch, num_items) logits
-        self._last_step = keras.Model(model.inputs, out)
+        self._last_step = keras.Model(model.inputs[0], out)
 
     def score(self, histories: list[np.ndarray]) -> np.ndarray:
         """Logits of the item after each history, from its ``max_len`` most recent items.
@@ -165,8 +168,9 @@ class Recommender:
             (batch, num_items) float32; column 0 (padding) is -inf.
         """
         x = pad_sequences(histories, self.config.max_len)  # (batch, max_len), most recent item last
-        if x.size and x.max() >= self.num_items:
-            raise KeyError(f"unknown item id {int(x.max())}: the catalogue has ids 1..{self.num_items - 1}")
+        if x.size and (x.max() >= self.num_items or x.min() < 0):  # a negative id would wrap around silently
+            bad = int(x.max()) if x.max() >= self.num_items else int(x.min())
+            raise KeyError(f"unknown item id {bad}: the catalogue has ids 1..{self.num_items - 1}")
         scores = np.array(self._last_step(x, training=False), dtype=np.float32)  # (batch, num_items), a copy
         scores[:, 0] = -np.inf  # padding is never recommended
         return scores

@@ -15,7 +15,7 @@ def small_split(seed=0, users=60, items=30, length=12):
 
 
 def test_bench_table_has_every_baseline_and_the_columns():
-    table = bench.run(small_split())
+    table = pd.DataFrame(bench.run_baselines(small_split())).set_index("model")
     assert list(table.index) == ["Most popular", "Markov chain", "Item-kNN"]
     for col in ["HR@10", "NDCG@10", "MRR", "train s", "select s", "settings"]:
         assert col in table.columns
@@ -25,7 +25,7 @@ def test_bench_table_has_every_baseline_and_the_columns():
 
 
 def test_bench_is_deterministic():
-    a, b = bench.run(small_split()), bench.run(small_split())
+    a, b = (pd.DataFrame(bench.run_baselines(small_split())).set_index("model") for _ in range(2))
     pd.testing.assert_frame_equal(a.drop(columns=["train s", "select s"]), b.drop(columns=["train s", "select s"]))
 
 
@@ -34,7 +34,30 @@ def test_bench_main_prints_and_writes_json(tmp_path, capsys):
         data.load_movielens_100k(sources=("cache",))
     except data.DataError:
         pytest.skip("MovieLens-100K is not cached under data/ (run `make data`)")
-    assert bench.main(["--json", str(tmp_path / "bench.json")]) == 0
+    assert bench.main(["--baselines-only", "--json", str(tmp_path / "bench.json")]) == 0
     out = capsys.readouterr().out
     assert "Most popular" in out and "Markov chain" in out and "Item-kNN" in out
     assert (tmp_path / "bench.json").exists()
+
+
+def test_bench_rejects_zero_seeds():
+    with pytest.raises(SystemExit):
+        bench.main(["--seeds", "0"])
+
+
+def test_neural_rows_average_over_seeds(monkeypatch):
+    """run_neural on a tiny split, with models.train replaced by a fake that scores popularity."""
+    from lstmrec import baselines, models
+
+    split = small_split()
+
+    class Fake:
+        def __init__(self, config):
+            self.recommender = baselines.MostPopular().fit(split.train, split.num_items)
+            self.best_epoch, self.seconds_to_best, self.seconds, self.from_cache = config.seed - 41, 1.0, 2.0, False
+
+    monkeypatch.setattr(models, "train", lambda split_, config: Fake(config))
+    rows, runs = bench.run_neural(split, "x", seeds=(42, 43), log=lambda *a: None)
+    assert [r["model"] for r in rows] == ["GRU", "LSTM"] and len(runs) == 4
+    assert rows[1]["NDCG@10 sd"] == 0.0 and rows[1]["to best s"] == 1.0
+    assert "epochs [1, 2]" in rows[1]["settings"]

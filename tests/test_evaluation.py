@@ -489,3 +489,52 @@ def test_evaluate_rejects_no_users_and_bad_batch_size():
         ev.evaluate(_fixed_scores, [], np.array([], dtype=int), num_items=6, k=2)
     with pytest.raises(ValueError, match="batch_size=0"):
         ev.evaluate(_fixed_scores, [np.array([1])], np.array([2]), num_items=6, k=2, batch_size=0)
+
+
+# --- per-user values, bootstrap, paired comparison ----------------------------------------
+
+
+def test_per_user_values_average_to_the_metrics():
+    ranks = np.array([0, 1, 10, 3])
+    assert ev.per_user(ranks, "HR", 10).tolist() == [1, 1, 0, 1]
+    assert ev.per_user(ranks, "NDCG", 10).mean() == pytest.approx(ev.ndcg_at_k(ranks, 10))
+    assert ev.per_user(ranks, "MRR").tolist() == pytest.approx([1, 1 / 2, 1 / 11, 1 / 4])
+    with pytest.raises(ValueError, match="metric='AUC'"):
+        ev.per_user(ranks, "AUC")
+
+
+def test_bootstrap_ci_contains_the_mean_and_is_seeded():
+    values = np.r_[np.ones(30), np.zeros(70)]  # mean 0.3
+    mean, low, high = ev.bootstrap_ci(values, 2000, seed=1)
+    assert mean == pytest.approx(0.3) and low < 0.3 < high
+    assert 0.15 < low and high < 0.45  # about +-1.96 * sqrt(0.3 * 0.7 / 100) = +-0.09
+    assert ev.bootstrap_ci(values, 2000, seed=1) == (mean, low, high)
+
+
+def test_bootstrap_ci_of_a_constant_is_a_point():
+    assert ev.bootstrap_ci(np.full(10, 0.5)) == (0.5, 0.5, 0.5)
+
+
+@pytest.mark.parametrize("values, kwargs, message", [
+    (np.array([]), {}, "non-empty"), (np.ones((2, 2)), {}, "1-D"),
+    (np.ones(3), {"level": 1.0}, "level=1.0"), (np.ones(3), {"num_samples": 0}, "num_samples=0"),
+])
+def test_bootstrap_ci_bad_arguments(values, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        ev.bootstrap_ci(values, **kwargs)
+
+
+def test_paired_comparison_detects_a_consistent_gain():
+    rng = np.random.default_rng(0)
+    b = rng.random(200)
+    a = b + 0.05 + 0.01 * rng.random(200)  # A better for every user
+    out = ev.paired_comparison(a, b)
+    assert out["low"] > 0.05 and out["p-value"] < 1e-6
+    assert out["users where A wins"] == 200 and out["users where B wins"] == 0
+
+
+def test_paired_comparison_of_equal_models_and_bad_shapes():
+    same = np.arange(5, dtype=float)
+    assert ev.paired_comparison(same, same)["p-value"] == 1.0
+    with pytest.raises(ValueError, match="same users"):
+        ev.paired_comparison(np.ones(3), np.ones(4))

@@ -1,0 +1,497 @@
+"""Unit tests for ``lstmrec.models``: configuration, Keras model, scoring, data pipeline, training, cache.
+
+Every model here is tiny (embedding and hidden size 4, ``max_len`` 5) and is
+trained for at most 3 epochs on a synthetic split of 30 users and 15 items, so
+the whole file runs in seconds on a laptop CPU. Parameter counts are worked out
+by hand in the comments. The cache tests point ``LSTMREC_DATA_DIR`` at
+``tmp_path``: nothing is written under the repository's ``data/``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lstmrec import evaluation, models
+from lstmrec.sequences import leave_one_out, pad_sequences, training_windows
+
+keras = pytest.importorskip("keras")
+tf = pytest.importorskip("tensorflow")
+
+NUM_RAW_ITEMS = 15
+NUM_ITEMS = NUM_RAW_ITEMS + 1  # 15 items + padding id 0
+E, H, MAX_LEN = 4, 4, 5
+
+# The training settings of every trained model in this file.
+CONFIG = models.Config(max_len=MAX_LEN, embedding_dim=E, hidden_dim=H, dropout=0.1, lr=0.05,
+                       batch_size=16, max_epochs=3, patience=1, seed=7)
+
+
+def tiny(cell="LSTM", tie=True, dropout=0.0, **kwargs):
+    """A tiny configuration (sizes 4, max_len 5)."""
+    return models.Config(cell=cell, max_len=MAX_LEN, embedding_dim=E, hidden_dim=H, dropout=dropout,
+                         tie_embeddings=tie, **kwargs)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def deterministic_ops():
+    """Deterministic TensorFlow kernels for this module only (switched back off afterwards if they were off)."""
+    from tensorflow.python.framework import config as tf_config
+
+    was_on = tf_config.is_op_determinism_enabled()
+    tf.config.experimental.enable_op_determinism()
+    yield
+    if not was_on:
+        tf_config.disable_op_determinism()
+
+
+def interactions(num_users=30, seed=0):
+    """A seeded frame of ``(user_id, item_id, rating, timestamp)``: 30 users, raw items 101..115.
+
+    Each user has 4..7 interactions; the next item is mostly the previous one
+    plus 1 (cyclically), so there is an order for the model to pick up. A
+    training history then has at most 7 - 2 = 5 items, so at least 15 - 5 = 10
+    unseen items are left to rank: the validation HR@10 and NDCG@10 are defined.
+    """
+    rng = np.random.default_rng(seed)
+    rows = []
+    for user in range(1, num_users + 1):
+        item = int(rng.integers(NUM_RAW_ITEMS))
+        for t in range(int(rng.integers(4, 8))):
+            rows.append((user, 101 + item, int(rng.integers(1, 6)), 1_000 * user + t))
+            item = (item + 1) % NUM_RAW_ITEMS if rng.random() < 0.8 else int(rng.integers(NUM_RAW_ITEMS))
+    return pd.DataFrame(rows, columns=["user_id", "item_id", "rating", "timestamp"])
+
+
+@pytest.fixture(scope="module")
+def split():
+    s = leave_one_out(interactions())
+    assert s.num_users == 30 and s.num_items == NUM_ITEMS  # every raw item occurs, every user has >= 3
+    return s
+
+
+@pytest.fixture(scope="module")
+def trained(split):
+    """One tiny model trained on the split (shared by the training and cache tests)."""
+    return models.train(split, CONFIG)
+
+
+def valid_ndcg(recommender, split):
+    result = evaluation.evaluate(recommender.score, split.histories("valid"), split.targets("valid"),
+                                 split.num_items, k=10)
+    return result.metrics((10,))["NDCG@10"]
+
+
+# --- Config --------------------------------------------------------------------------
+
+
+def test_config_defaults_are_valid():
+    config = models.Config()
+    assert config.cell in ("LSTM", "GRU")
+    assert 0.0 <= config.dropout < 1.0
+    assert models.Config(**dataclasses.asdict(config)) == config  # re-validates without complaint
+
+
+def test_config_is_frozen():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        models.Config().cell = "GRU"
+
+
+@pytest.mark.parametrize("cell", ["RNN", "lstm", ""])
+def test_config_rejects_an_unknown_cell(cell):
+    with pytest.raises(ValueError, match=r"cell=.*choose 'LSTM' or 'GRU'"):
+        models.Config(cell=cell)
+
+
+@pytest.mark.parametrize("dropout", [
+    -0.1,  # below 0
+    1.0,  # a drop rate of 1 zeroes everything: the interval is [0, 1)
+    1.5,
+])
+def test_config_rejects_a_dropout_outside_0_1(dropout):
+    with pytest.raises(ValueError, match=rf"dropout={dropout} is a drop rate and must be in \[0, 1\)"):
+        models.Config(dropout=dropout)
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.5, 0.99])
+def test_config_accepts_a_dropout_in_0_1(dropout):
+    assert models.Config(dropout=dropout).dropout == dropout
+
+
+@pytest.mark.parametrize("field", ["max_len", "embedding_dim", "hidden_dim", "batch_size", "max_epochs", "patience"])
+def test_config_rejects_a_size_of_zero(field):
+    with pytest.raises(ValueError, match=rf"{field}=0 must be at least 1"):
+        models.Config(**{field: 0})
+
+
+def test_config_key_is_stable():
+    assert models.Config().key("abc") == models.Config().key("abc")
+    assert models.Config(seed=3).key("abc") == models.Config(seed=3).key("abc")
+    key = models.Config().key("abc")
+    assert len(key) == 16 and int(key, 16) >= 0  # 16 hex digits: a file name
+
+
+@pytest.mark.parametrize("change", [
+    {"cell": "GRU"}, {"max_len": 51}, {"embedding_dim": 32}, {"hidden_dim": 64}, {"dropout": 0.31},
+    {"tie_embeddings": False}, {"lr": 0.001}, {"batch_size": 64}, {"max_epochs": 41}, {"patience": 6},
+    {"seed": 43},
+], ids=lambda change: next(iter(change)))
+def test_config_key_changes_with_every_field(change):
+    base = models.Config()
+    assert dataclasses.replace(base, **change).key("abc") != base.key("abc")
+
+
+def test_config_covers_every_field_in_the_key_test():
+    # The parametrization above must change each field once; a new field needs a new case.
+    assert {f.name for f in dataclasses.fields(models.Config)} == {
+        "cell", "max_len", "embedding_dim", "hidden_dim", "dropout", "tie_embeddings", "lr", "batch_size",
+        "max_epochs", "patience", "seed"}
+
+
+def test_config_key_changes_with_the_data_checksum():
+    assert models.Config().key("abc") != models.Config().key("abd")
+
+
+# --- build ---------------------------------------------------------------------------
+
+CELLS_AND_TYING = pytest.mark.parametrize("cell, tie", [("LSTM", True), ("LSTM", False), ("GRU", True),
+                                                        ("GRU", False)])
+
+
+@CELLS_AND_TYING
+def test_build_output_shape(cell, tie):
+    model = models.build(NUM_ITEMS, tiny(cell, tie))
+    x = np.array([[0, 0, 1, 2, 3], [4, 5, 6, 7, 8], [0, 0, 0, 0, 15]], dtype=np.int32)
+    out = np.asarray(model(x))
+    assert out.shape == (3, MAX_LEN, NUM_ITEMS)
+    assert model.output_shape == (None, MAX_LEN, NUM_ITEMS)
+
+
+@CELLS_AND_TYING
+def test_build_layers(cell, tie):
+    model = models.build(NUM_ITEMS, tiny(cell, tie))
+    embedding = model.get_layer("item_embedding")
+    assert isinstance(embedding, keras.layers.Embedding)
+    assert embedding.mask_zero  # padding id 0 is masked
+    assert embedding.input_dim == NUM_ITEMS and embedding.output_dim == E
+    recurrent = model.get_layer("recurrent")
+    assert isinstance(recurrent, {"LSTM": keras.layers.LSTM, "GRU": keras.layers.GRU}[cell])
+    assert recurrent.return_sequences and recurrent.units == H
+
+
+@CELLS_AND_TYING
+def test_build_outputs_logits_not_probabilities(cell, tie):
+    keras.utils.set_random_seed(0)
+    model = models.build(NUM_ITEMS, tiny(cell, tie))
+    x = np.array([[0, 0, 1, 2, 3], [4, 5, 6, 7, 8], [9, 10, 11, 12, 13]], dtype=np.int32)
+    out = np.asarray(model(x))  # (3, max_len, num_items)
+    assert (out < 0).any()  # a softmax output is never negative
+    assert not np.allclose(out.sum(axis=-1), 1.0, atol=1e-3)  # ... and sums to 1 over the items
+    scores = model.get_layer("scores")
+    assert getattr(scores, "activation", keras.activations.linear) is keras.activations.linear
+
+
+@pytest.mark.parametrize("cell, recurrent_params", [
+    # LSTM: 4 gates, each W (E x H) + U (H x H) + b (H): 4 * (4*(4+4) + 4) = 4 * 36 = 144.
+    ("LSTM", 4 * (H * (E + H) + H)),
+    # GRU (Keras default reset_after=True, two biases): 3 * (4*(4+4) + 2*4) = 3 * 40 = 120.
+    ("GRU", 3 * (H * (E + H) + 2 * H)),
+])
+def test_build_tied_parameter_count(cell, recurrent_params):
+    model = models.build(NUM_ITEMS, tiny(cell, tie=True))
+    # embedding 16*4 = 64, recurrent, projection H -> E: 4*4 + 4 = 20; the scores reuse the embedding.
+    # LSTM: 64 + 144 + 20 = 228.
+    assert model.count_params() == NUM_ITEMS * E + recurrent_params + (H * E + E)
+    assert not [layer for layer in model.layers
+                if isinstance(layer, keras.layers.Dense) and layer.units == NUM_ITEMS]  # no Dense(num_items)
+    # the scores are computed with the embedding matrix itself, not a copy
+    assert model.get_layer("scores").embedding is model.get_layer("item_embedding")
+
+
+def test_build_tied_lstm_parameter_count_by_hand():
+    assert models.build(NUM_ITEMS, tiny("LSTM", tie=True)).count_params() == 228  # 64 + 144 + 20
+
+
+@pytest.mark.parametrize("cell, recurrent_params", [
+    ("LSTM", 4 * (H * (E + H) + H)),
+    ("GRU", 3 * (H * (E + H) + 2 * H)),
+])
+def test_build_untied_parameter_count(cell, recurrent_params):
+    model = models.build(NUM_ITEMS, tiny(cell, tie=False))
+    # embedding 64, recurrent, Dense(num_items): 4*16 + 16 = 80 instead of the projection (LSTM: 288).
+    assert model.count_params() == NUM_ITEMS * E + recurrent_params + (H * NUM_ITEMS + NUM_ITEMS)
+    scores = model.get_layer("scores")
+    assert isinstance(scores, keras.layers.Dense) and scores.units == NUM_ITEMS
+
+
+def test_build_untied_lstm_parameter_count_by_hand():
+    assert models.build(NUM_ITEMS, tiny("LSTM", tie=False)).count_params() == 288  # 64 + 144 + 80
+
+
+# --- Recommender.score ---------------------------------------------------------------
+
+HISTORIES = [
+    np.array([3]),
+    np.array([1, 2, 3]),
+    np.array([5, 6, 7, 8, 9]),  # exactly max_len
+    np.array([15, 14, 13, 12, 11, 10, 2, 4]),  # longer than max_len: items 15, 14, 13 are not read
+]
+
+
+@pytest.fixture(params=[("LSTM", True), ("GRU", False)], ids=["LSTM-tied", "GRU-untied"])
+def recommender(request):
+    """An untrained recommender with dropout 0.5: scoring must not drop anything."""
+    cell, tie = request.param
+    keras.utils.set_random_seed(1)
+    config = tiny(cell, tie, dropout=0.5)
+    return models.Recommender(models.build(NUM_ITEMS, config), config, NUM_ITEMS)
+
+
+def test_score_shape_and_padding_column(recommender):
+    scores = recommender.score(HISTORIES)
+    assert scores.shape == (len(HISTORIES), NUM_ITEMS) and scores.dtype == np.float32
+    assert np.all(scores[:, 0] == -np.inf)  # padding is never recommended
+    assert np.isfinite(scores[:, 1:]).all()
+
+
+def test_score_equals_the_last_position_of_the_full_model(recommender):
+    scores = recommender.score(HISTORIES)
+    full = np.asarray(recommender.model(pad_sequences(HISTORIES, MAX_LEN)))[:, -1]  # (batch, num_items)
+    np.testing.assert_allclose(scores[:, 1:], full[:, 1:], atol=1e-5, rtol=0)
+
+
+def test_score_is_repeatable(recommender):
+    np.testing.assert_array_equal(recommender.score(HISTORIES), recommender.score(HISTORIES))
+
+
+def test_score_reads_only_the_most_recent_max_len_items(recommender):
+    long = HISTORIES[3]  # 8 items; the last 5 are [12, 11, 10, 2, 4]
+    np.testing.assert_array_equal(recommender.score([long]), recommender.score([long[-MAX_LEN:]]))
+    assert not np.array_equal(recommender.score([long]), recommender.score([long[:MAX_LEN]]))
+
+
+def test_score_depends_on_the_order_of_the_history(recommender):
+    assert not np.array_equal(recommender.score([np.array([1, 2, 3])]), recommender.score([np.array([3, 2, 1])]))
+
+
+@pytest.mark.parametrize("history, bad", [
+    ([1, NUM_ITEMS], NUM_ITEMS),  # 16: one past the last item
+    ([99], 99),
+    ([2, -1], -1),  # negative ids are not items either
+])
+def test_score_rejects_an_unknown_item(recommender, history, bad):
+    with pytest.raises(KeyError, match=rf"unknown item id {bad}"):
+        recommender.score([np.array(history)])
+
+
+# --- make_dataset --------------------------------------------------------------------
+
+
+def rows(a):
+    """The rows of a 2-D array as a sorted list of tuples (a multiset of windows)."""
+    return sorted(map(tuple, np.asarray(a).tolist()))
+
+
+def batches(dataset):
+    return [tuple(np.asarray(t) for t in batch) for batch in dataset]
+
+
+def test_make_dataset_covers_every_window_once(split):
+    dataset, num_windows = models.make_dataset(split.train, CONFIG)
+    inputs, targets = training_windows(split.train, MAX_LEN)
+    assert num_windows == len(inputs)
+    assert num_windows % CONFIG.batch_size != 0  # so there is a last, smaller batch to keep
+    got = batches(dataset)
+    sizes = [len(x) for x, _, _ in got]
+    # full batches of 16, then the remainder: ceil(n / 16) batches summing to n
+    assert sizes == [CONFIG.batch_size] * (num_windows // CONFIG.batch_size) + [num_windows % CONFIG.batch_size]
+    assert sum(sizes) == num_windows
+    x = np.concatenate([b[0] for b in got])
+    y = np.concatenate([b[1] for b in got])
+    # each window exactly once, its target row still paired with its input row
+    assert rows(np.hstack([x, y])) == rows(np.hstack([inputs, targets]))
+
+
+def test_make_dataset_weights_mark_real_targets(split):
+    dataset, _ = models.make_dataset(split.train, CONFIG)
+    for x, y, w in batches(dataset):
+        assert x.shape == y.shape == w.shape and x.shape[1] == MAX_LEN
+        assert w.dtype == np.float32
+        np.testing.assert_array_equal(w, (y > 0).astype(np.float32))  # 1 exactly where there is a target
+        assert np.all((x > 0) == (y > 0))  # a window position has both an input and a target, or neither
+
+
+def test_make_dataset_without_shuffle_keeps_the_window_order(split):
+    dataset, _ = models.make_dataset(split.train, CONFIG, shuffle=False)
+    inputs, targets = training_windows(split.train, MAX_LEN)
+    got = batches(dataset)
+    np.testing.assert_array_equal(np.concatenate([b[0] for b in got]), inputs)
+    np.testing.assert_array_equal(np.concatenate([b[1] for b in got]), targets)
+
+
+def test_make_dataset_order_is_deterministic_for_a_seed(split):
+    first = np.concatenate([b[0] for b in batches(models.make_dataset(split.train, CONFIG)[0])])
+    again = np.concatenate([b[0] for b in batches(models.make_dataset(split.train, CONFIG)[0])])
+    other = np.concatenate([b[0] for b in batches(
+        models.make_dataset(split.train, dataclasses.replace(CONFIG, seed=CONFIG.seed + 1))[0])])
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, other)  # another seed, another order
+    assert not np.array_equal(first, training_windows(split.train, MAX_LEN)[0])  # it is shuffled
+
+
+def test_make_dataset_reshuffles_every_epoch(split):
+    dataset, _ = models.make_dataset(split.train, CONFIG)
+    epoch1 = np.concatenate([b[0] for b in batches(dataset)])
+    epoch2 = np.concatenate([b[0] for b in batches(dataset)])
+    assert not np.array_equal(epoch1, epoch2) and rows(epoch1) == rows(epoch2)
+
+
+# --- train ---------------------------------------------------------------------------
+
+METRIC_NAMES = ["val_NDCG@10", "val_HR@10", "val_MRR"]
+
+
+def test_train_history_has_loss_and_validation_metrics_per_epoch(trained):
+    history = trained.history
+    assert {"loss", *METRIC_NAMES} <= set(history)
+    epochs = len(history["loss"])
+    assert 2 <= epochs <= CONFIG.max_epochs  # patience 1: at least 2 epochs, at most max_epochs
+    for name in ["loss", *METRIC_NAMES]:
+        assert len(history[name]) == epochs and all(isinstance(v, float) for v in history[name])
+    assert all(0.0 <= v <= 1.0 for name in METRIC_NAMES for v in history[name])
+    # NDCG@10 <= HR@10 for every epoch (each user's gain 1/log2(rank+2) <= 1)
+    assert all(n <= h + 1e-12 for n, h in zip(history["val_NDCG@10"], history["val_HR@10"]))
+    assert trained.config == CONFIG and not trained.from_cache
+
+
+def test_train_early_stopping_respects_patience(trained):
+    ndcg = trained.history["val_NDCG@10"]
+    # with patience 1 training stops after the first epoch that does not improve on the best so far
+    for epoch in range(1, len(ndcg) - 1):
+        assert ndcg[epoch] > max(ndcg[:epoch])
+
+
+def test_train_best_epoch_is_the_best_validation_ndcg(trained):
+    assert trained.best_epoch == int(np.argmax(trained.history["val_NDCG@10"])) + 1
+
+
+def test_train_restores_the_best_weights(trained, split):
+    expected = trained.history["val_NDCG@10"][trained.best_epoch - 1]
+    assert valid_ndcg(trained.recommender, split) == pytest.approx(expected, abs=1e-6)
+
+
+def test_train_times(trained):
+    assert 0.0 < trained.seconds_to_best <= trained.seconds
+    if trained.best_epoch < len(trained.history["loss"]):  # epochs of patience ran after the best one
+        assert trained.seconds_to_best < trained.seconds
+
+
+def test_train_is_deterministic_for_a_seed(trained, split):
+    again = models.train(split, CONFIG)
+    assert again.history == trained.history
+    assert again.best_epoch == trained.best_epoch
+    np.testing.assert_array_equal(again.recommender.score(HISTORIES), trained.recommender.score(HISTORIES))
+
+
+# --- load_or_train -------------------------------------------------------------------
+
+
+@pytest.fixture
+def cache(monkeypatch, tmp_path):
+    """The model cache under ``tmp_path``; returns a list to record the calls of ``models.train`` in."""
+    monkeypatch.setenv("LSTMREC_DATA_DIR", str(tmp_path))
+    calls = []
+    return calls
+
+
+@pytest.fixture
+def fake_train(monkeypatch, trained, cache):
+    """``models.train`` replaced by one that records its call and returns the already trained model.
+
+    ``train`` is deterministic (tested above), so returning the shared result is
+    what a real call would give; the cache tests then cost no extra training.
+    """
+
+    def fake(split, config=models.Config(), k=10, verbose=False):
+        cache.append(config)
+        return trained
+
+    monkeypatch.setattr(models, "train", fake)
+    return cache
+
+
+def test_cache_dir_is_under_lstmrec_data_dir(cache, tmp_path):
+    assert models.cache_dir() == tmp_path / "cache" / "models"
+    assert models.cache_dir().is_dir()
+
+
+def test_load_or_train_trains_once_then_reads_the_cache(split, cache, monkeypatch):
+    real_train = models.train
+
+    def counting_train(*args, **kwargs):
+        cache.append(kwargs.get("config", args[1] if len(args) > 1 else None))
+        return real_train(*args, **kwargs)
+
+    monkeypatch.setattr(models, "train", counting_train)
+    first = models.load_or_train(split, "checksum-1", CONFIG)
+    assert not first.from_cache and cache == [CONFIG]
+    key = CONFIG.key("checksum-1")
+    # exactly the weights and the record; no leftover temporary (.part) files
+    assert sorted(p.name for p in models.cache_dir().iterdir()) == [f"{key}.json", f"{key}.weights.h5"]
+    record = json.loads((models.cache_dir() / f"{key}.json").read_text())
+    assert record["config"] == dataclasses.asdict(CONFIG) and record["data"] == "checksum-1"
+
+    second = models.load_or_train(split, "checksum-1", CONFIG)
+    assert second.from_cache and cache == [CONFIG]  # not trained again
+    np.testing.assert_array_equal(second.recommender.score(HISTORIES), first.recommender.score(HISTORIES))
+    assert second.history == first.history
+    assert (second.best_epoch, second.seconds_to_best, second.seconds) == (
+        first.best_epoch, first.seconds_to_best, first.seconds)
+    assert second.config == CONFIG
+    assert valid_ndcg(second.recommender, split) == pytest.approx(
+        second.history["val_NDCG@10"][second.best_epoch - 1], abs=1e-6)
+
+
+def test_load_or_train_retrains_for_other_data(split, fake_train):
+    assert not models.load_or_train(split, "checksum-1", CONFIG).from_cache
+    assert models.load_or_train(split, "checksum-1", CONFIG).from_cache
+    assert not models.load_or_train(split, "checksum-2", CONFIG).from_cache
+    assert len(fake_train) == 2
+    names = sorted(p.name for p in models.cache_dir().iterdir())
+    assert names == sorted(f"{CONFIG.key(c)}{suffix}" for c in ("checksum-1", "checksum-2")
+                           for suffix in (".json", ".weights.h5"))
+
+
+def test_load_or_train_retrains_for_another_config(split, fake_train):
+    models.load_or_train(split, "checksum-1", CONFIG)
+    assert not models.load_or_train(split, "checksum-1", dataclasses.replace(CONFIG, seed=8)).from_cache
+    assert len(fake_train) == 2
+
+
+@pytest.mark.parametrize("corrupt", [
+    lambda record: record["config"].update(lr=0.5),  # a record of another configuration
+    lambda record: record.update(data="checksum-2"),  # ... or of other data
+    lambda record: record.pop("config"),
+])
+def test_load_or_train_does_not_trust_a_mismatched_record(split, fake_train, corrupt):
+    models.load_or_train(split, "checksum-1", CONFIG)
+    path = models.cache_dir() / f"{CONFIG.key('checksum-1')}.json"
+    record = json.loads(path.read_text())
+    corrupt(record)
+    path.write_text(json.dumps(record))
+    again = models.load_or_train(split, "checksum-1", CONFIG)
+    assert not again.from_cache and len(fake_train) == 2
+    assert json.loads(path.read_text())["config"] == dataclasses.asdict(CONFIG)  # the record was rewritten
+    assert models.load_or_train(split, "checksum-1", CONFIG).from_cache
+
+
+@pytest.mark.parametrize("suffix", [".json", ".weights.h5"])
+def test_load_or_train_retrains_when_a_file_is_missing(split, fake_train, suffix):
+    models.load_or_train(split, "checksum-1", CONFIG)
+    (models.cache_dir() / f"{CONFIG.key('checksum-1')}{suffix}").unlink()
+    assert not models.load_or_train(split, "checksum-1", CONFIG).from_cache
+    assert len(fake_train) == 2
