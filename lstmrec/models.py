@@ -319,8 +319,11 @@ def load_or_train(split: LeaveOneOutSplit, data_checksum: str, config: Config = 
     trained = train(split, config, verbose=verbose)
     with atomic_write(weights_path) as tmp:
         h5 = tmp.with_name(tmp.name + ".weights.h5")  # Keras wants the suffix
-        trained.recommender.model.save_weights(h5)
-        h5.replace(tmp)
+        try:
+            trained.recommender.model.save_weights(h5)
+            h5.replace(tmp)
+        finally:
+            h5.unlink(missing_ok=True)
     record = {"config": dataclasses.asdict(config), "data": data_checksum, "history": trained.history,
               "best_epoch": trained.best_epoch, "seconds_to_best": trained.seconds_to_best,
               "seconds": trained.seconds}
