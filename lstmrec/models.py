@@ -251,6 +251,7 @@ def train(split: LeaveOneOutSplit, config: Config = Config(), k: int = 10, verbo
     import tensorflow as tf
 
     keras.utils.set_random_seed(config.seed)
+    tf.config.experimental.enable_op_determinism()  # the same run on the same machine gives the same model
     model = build(split.num_items, config)
     model.compile(optimizer=keras.optimizers.Adam(config.lr),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
@@ -271,7 +272,6 @@ def train(split: LeaveOneOutSplit, config: Config = Config(), k: int = 10, verbo
                     callbacks=[_ranking_callback(split, config, k), Clock(), stop])
     history = {name: [float(v) for v in values] for name, values in fit.history.items()}
     best = int(np.argmax(history[f"val_NDCG@{k}"]))
-    del tf  # imported for its side effects on Keras's backend only
     return TrainedModel(Recommender(model, config, split.num_items), config, history, best + 1,
                         times[best], times[-1])
 
