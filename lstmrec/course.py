@@ -124,6 +124,7 @@ def setup(seed: int = SEED, tensorflow: bool = True) -> None:
 
         keras.utils.set_random_seed(seed)
         tf.config.experimental.enable_op_determinism()
+        tf.config.list_physical_devices()  # device start-up (and its log lines) happen here, not in a later cell
     print(f"Python {platform.python_version()} | " + " | ".join(f"{k} {v}" for k, v in versions.items())
           + f" | seed {seed}")
 
@@ -318,6 +319,8 @@ def refresh(path: Path | str) -> None:
     for cell in nb.cells:  # the checked outputs hold no timing or memory address: keep them as they are
         if cell.cell_type == "code":
             cell.metadata.pop("execution", None)
+            # stderr (library warnings, TensorFlow's log lines) depends on the machine: never an expected output
+            cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")]
     _write(path, json.loads(nbformat.writes(nb)))
     strip(path)
 

@@ -180,3 +180,10 @@ def test_strip_keeps_only_checked_outputs(tmp_path):
     assert c1["outputs"] == [] and c1["execution_count"] is None
     assert c2["outputs"] and c2["execution_count"] == 2
     assert course.strip(path) is False  # nothing left to strip
+
+
+@pytest.mark.parametrize("path", ALL_FILES, ids=ids(ALL_FILES))
+def test_checked_outputs_hold_no_stderr(path):
+    for i, cell in enumerate(cells(path)):
+        for out in cell.get("outputs", []):
+            assert out.get("name") != "stderr", f"cell {i}: stderr is machine-dependent, never an expected output"
