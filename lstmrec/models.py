@@ -64,12 +64,12 @@ class Config:
     max_len: int = 50
     embedding_dim: int = 64
     hidden_dim: int = 128
-    dropout: float = 0.3
+    dropout: float = 0.2
     tie_embeddings: bool = True
     lr: float = 0.01
     batch_size: int = 128
     max_epochs: int = 40
-    patience: int = 5
+    patience: int = 10
     seed: int = 42
 
     def __post_init__(self):
