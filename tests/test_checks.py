@@ -762,3 +762,13 @@ def test_gru_model_wrong_units_is_wrong_without_a_hint(capsys):
     assert bool(checks.gru_model(lambda w: learner_rnn_model(lambda u: keras.layers.GRU(32), w))) is False
     out = capsys.readouterr().out
     assert out.startswith("[x] gru_model: wrong on case 'window 6'") and "Hint" not in out
+
+
+@pytest.mark.parametrize("num_items, e, h", [(1683, 64, 128), (10, 2, 3), (500, 32, 16)])
+def test_recommender_param_count_reference_equals_keras(num_items, e, h):
+    """The check's hand formula against the course's own tied model, as Keras counts it."""
+    from lstmrec import models
+
+    expected = models.build(num_items, models.Config(embedding_dim=e, hidden_dim=h)).count_params()
+    assert checks.recommender_param_count(lambda n, e_, h_: expected if (n, e_, h_) == (num_items, e, h)
+                                          else n * e_ + 4 * (h_ * (e_ + h_) + h_) + (h_ * e_ + e_))
