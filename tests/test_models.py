@@ -195,6 +195,28 @@ def test_build_outputs_logits_not_probabilities(cell, tie):
     assert getattr(scores, "activation", keras.activations.linear) is keras.activations.linear
 
 
+@pytest.mark.parametrize("logits, target, expected", [
+    ([0.0, 0.0, 0.0], 1, np.log(3)),  # uniform over 3 items: ln 3
+    ([0.0, np.log(3), 0.0], 1, np.log(5 / 3)),  # softmax = [1/5, 3/5, 1/5]: -ln(3/5)
+    ([0.0, np.log(3), 0.0], 2, np.log(5)),  # -ln(1/5)
+    ([100.0, 0.0], 0, 0.0),  # a sure and right guess; no overflow from exp(100)
+])
+def test_next_item_loss_by_hand(logits, target, expected):
+    loss = np.asarray(models.next_item_loss(np.array([[target]]), np.array([[logits]], dtype="float32")))
+    assert loss.shape == (1, 1)
+    assert loss[0, 0] == pytest.approx(expected, abs=1e-5)
+
+
+def test_next_item_loss_equals_keras_sparse_crossentropy():
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(3, MAX_LEN, NUM_ITEMS)).astype("float32") * 3  # (batch, max_len, num_items)
+    targets = rng.integers(0, NUM_ITEMS, size=(3, MAX_LEN))
+    ours = np.asarray(models.next_item_loss(targets, logits))  # (batch, max_len)
+    reference = np.asarray(keras.losses.sparse_categorical_crossentropy(targets, logits, from_logits=True))
+    assert ours.shape == reference.shape == (3, MAX_LEN)
+    np.testing.assert_allclose(ours, reference, rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize("cell, recurrent_params", [
     # LSTM: 4 gates, each W (E x H) + U (H x H) + b (H): 4 * (4*(4+4) + 4) = 4 * 36 = 144.
     ("LSTM", 4 * (H * (E + H) + H)),
