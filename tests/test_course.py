@@ -187,3 +187,11 @@ def test_checked_outputs_hold_no_stderr(path):
     for i, cell in enumerate(cells(path)):
         for out in cell.get("outputs", []):
             assert out.get("name") != "stderr", f"cell {i}: stderr is machine-dependent, never an expected output"
+
+
+def test_readme_names_every_library_module():
+    modules = {p.stem for p in (ROOT / "lstmrec").glob("*.py")} - {"__init__", "pytest_plugin"}
+    row = next(line for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+               if line.startswith("| `lstmrec/` |"))
+    listed = set(re.findall(r"`(\w+)`", row))
+    assert modules <= listed, f"README's lstmrec/ row lacks {sorted(modules - listed)}"
