@@ -28,6 +28,7 @@ from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
+import scipy.sparse
 
 from lstmrec import evaluation
 from lstmrec.sequences import LeaveOneOutSplit, pad_sequences
@@ -47,9 +48,15 @@ def _tie_break(counts: np.ndarray) -> np.ndarray:
 
 
 class Recommender:
-    """What every model offers the evaluator: ``fit`` on histories, ``score`` a batch."""
+    """What every model offers the evaluator: ``fit`` on histories, ``score`` a batch.
+
+    Fitted state lives in attributes ending in ``_``. Settings listed in
+    ``SCORE_SETTINGS`` change only how a fitted model scores, so ``tune``
+    fits once and reuses that state for every value of them.
+    """
 
     name = "model"
+    SCORE_SETTINGS: tuple[str, ...] = ()
 
     def fit(self, sequences: list[np.ndarray], num_items: int) -> "Recommender":
         raise NotImplementedError
@@ -115,6 +122,7 @@ class ItemKNN(Recommender):
     """
 
     name = "Item-kNN"
+    SCORE_SETTINGS = ("num_recent", "decay")
 
     def __init__(self, num_recent: int | None = 10, decay: float = 1.0):
         if num_recent is not None and num_recent < 1:
@@ -127,11 +135,13 @@ class ItemKNN(Recommender):
     def fit(self, sequences, num_items):
         self.num_items_ = num_items
         self.counts_ = item_counts(sequences, num_items)
-        x = np.zeros((len(sequences), num_items), dtype=np.float64)  # (users, items) binary
         rows = np.repeat(np.arange(len(sequences)), [len(s) for s in sequences])
-        x[rows, np.concatenate(sequences).astype(np.int64)] = 1.0
-        x[:, 0] = 0.0
-        co = x.T @ x  # (items, items) co-occurrence C
+        cols = np.concatenate(sequences).astype(np.int64)
+        real = cols != 0  # padding is no item
+        x = scipy.sparse.csr_array((np.ones(int(real.sum())), (rows[real], cols[real])),
+                                   shape=(len(sequences), num_items))
+        x.data[:] = 1.0  # (users, items) binary: a repeated item counts once
+        co = (x.T @ x).toarray()  # (items, items) co-occurrence C; sparse product, dense result
         norms = np.sqrt(np.diag(co))  # (items,)
         with np.errstate(divide="ignore", invalid="ignore"):
             sim = co / np.outer(norms, norms)
@@ -145,11 +155,13 @@ class ItemKNN(Recommender):
         n = self.num_recent or max((len(h) for h in histories), default=1) or 1
         recent = self._last_items(histories, n)  # (batch, n), most recent in the last column
         weights = self.decay ** np.arange(n - 1, -1, -1, dtype=np.float64)  # (n,)
-        w = np.zeros((len(histories), self.num_items_))  # (batch, num_items)
-        rows = np.repeat(np.arange(len(histories)), n)
-        np.add.at(w, (rows, recent.ravel()), np.tile(weights, len(histories)))
-        w[:, 0] = 0.0  # padding contributes nothing
-        return w @ self.similarity_ + _tie_break(self.counts_)  # (batch, num_items)
+        rows = np.repeat(np.arange(len(histories)), n)  # (batch * n,)
+        items, real = recent.ravel(), recent.ravel() != 0  # padding contributes nothing
+        # w[u, i] = sum of decay^m over the recent positions m holding item i: at most n non-zeros per row,
+        # so a sparse (batch, num_items) matrix; duplicate (row, item) entries are summed when it is built.
+        w = scipy.sparse.csr_array((np.tile(weights, len(histories))[real], (rows[real], items[real])),
+                                   shape=(len(histories), self.num_items_))
+        return np.asarray(w @ self.similarity_) + _tie_break(self.counts_)  # (batch, num_items)
 
 
 BASELINES: dict[str, tuple[Callable[..., Recommender], dict[str, list[Any]]]] = {
@@ -165,7 +177,8 @@ def tune(make: Callable[..., Recommender], grid: dict[str, list[Any]], split: Le
     """Choose a recommender's settings on the validation split (never the test split).
 
     Each combination in ``grid`` is fitted on ``split.train`` and scored on
-    ``split.histories("valid")`` -> ``split.targets("valid")``.
+    ``split.histories("valid")`` -> ``split.targets("valid")``. Combinations
+    that differ only in the class's ``SCORE_SETTINGS`` share one fit.
 
     Args:
         make: builds a recommender from keyword settings.
@@ -179,9 +192,15 @@ def tune(make: Callable[..., Recommender], grid: dict[str, list[Any]], split: Le
     """
     names = list(grid)
     combos = [dict(zip(names, values)) for values in itertools.product(*(grid[n] for n in names))]
-    rows = []
+    rows, fitted = [], {}
+    score_only = getattr(make, "SCORE_SETTINGS", ())
     for settings in combos:
-        model = make(**settings).fit(split.train, split.num_items)
+        model = make(**settings)
+        fit_key = tuple((n, repr(v)) for n, v in settings.items() if n not in score_only)
+        if fit_key in fitted:  # same fit-time settings: reuse the fitted state (attributes ending in "_")
+            model.__dict__.update({a: v for a, v in vars(fitted[fit_key]).items() if a.endswith("_")})
+        else:
+            fitted[fit_key] = model.fit(split.train, split.num_items)
         result = evaluation.evaluate(model.score, split.histories("valid"), split.targets("valid"), split.num_items)
         rows.append({**settings, **result.metrics()})
     table = pd.DataFrame(rows)

@@ -316,6 +316,19 @@ def cache_dir() -> Path:
     return path
 
 
+def data_key(split: LeaveOneOutSplit, data_checksum: str) -> str:
+    """What identifies the training data of a cached model: the data's checksum and the split's tie rule.
+
+    The tie rule decides which of several same-second events is each user's
+    target, so two splits of the same data under different rules are different data.
+
+    Example:
+        >>> data_key(split, "01916cdf5d47d255")   # doctest: +SKIP
+        '01916cdf5d47d255/ties=shuffle'
+    """
+    return f"{data_checksum}/ties={split.ties}"
+
+
 def load_or_train(split: LeaveOneOutSplit, data_checksum: str, config: Config = Config(),
                   verbose: bool = False) -> TrainedModel:
     """The model for ``config`` on this data: from the cache if it was trained before, else trained and cached.
@@ -326,7 +339,8 @@ def load_or_train(split: LeaveOneOutSplit, data_checksum: str, config: Config = 
 
     Args:
         split: the leave-one-out split of the data.
-        data_checksum: ``data.checksum(ml)``: a model is reused only on the same data.
+        data_checksum: ``data.checksum(ml)``: a model is reused only on the same data,
+            split with the same tie rule (``split.ties``).
         config: the settings.
         verbose: print training progress.
 
@@ -337,11 +351,12 @@ def load_or_train(split: LeaveOneOutSplit, data_checksum: str, config: Config = 
 
     from lstmrec.data import atomic_write
 
-    key = config.key(data_checksum)
+    data = data_key(split, data_checksum)
+    key = config.key(data)
     weights_path, record_path = cache_dir() / f"{key}.weights.h5", cache_dir() / f"{key}.json"
     if weights_path.exists() and record_path.exists():
         record = json.loads(record_path.read_text())
-        if record.get("config") == dataclasses.asdict(config) and record.get("data") == data_checksum:
+        if record.get("config") == dataclasses.asdict(config) and record.get("data") == data:
             keras.utils.set_random_seed(config.seed)
             model = build(split.num_items, config)
             model.load_weights(weights_path)
@@ -355,7 +370,7 @@ def load_or_train(split: LeaveOneOutSplit, data_checksum: str, config: Config = 
             h5.replace(tmp)
         finally:
             h5.unlink(missing_ok=True)
-    record = {"config": dataclasses.asdict(config), "data": data_checksum, "history": trained.history,
+    record = {"config": dataclasses.asdict(config), "data": data, "history": trained.history,
               "best_epoch": trained.best_epoch, "seconds_to_best": trained.seconds_to_best,
               "seconds": trained.seconds}
     with atomic_write(record_path) as tmp:

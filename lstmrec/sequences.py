@@ -5,8 +5,10 @@ Taught in chapter 05; used by every chapter that trains or scores a model.
 The steps, in order:
 
 1. ``sort_interactions``: chronological per user. MovieLens has many equal
-   timestamps (a user rates several movies in the same second), so ties are
-   broken by item id: deterministic, and the same whichever source served.
+   timestamps (a user rates several movies in the same second); their true
+   order is unknown, so they are put in the course's seeded pseudo-random
+   order (``lstmrec.ties``), the same whichever source served. Ordering them
+   by item id would invent a signal (chapter 05 measures it).
 2. ``ItemIndex``: contiguous item ids ``1..n`` with 0 reserved for padding.
 3. ``leave_one_out``: the last interaction of each user is the test target,
    the second-last the validation target, the rest is training history.
@@ -22,23 +24,29 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from lstmrec import ties as ties_module
+
 PAD = 0
 """The padding item id: never a real item, never recommended."""
 
 
-def sort_interactions(interactions: pd.DataFrame) -> pd.DataFrame:
-    """Sort by ``(user_id, timestamp, item_id)``, stably.
+def sort_interactions(interactions: pd.DataFrame, ties: str = "shuffle", seed: int = ties_module.TIE_SEED
+                      ) -> pd.DataFrame:
+    """Sort by user, then timestamp; equal timestamps by the rule ``ties`` (``lstmrec.ties``).
 
     Args:
         interactions: with columns ``user_id``, ``item_id``, ``timestamp``.
+        ties: ``"shuffle"`` (the course's rule), ``"source"`` (the rows' order)
+            or ``"item_id"`` (the mistake chapter 05 demonstrates).
+        seed: the seed of ``"shuffle"``.
 
     Returns:
         A sorted copy with a fresh index.
+
+    Raises:
+        ValueError: a column is missing or ``ties`` is not a rule.
     """
-    missing = {"user_id", "item_id", "timestamp"} - set(interactions.columns)
-    if missing:
-        raise ValueError(f"interactions lack column(s) {sorted(missing)}")
-    return interactions.sort_values(["user_id", "timestamp", "item_id"], kind="mergesort").reset_index(drop=True)
+    return ties_module.order_events(interactions, ties, seed)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,18 +100,20 @@ class ItemIndex:
         return self.raw_ids[ids]
 
 
-def user_sequences(interactions: pd.DataFrame, item_index: ItemIndex) -> tuple[np.ndarray, list[np.ndarray]]:
+def user_sequences(interactions: pd.DataFrame, item_index: ItemIndex, ties: str = "shuffle"
+                   ) -> tuple[np.ndarray, list[np.ndarray]]:
     """Each user's encoded items, oldest first.
 
     Args:
         interactions: with ``user_id``, ``item_id``, ``timestamp``.
         item_index: the encoder.
+        ties: the order of equal timestamps (``sort_interactions``).
 
     Returns:
         ``(user_ids, sequences)``: raw user ids (num_users,) in increasing order,
         and one int64 array of item ids per user.
     """
-    df = sort_interactions(interactions)
+    df = sort_interactions(interactions, ties)
     items = item_index.encode(df["item_id"].to_numpy())
     users = df["user_id"].to_numpy()
     if len(users) == 0:
@@ -123,6 +133,8 @@ class LeaveOneOutSplit:
         test_target: (num_users,) the last item of each user.
         item_index: the item encoder (``num_items`` includes padding).
         dropped_users: users left out because they had fewer than ``min_interactions``.
+        ties: the rule that ordered equal timestamps (``lstmrec.ties``); cached
+            models are keyed by it, since it decides the targets.
     """
 
     user_ids: np.ndarray
@@ -131,6 +143,7 @@ class LeaveOneOutSplit:
     test_target: np.ndarray
     item_index: ItemIndex
     dropped_users: int = 0
+    ties: str = "shuffle"
 
     @property
     def num_items(self) -> int:
@@ -161,7 +174,7 @@ class LeaveOneOutSplit:
         raise ValueError(f"stage={stage!r}: choose 'valid' or 'test'")
 
 
-def leave_one_out(interactions: pd.DataFrame, min_interactions: int = 3) -> LeaveOneOutSplit:
+def leave_one_out(interactions: pd.DataFrame, min_interactions: int = 3, ties: str = "shuffle") -> LeaveOneOutSplit:
     """Split each user's chronological history into train / validation / test.
 
     Users with fewer than ``min_interactions`` (at least 3: one each for train,
@@ -170,6 +183,8 @@ def leave_one_out(interactions: pd.DataFrame, min_interactions: int = 3) -> Leav
     Args:
         interactions: with ``user_id``, ``item_id``, ``timestamp``.
         min_interactions: the shortest history kept.
+        ties: the order of equal timestamps: ``"shuffle"`` (the course's rule),
+            ``"source"`` or ``"item_id"`` (``lstmrec.ties``).
 
     Returns:
         The split. The catalogue is every item in ``interactions``, so the
@@ -187,7 +202,7 @@ def leave_one_out(interactions: pd.DataFrame, min_interactions: int = 3) -> Leav
     if min_interactions < 3:
         raise ValueError(f"min_interactions={min_interactions}: at least 3 are needed (train, validation, test)")
     item_index = ItemIndex.fit(interactions["item_id"].to_numpy())
-    user_ids, seqs = user_sequences(interactions, item_index)
+    user_ids, seqs = user_sequences(interactions, item_index, ties)
     lengths = np.array([len(s) for s in seqs])
     keep = lengths >= min_interactions
     dropped = int((~keep).sum())
@@ -204,6 +219,7 @@ def leave_one_out(interactions: pd.DataFrame, min_interactions: int = 3) -> Leav
         test_target=np.array([s[-1] for s in kept], dtype=np.int64),
         item_index=item_index,
         dropped_users=dropped,
+        ties=ties,
     )
 
 

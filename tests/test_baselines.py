@@ -242,6 +242,24 @@ def test_tune_picks_the_best_on_validation(split, monkeypatch):
     assert res.metrics()["NDCG@10"] == pytest.approx(ndcg.max())
 
 
+def test_tune_fits_once_when_only_score_settings_change(split, monkeypatch):
+    fits = []
+    real_fit = ItemKNN.fit
+
+    def counting_fit(self, sequences_, num_items):
+        fits.append((self.num_recent, self.decay))
+        return real_fit(self, sequences_, num_items)
+
+    monkeypatch.setattr(ItemKNN, "fit", counting_fit)
+    grid = {"num_recent": [1, 3, None], "decay": [1.0, 0.5]}
+    _, shared = baselines.tune(ItemKNN, grid, split)
+    assert len(fits) == 1  # num_recent and decay are ItemKNN.SCORE_SETTINGS: one fit serves all six
+    # the same table as fitting every combination afresh (a lambda has no SCORE_SETTINGS)
+    _, fresh = baselines.tune(lambda **kw: ItemKNN(**kw), grid, split)
+    assert len(fits) == 7
+    pd.testing.assert_frame_equal(shared, fresh)
+
+
 def test_tune_other_metric(split):
     best, table = baselines.tune(ItemKNN, {"num_recent": [1, 2]}, split, metric="MRR")
     assert (np.diff(table["MRR"].to_numpy()) <= 0).all()

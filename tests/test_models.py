@@ -461,11 +461,11 @@ def test_load_or_train_trains_once_then_reads_the_cache(split, cache, monkeypatc
     monkeypatch.setattr(models, "train", counting_train)
     first = models.load_or_train(split, "checksum-1", CONFIG)
     assert not first.from_cache and cache == [CONFIG]
-    key = CONFIG.key("checksum-1")
+    key = CONFIG.key(models.data_key(split, "checksum-1"))
     # exactly the weights and the record; no leftover temporary (.part) files
     assert sorted(p.name for p in models.cache_dir().iterdir()) == [f"{key}.json", f"{key}.weights.h5"]
     record = json.loads((models.cache_dir() / f"{key}.json").read_text())
-    assert record["config"] == dataclasses.asdict(CONFIG) and record["data"] == "checksum-1"
+    assert record["config"] == dataclasses.asdict(CONFIG) and record["data"] == "checksum-1/ties=shuffle"
 
     second = models.load_or_train(split, "checksum-1", CONFIG)
     assert second.from_cache and cache == [CONFIG]  # not trained again
@@ -484,8 +484,16 @@ def test_load_or_train_retrains_for_other_data(split, fake_train):
     assert not models.load_or_train(split, "checksum-2", CONFIG).from_cache
     assert len(fake_train) == 2
     names = sorted(p.name for p in models.cache_dir().iterdir())
-    assert names == sorted(f"{CONFIG.key(c)}{suffix}" for c in ("checksum-1", "checksum-2")
+    assert names == sorted(f"{CONFIG.key(models.data_key(split, c))}{suffix}" for c in ("checksum-1", "checksum-2")
                            for suffix in (".json", ".weights.h5"))
+
+
+def test_load_or_train_retrains_for_another_tie_rule(split, fake_train):
+    models.load_or_train(split, "checksum-1", CONFIG)
+    other = dataclasses.replace(split, ties="item_id")
+    assert models.data_key(other, "checksum-1") == "checksum-1/ties=item_id"
+    assert not models.load_or_train(other, "checksum-1", CONFIG).from_cache
+    assert len(fake_train) == 2
 
 
 def test_load_or_train_retrains_for_another_config(split, fake_train):
@@ -496,12 +504,12 @@ def test_load_or_train_retrains_for_another_config(split, fake_train):
 
 @pytest.mark.parametrize("corrupt", [
     lambda record: record["config"].update(lr=0.5),  # a record of another configuration
-    lambda record: record.update(data="checksum-2"),  # ... or of other data
+    lambda record: record.update(data="checksum-2/ties=shuffle"),  # ... or of other data
     lambda record: record.pop("config"),
 ])
 def test_load_or_train_does_not_trust_a_mismatched_record(split, fake_train, corrupt):
     models.load_or_train(split, "checksum-1", CONFIG)
-    path = models.cache_dir() / f"{CONFIG.key('checksum-1')}.json"
+    path = models.cache_dir() / f"{CONFIG.key(models.data_key(split, 'checksum-1'))}.json"
     record = json.loads(path.read_text())
     corrupt(record)
     path.write_text(json.dumps(record))
@@ -514,6 +522,6 @@ def test_load_or_train_does_not_trust_a_mismatched_record(split, fake_train, cor
 @pytest.mark.parametrize("suffix", [".json", ".weights.h5"])
 def test_load_or_train_retrains_when_a_file_is_missing(split, fake_train, suffix):
     models.load_or_train(split, "checksum-1", CONFIG)
-    (models.cache_dir() / f"{CONFIG.key('checksum-1')}{suffix}").unlink()
+    (models.cache_dir() / f"{CONFIG.key(models.data_key(split, 'checksum-1'))}{suffix}").unlink()
     assert not models.load_or_train(split, "checksum-1", CONFIG).from_cache
     assert len(fake_train) == 2

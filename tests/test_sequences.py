@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lstmrec import sequences
+from lstmrec import sequences, ties
 from lstmrec.sequences import ItemIndex, leave_one_out, pad_sequences, training_windows
 
 
@@ -30,7 +30,8 @@ def tiny():
 
     Raw items 10, 20, 30, 40, 50, 60, 70 -> ids 1..7 (0 = padding), num_items 8.
     user 1: 10@1, 20@2, 30@3, 40@4           -> [1, 2, 3, 4]
-    user 2: 50@5, 20@5 (same second), 10@6   -> tie broken by item id: 20, 50, 10 -> [2, 5, 1]
+    user 2: 50@5, 20@5 (same second), 10@6   -> the course's seeded tie order (``ties.order_events``)
+                                                puts 20 first here: 20, 50, 10 -> [2, 5, 1]
     user 3: 60@1, 70@2                       -> only 2 interactions: dropped
     """
     return frame([
@@ -42,13 +43,21 @@ def tiny():
 # --- sort_interactions --------------------------------------------------------------
 
 
-def test_sort_breaks_timestamp_ties_by_item_id():
+def test_sort_item_id_rule_by_hand():
     df = frame([(1, 30, 5), (1, 10, 5), (1, 20, 3), (0, 99, 9)])
-    out = sequences.sort_interactions(df)
+    out = sequences.sort_interactions(df, ties="item_id")
     # user 0 first; for user 1: item 20 (t=3), then items 10 and 30 both at t=5, by id.
     assert out["user_id"].tolist() == [0, 1, 1, 1]
     assert out["item_id"].tolist() == [99, 20, 10, 30]
     assert out.index.tolist() == [0, 1, 2, 3]  # a fresh index
+
+
+def test_sort_default_is_the_course_tie_rule():
+    df = frame([(1, item, 5) for item in range(30)] + [(1, 99, 3)])
+    out = sequences.sort_interactions(df)
+    pd.testing.assert_frame_equal(out, ties.order_events(df, ties="shuffle"))
+    assert out["item_id"].iloc[0] == 99  # time still comes first
+    assert out["item_id"].tolist()[1:] != list(range(30))  # ties are not in id order
 
 
 def test_sort_does_not_modify_its_input():
