@@ -284,11 +284,14 @@ def top_k(scores, k: int, exclude: np.ndarray | None = None) -> np.ndarray:
         return np.zeros((0, k), dtype=np.int64)
     # Only the items whose key is at most the k-th smallest can be in the top k. Partition them to the
     # front (linear time), then sort just those by (key, id): equal scores go to the lower id.
-    kth = np.partition(key, k - 1, axis=1)[:, k - 1:k]  # (n, 1) the k-th best key of each row
+    part = np.argpartition(key, k - 1, axis=1)  # (n, num_items) the k best first, in no order
+    kth = np.take_along_axis(key, part[:, k - 1:k], axis=1)  # (n, 1) the k-th best key of each row
     m = int((key <= kth).sum(axis=1).max())  # the most items any row has at or above its k-th best
     if m > 4 * k + 64:  # many ties at the cut (e.g. all scores equal): sort whole rows instead
         return np.lexsort((key,), axis=1)[:, :k].astype(np.int64)  # stable: ties -> lower id
-    front = np.sort(np.argpartition(key, m - 1, axis=1)[:, :m], axis=1)  # (n, m) ids, increasing
+    if m > k:  # ties at the cut: bring every tied item to the front
+        part = np.argpartition(key, m - 1, axis=1)
+    front = np.sort(part[:, :m], axis=1)  # (n, m) ids, increasing
     order = np.argsort(np.take_along_axis(key, front, axis=1), axis=1, kind="stable")[:, :k]  # (n, k)
     return np.take_along_axis(front, order, axis=1).astype(np.int64)
 
