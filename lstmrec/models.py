@@ -87,6 +87,13 @@ class Config:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+COURSE_CONFIGS: dict[str, Config] = {
+    "ml-100k": Config(),
+    "ml-1m": Config(max_len=100),
+}
+"""The course's model for each data set, its settings chosen on the validation split (chapters 06 and 08)."""
+
+
 def build(num_items: int, config: Config):
     """The Keras model of the module docstring, not compiled.
 
