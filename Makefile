@@ -15,10 +15,10 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 .DEFAULT_GOAL := help
 
 help:
-	@echo "make run    - set up, get MovieLens, execute every notebook into _build/ (HTML + index.html)"
+	@echo "make run    - set up, get MovieLens-100K and -1M, execute every notebook into _build/ (HTML + index.html)"
 	@echo "make test   - set up, get MovieLens, unit tests and nbval over notebooks/ and solutions/"
 	@echo "make lab    - open JupyterLab on the course"
-	@echo "make bench  - print the model table (python -m lstmrec.bench)"
+	@echo "make bench  - print the model table (python -m lstmrec.bench \$$BENCH_ARGS, e.g. BENCH_ARGS='--dataset ml-1m')"
 	@echo "make clean  - remove _build/ (keeps .venv/ and data/)"
 
 # The virtual environment is (re)built only when requirements.txt or pyproject.toml change.
@@ -45,7 +45,7 @@ lab: data
 	$(VENV)/bin/jupyter lab notebooks/00_start_here.ipynb
 
 bench: data
-	$(PY) -m lstmrec.bench
+	$(PY) -m lstmrec.bench $(BENCH_ARGS)
 
 clean:
 	rm -rf _build

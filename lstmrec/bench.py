@@ -211,7 +211,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"whole bench: {total:.1f} s on {platform.machine()} with {os.cpu_count()} CPUs "
           f"(Python {platform.python_version()})")
     if args.json:
-        command = "python -m lstmrec.bench " + " ".join(argv if argv is not None else sys.argv[1:])
+        given = list(argv if argv is not None else sys.argv[1:])
+        for i, a in reversed(list(enumerate(given))):  # the figures do not depend on where they are written
+            if a == "--json":
+                del given[i:i + 2]
+            elif a.startswith("--json="):
+                del given[i]
+        command = "python -m lstmrec.bench " + " ".join(given)
         record = {"command": command.strip(), "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
                       timespec="seconds"), "dataset": args.dataset, "ties": args.ties, "tie_seed": ties.TIE_SEED,
                   "data_checksum": checksum, "machine": machine(), "seconds": total,

@@ -32,9 +32,11 @@ CHAPTERS: list[tuple[str, str]] = [
     ("05_sequence_data", "From interactions to sequences"),
     ("06_lstm_recommender", "An LSTM next-item recommender"),
     ("07_evaluation", "Evaluation that holds up"),
-    ("08_real_time", "Real-time recommendation and case studies"),
-    ("09_challenges", "Challenges: privacy and compute"),
-    ("10_beyond_lstm", "What comes after the LSTM"),
+    ("08_movielens_1m", "Longer histories: MovieLens-1M"),
+    ("09_real_time", "Real-time recommendation"),
+    ("10_case_studies", "Application case studies: e-commerce, social, content"),
+    ("11_challenges", "Challenges: privacy and compute"),
+    ("12_beyond_lstm", "After the LSTM, and the article's questions answered"),
 ]
 """Every chapter of the course, in order: (notebook name, title)."""
 

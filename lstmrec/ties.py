@@ -16,7 +16,7 @@ picks decides the test item of those users. The rules:
     served the data, and a subset of the data keeps its events' relative order.
 ``"item_id"``
     Ties by increasing item id: the mistake chapter 05 demonstrates. In
-    MovieLens, higher ids are newer, less-watched movies, so this rule puts a
+    MovieLens, higher ids are mostly less-watched movies, so this rule puts a
     rarer movie last in every burst, and order-aware models learn the rule.
 ``"source"``
     Ties keep the row order of the input (a stable sort). Only as honest as the
