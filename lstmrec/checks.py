@@ -696,6 +696,68 @@ def left_pad(answer: Callable[[list, int], np.ndarray]) -> CheckResult:
     return check("left_pad", lambda s, n: np.asarray(answer(s, n)), lambda s, n: pad_sequences(s, n), cases, mistakes)
 
 
+def _user_times(interactions) -> list[np.ndarray]:
+    """Each user's timestamps in the rows' order, one array per user (users' rows are contiguous)."""
+    users = interactions["user_id"].to_numpy()
+    times = interactions["timestamp"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, users[1:] != users[:-1]]) if len(users) else np.zeros(0, dtype=np.int64)
+    return np.split(times, starts[1:])
+
+
+def _reference_tied_last_share(interactions) -> float:
+    ends = [t for t in _user_times(interactions) if len(t) >= 2]  # only these users have a "last two"
+    return float(np.mean([t[-1] == t[-2] for t in ends]))
+
+
+def _tied_last_frames() -> list:
+    """The check's interaction logs: (label, DataFrame), each sorted by user, then time."""
+    import pandas as pd
+
+    def log(times_per_user: dict, index=None):
+        rows = [(u, 100 * u + j, t) for u, times in times_per_user.items() for j, t in enumerate(times)]
+        return pd.DataFrame(rows, columns=["user_id", "item_id", "timestamp"], index=index)
+
+    rng = np.random.default_rng(5)
+    many = {u: np.cumsum(rng.integers(0, 3, size=int(rng.integers(1, 9)))) for u in range(1, 101)}  # many ties
+    return [
+        ("three users, the first with its last two tied", log({1: [10, 20, 20], 2: [10, 20, 30], 3: [5, 6, 7]})),
+        ("a user with a single interaction", log({1: [4, 4], 2: [7], 3: [1, 2, 3]})),
+        ("ties earlier in the histories, one at an end", log({1: [1, 1, 1, 2], 2: [3, 3, 5, 6, 6], 3: [8, 9]})),
+        ("every interaction in the same second", log({1: [5, 5, 5], 2: [6, 6]})),
+        ("rows in order, index labels not 0..n-1", log({2: [2, 2], 5: [1, 4, 4, 6], 9: [7]},
+                                                       index=[40, 3, 17, 8, 25, 0, 11])),
+        ("100 users with 1 to 8 interactions each", log(many)),
+    ]
+
+
+def tied_last_share(answer: Callable[[Any], float]) -> CheckResult:
+    """Check ``tied_last_share(interactions)``: the share of users whose last two interactions share a timestamp.
+
+    Among users with at least two interactions; the rows come sorted by user,
+    then time (any index).
+    """
+    cases = [Case(label, (frame,)) for label, frame in _tied_last_frames()]
+
+    def ends(df):  # users with at least two interactions: their timestamps
+        return [t for t in _user_times(df) if len(t) >= 2]
+
+    mistakes = [
+        Mistake(lambda df: float(np.mean([np.any(t[1:] == t[:-1]) for t in ends(df)])),
+                "only the LAST two interactions count: a tie earlier in a history does not decide which item is "
+                "held out. Compare each user's last timestamp with the one just before it."),
+        Mistake(lambda df: float(sum(t[-1] == t[-2] for t in ends(df)) / len(_user_times(df))),
+                "divide by the users with at least two interactions: a user with a single one has no last two, "
+                "so no tie can decide anything for them."),
+        Mistake(lambda df: float(np.mean([t[-1] == t[0] for t in ends(df)])),
+                "compare the last interaction with the SECOND-LAST (the one just before it), not with the "
+                "user's first."),
+        Mistake(lambda df: float(sum(t[-1] == t[-2] for t in ends(df))),
+                "return a share between 0 and 1, not the number of users: divide the count by the users "
+                "who have at least two interactions."),
+    ]
+    return check("tied_last_share", lambda df: answer(df.copy()), _reference_tied_last_share, cases, mistakes)
+
+
 # --- chapter 06: the LSTM recommender -------------------------------------------------
 
 
@@ -801,3 +863,52 @@ def recommender_param_count(answer: Callable[[int, int, int], int]) -> CheckResu
                 "that is an untied Dense(num_items) output; the tied model projects to E and reuses the embeddings."),
     ]
     return check("recommender_param_count", answer, reference, cases, mistakes)
+
+
+# --- chapter 08: MovieLens-1M -----------------------------------------------------------
+
+
+def length_groups(answer: Callable[[np.ndarray, int], np.ndarray]) -> CheckResult:
+    """Check ``length_groups(lengths, num_groups)``: group ids 0..num_groups-1 of (nearly) equal size, shortest first."""
+    import pandas as pd
+
+    cases = [Case("8 users, 4 groups", (np.array([5, 1, 9, 3, 7, 2, 8, 4]), 4)),
+             Case("6 users, 2 groups", (np.array([10, 20, 30, 40, 50, 60]), 2)),
+             Case("9 users of very unequal lengths, 3 groups", (np.array([1, 2, 3, 4, 5, 6, 100, 500, 1000]), 3))]
+
+    def reference(lengths, num_groups):
+        return pd.qcut(np.asarray(lengths), num_groups, labels=False).astype(np.int64)
+
+    def equal_width(lengths, num_groups):
+        return pd.cut(np.asarray(lengths), num_groups, labels=False).astype(np.int64)
+
+    mistakes = [
+        Mistake(equal_width, "groups of equal WIDTH (pd.cut) put most users in the first group when lengths have a "
+                             "long tail; cut at the quantiles (pd.qcut) so each group holds about as many users."),
+        Mistake(lambda lengths, n: reference(lengths, n) + 1, "number the groups from 0 (shortest) to num_groups - 1."),
+        Mistake(lambda lengths, n: n - 1 - reference(lengths, n), "group 0 is the SHORTEST histories, not the longest."),
+    ]
+    return check("length_groups", lambda lengths, n: np.asarray(answer(lengths, n)).astype(np.int64), reference,
+                 cases, mistakes)
+
+
+def num_windows(answer: Callable[[np.ndarray, int], int]) -> CheckResult:
+    """Check ``num_windows(lengths, max_len)``: the sum over users of ``ceil((L - 1) / max_len)``."""
+    cases = [Case("lengths 1, 2, 3, 11 with max_len 5", (np.array([1, 2, 3, 11]), 5)),
+             Case("lengths 50, 51, 101 with max_len 50", (np.array([50, 51, 101]), 50)),
+             Case("one user of 7 items, max_len 1", (np.array([7]), 1))]
+
+    def reference(lengths, max_len):
+        pairs = np.maximum(np.asarray(lengths) - 1, 0)
+        return int((-(-pairs // max_len)).sum())
+
+    mistakes = [
+        Mistake(lambda lengths, m: int((-(-np.asarray(lengths) // m)).sum()),
+                "a history of L items has L - 1 (input, next item) pairs: the first item has no predecessor to "
+                "predict it from, so count ceil((L - 1) / max_len)."),
+        Mistake(lambda lengths, m: int((np.maximum(np.asarray(lengths) - 1, 0) // m).sum()),
+                "round UP: the last, partly filled window is kept (left-padded), so no pair is dropped."),
+        Mistake(lambda lengths, m: int(np.ceil(np.maximum(np.asarray(lengths) - 1, 0).sum() / m)),
+                "windows are cut per user: a window never mixes two users, so round up for each user, then add."),
+    ]
+    return check("num_windows", lambda lengths, m: int(answer(lengths, m)), reference, cases, mistakes)

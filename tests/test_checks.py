@@ -15,6 +15,7 @@ import math
 
 import keras
 import numpy as np
+import pandas as pd
 import pytest
 
 from lstmrec import cells, checks, evaluation
@@ -772,3 +773,198 @@ def test_recommender_param_count_reference_equals_keras(num_items, e, h):
     expected = models.build(num_items, models.Config(embedding_dim=e, hidden_dim=h)).count_params()
     assert checks.recommender_param_count(lambda n, e_, h_: expected if (n, e_, h_) == (num_items, e, h)
                                           else n * e_ + 4 * (h_ * (e_ + h_) + h_) + (h_ * e_ + e_))
+
+
+# --- chapter 05: tied endings ------------------------------------------------------------------------
+#
+# The learners' answers are written with pandas, the way a learner would, independently of the
+# reference and the mistakes coded in checks.py (which work on NumPy arrays per user).
+
+
+def learner_tied_last_share(interactions):
+    last_two = interactions.groupby("user_id").tail(2).groupby("user_id")["timestamp"]
+    has_two = last_two.size() == 2
+    return float((last_two.nunique() == 1)[has_two].mean())
+
+
+def learner_tied_last_share_loop(interactions):
+    tied, users = 0, 0
+    for _, rows in interactions.groupby("user_id", sort=False):
+        times = rows["timestamp"].tolist()
+        if len(times) >= 2:
+            users += 1
+            tied += times[-1] == times[-2]
+    return tied / users
+
+
+def learner_tied_last_share_in_place(interactions):
+    """Correct, but overwrites its argument's columns: the check must not be disturbed."""
+    share = learner_tied_last_share(interactions)
+    interactions["timestamp"] = range(len(interactions))  # no ties left
+    interactions["user_id"] = 0
+    return share
+
+
+def _any_tie_in_history(df):
+    g = df.groupby("user_id")["timestamp"]
+    return float(g.apply(lambda t: t.duplicated().any())[g.size() >= 2].mean())
+
+
+def _tied_over_all_users(df):
+    last_two = df.groupby("user_id").tail(2).groupby("user_id")["timestamp"]
+    return float(((last_two.nunique() == 1) & (last_two.size() == 2)).sum() / df["user_id"].nunique())
+
+
+def _last_against_first(df):
+    g = df.groupby("user_id")["timestamp"]
+    return float((g.last() == g.first())[g.size() >= 2].mean())
+
+
+def _tied_count(df):
+    last_two = df.groupby("user_id").tail(2).groupby("user_id")["timestamp"]
+    return int(((last_two.nunique() == 1) & (last_two.size() == 2)).sum())
+
+
+TIED_MISTAKES = [
+    # (wrong answer, a phrase of the hint that must be printed)
+    (_any_tie_in_history, "a tie earlier in a history does not decide"),
+    (_tied_over_all_users, "a user with a single one has no last two"),
+    (_last_against_first, "not with the user's first"),
+    (_tied_count, "not the number of users"),
+]
+TIED_MISTAKE_IDS = ["any-tie-in-history", "all-users-in-denominator", "last-against-first", "count-not-share"]
+TIED_HINTS = [hint for _, hint in TIED_MISTAKES]
+TIED_CASES = len(checks._tied_last_frames())
+
+
+@pytest.mark.parametrize("answer", [checks._reference_tied_last_share, learner_tied_last_share,
+                                    learner_tied_last_share_loop, learner_tied_last_share_in_place],
+                         ids=["reference", "learner-pandas", "learner-loop", "learner-in-place"])
+def test_tied_last_share_correct_answers_pass(answer, capsys):
+    assert bool(checks.tied_last_share(answer)) is True
+    assert capsys.readouterr().out == f"[ok] tied_last_share: correct on {TIED_CASES} cases.\n"
+
+
+def test_tied_last_share_passes_in_strict_mode(strict, capsys):
+    assert bool(checks.tied_last_share(learner_tied_last_share)) is True
+    assert capsys.readouterr().out.startswith("[ok] tied_last_share: correct on ")
+
+
+def test_tied_last_share_reference_by_hand():
+    # users' timestamps -> share among users with two or more whose last two are equal
+    expected = [1 / 3,  # [10, 20, 20], [10, 20, 30], [5, 6, 7]
+                1 / 2,  # [4, 4], [7] (no last two), [1, 2, 3]
+                1 / 3,  # [1, 1, 1, 2], [3, 3, 5, 6, 6], [8, 9]
+                1.0,    # [5, 5, 5], [6, 6]
+                1 / 2]  # [2, 2], [1, 4, 4, 6], [7] (no last two)
+    frames = checks._tied_last_frames()
+    got = [checks._reference_tied_last_share(df) for _, df in frames[:len(expected)]]
+    assert got == pytest.approx(expected, abs=1e-12)
+
+
+def test_tied_last_share_reference_agrees_with_tie_report():
+    from lstmrec import ties
+
+    for label, df in checks._tied_last_frames():
+        report = ties.tie_report(df)["tied_last_two"]  # rounded to 4 decimals
+        assert checks._reference_tied_last_share(df) == pytest.approx(report, abs=5e-5), label
+
+
+def test_tied_last_share_stub_is_not_attempted(capsys):
+    assert bool(checks.tied_last_share(stub)) is False
+    out = capsys.readouterr().out
+    assert out.startswith("[ ] tied_last_share: not attempted yet")
+    assert "NotImplementedError" in out
+
+
+def test_tied_last_share_stub_raises_in_strict_mode(strict):
+    with pytest.raises(checks.ExerciseNotAttempted, match=r"\[ \] tied_last_share: not attempted yet"):
+        checks.tied_last_share(stub)
+
+
+@pytest.mark.parametrize("answer, hint", TIED_MISTAKES, ids=TIED_MISTAKE_IDS)
+def test_tied_last_share_mistake_gets_its_hint(answer, hint, capsys):
+    assert bool(checks.tied_last_share(answer)) is False
+    out = capsys.readouterr().out
+    assert out.startswith("[x] tied_last_share: wrong on case ")
+    assert "expected" in out and "got" in out
+    assert "Hint: " in out and hint in out
+    for other in TIED_HINTS:
+        if other != hint:
+            assert other not in out, f"a second, wrong hint: {other!r}"
+
+
+@pytest.mark.parametrize("answer, hint", TIED_MISTAKES, ids=TIED_MISTAKE_IDS)
+def test_tied_last_share_mistake_raises_in_strict_mode(answer, hint, strict):
+    with pytest.raises(checks.CheckFailed) as info:
+        checks.tied_last_share(answer)
+    assert str(info.value).startswith("[x] tied_last_share: wrong on case ")
+    assert hint in str(info.value)
+
+
+def test_tied_last_share_hint_survives_an_answer_that_changes_its_input(capsys):
+    def count_then_overwrite(df):
+        count = _tied_count(df)
+        df["timestamp"] = range(len(df))  # the mistakes are then run on the check's own copy, not on this
+        return count
+
+    assert bool(checks.tied_last_share(count_then_overwrite)) is False
+    assert "not the number of users" in capsys.readouterr().out
+
+
+def test_tied_last_share_wrong_answer_without_a_hint(capsys):
+    assert bool(checks.tied_last_share(lambda df: 0.5)) is False
+    out = capsys.readouterr().out
+    assert out.strip() == ("[x] tied_last_share: wrong on case 'three users, the first with its last two tied': "
+                           "expected 0.333333, got 0.5.")
+
+
+# --- chapter 08: length_groups and num_windows ---------------------------------------------------
+
+
+def learner_length_groups(lengths, num_groups):
+    """A learner's answer without pandas: rank the users, then cut the ranks into equal parts."""
+    order = np.argsort(np.asarray(lengths), kind="stable")
+    groups = np.empty(len(order), dtype=int)
+    groups[order] = np.arange(len(order)) * num_groups // len(order)
+    return groups
+
+
+def learner_num_windows(lengths, max_len):
+    return sum(math.ceil((n - 1) / max_len) for n in lengths if n > 1)
+
+
+@pytest.mark.parametrize("check, answer", [(checks.length_groups, learner_length_groups),
+                                           (checks.num_windows, learner_num_windows)],
+                         ids=["length_groups", "num_windows"])
+def test_chapter_08_learner_answers_pass(check, answer, capsys, strict):
+    assert bool(check(answer)) is True
+    assert capsys.readouterr().out.startswith("[ok] ")
+
+
+@pytest.mark.parametrize("check", [checks.length_groups, checks.num_windows], ids=["length_groups", "num_windows"])
+def test_chapter_08_stubs(check, capsys):
+    assert bool(check(stub)) is False
+    assert "not attempted yet" in capsys.readouterr().out
+
+
+def test_num_windows_by_hand(capsys):
+    # lengths 1, 2, 3, 11 with max_len 5: pairs 0, 1, 2, 10 -> windows 0, 1, 1, 2 = 4;
+    # lengths 50, 51, 101 with max_len 50: pairs 49, 50, 100 -> 1, 1, 2 = 4; one user of 7 items, max_len 1: 6
+    assert not checks.num_windows(lambda lengths, m: 4)
+    assert "wrong on case 'one user of 7 items, max_len 1': expected 6, got 4" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("check, answer, hint", [
+    (checks.length_groups, lambda lengths, n: pd.cut(np.asarray(lengths), n, labels=False), "equal WIDTH"),
+    (checks.length_groups, lambda lengths, n: pd.qcut(np.asarray(lengths), n, labels=False) + 1, "number the groups from 0"),
+    (checks.length_groups, lambda lengths, n: n - 1 - pd.qcut(np.asarray(lengths), n, labels=False), "SHORTEST"),
+    (checks.num_windows, lambda lengths, m: int((-(-np.asarray(lengths) // m)).sum()), "L - 1"),
+    (checks.num_windows, lambda lengths, m: int((np.maximum(np.asarray(lengths) - 1, 0) // m).sum()), "round UP"),
+    (checks.num_windows, lambda lengths, m: int(np.ceil(np.maximum(np.asarray(lengths) - 1, 0).sum() / m)),
+     "windows are cut per user"),
+], ids=["groups-equal-width", "groups-from-1", "groups-reversed", "windows-L", "windows-floor", "windows-pooled"])
+def test_chapter_08_mistakes_get_their_hint(check, answer, hint, capsys, strict):
+    with pytest.raises(checks.CheckFailed) as info:
+        check(answer)
+    assert hint in str(info.value)

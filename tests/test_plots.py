@@ -74,3 +74,69 @@ def test_setup_style_runs_and_sets_the_figure_size():
         ax.plot([0, 1], [1, 0], color=plots.palette(["LSTM"])["LSTM"])
         fig.canvas.draw()  # renders on Agg without a display
         plt.close(fig)
+
+
+# --- grouped_bars ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tie_table():
+    import pandas as pd
+
+    table = pd.DataFrame({"shuffled": [0.03, 0.08, 0.10], "item-id order": [0.02, 0.081, float("nan")]},
+                         index=["Most popular", "Markov chain", "my model"])
+    low = pd.DataFrame({"shuffled": [0.029, 0.07]}, index=["Most popular", "Markov chain"])
+    high = pd.DataFrame({"shuffled": [0.04, 0.081]}, index=["Most popular", "Markov chain"])
+    return table, low, high
+
+
+def _bars(ax):
+    return [p for p in ax.patches if p.get_width() > 0]
+
+
+def test_grouped_bars_one_bar_per_value_in_the_model_colour(tie_table):
+    table, _, _ = tie_table
+    ax = plots.grouped_bars(table)
+    bars = _bars(ax)
+    assert len(bars) == 5  # six values, one NaN
+    colours = plots.palette(table.index)
+    for bar in bars:
+        model = table.index[round(bar.get_y() + bar.get_height() / 2)]  # the row the bar sits in
+        assert mcolors.to_hex(bar.get_facecolor()) == colours[model]
+        assert bar.get_width() in table.loc[model].tolist()
+    hatches = {bar.get_width(): bar.get_hatch() for bar in bars}
+    assert hatches[0.03] == plots.HATCHES[0] and hatches[0.02] == plots.HATCHES[1]  # condition = hatching
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(table.index)
+    assert ax.get_ylim()[0] > ax.get_ylim()[1]  # inverted: the first model at the top
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["shuffled", "item-id order"]
+    plt.close(ax.figure)
+
+
+def test_grouped_bars_whiskers_where_low_and_high_are_given(tie_table):
+    table, low, high = tie_table
+    ax = plots.grouped_bars(table, low, high, range_label="5 tie seeds")
+    spans = sorted(tuple(line.get_xdata()) for line in ax.lines if line.get_ydata()[0] == line.get_ydata()[1])
+    assert spans == [(0.029, 0.04), (0.07, 0.081)]  # two models with a range, none for the NaN or the missing row
+    assert len(ax.lines) == 6  # each whisker: a span and two caps
+    assert [t.get_text() for t in ax.get_legend().get_texts()][-1] == "5 tie seeds"
+    plt.close(ax.figure)
+
+
+def test_grouped_bars_draws_on_a_given_axes_and_renders(tie_table):
+    table, low, high = tie_table
+    fig, ax = plt.subplots()
+    assert plots.grouped_bars(table, low, high, ax=ax) is ax
+    fig.canvas.draw()
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda t, lo, hi: (t, lo, None), "give both low and high"),
+    (lambda t, lo, hi: (t.assign(**{f"c{i}": 0.1 for i in range(4)}), None, None), "at most 4 can be told apart"),
+    (lambda t, lo, hi: (t.rename(index={"my model": "Markov chain"}), None, None), "duplicate model names"),
+], ids=["low-without-high", "too-many-conditions", "duplicate-models"])
+def test_grouped_bars_invalid_arguments(tie_table, change, message):
+    table, low, high = change(*tie_table)
+    with pytest.raises(ValueError, match=message):
+        plots.grouped_bars(table, low, high)
+    plt.close("all")
