@@ -91,7 +91,7 @@ COURSE_CONFIGS: dict[str, Config] = {
     "ml-100k": Config(),
     # Longer histories: read the last 100 items. An epoch costs about 50 s on 2 CPU cores, and 6,040
     # validation users make the validation NDCG@10 steadier than ML-100K's 943: patience 3 is enough.
-    "ml-1m": Config(max_len=100, max_epochs=30, patience=3),
+    "ml-1m": Config(max_len=100, max_epochs=20, patience=3),
 }
 """The course's model for each data set (chapters 06 and 08, and the bench)."""
 
