@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 # Quieter TensorFlow logs in every command.
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: setup data run test lab bench clean help
+.PHONY: setup data run test lab bench serve clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -19,6 +19,7 @@ help:
 	@echo "make test   - set up, get MovieLens, unit tests and nbval over notebooks/ and solutions/"
 	@echo "make lab    - open JupyterLab on the course"
 	@echo "make bench  - print the model table (python -m lstmrec.bench \$$BENCH_ARGS, e.g. BENCH_ARGS='--dataset ml-1m')"
+	@echo "make serve  - serve the course's LSTM over HTTP on 127.0.0.1 (python -m lstmrec.serve \$$SERVE_ARGS, e.g. SERVE_ARGS='--port 8001')"
 	@echo "make clean  - remove _build/ (keeps .venv/ and data/)"
 
 # The virtual environment is (re)built only when requirements.txt or pyproject.toml change.
@@ -46,6 +47,9 @@ lab: data
 
 bench: data
 	$(PY) -m lstmrec.bench $(BENCH_ARGS)
+
+serve: data
+	$(PY) -m lstmrec.serve $(SERVE_ARGS)
 
 clean:
 	rm -rf _build

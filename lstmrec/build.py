@@ -40,6 +40,7 @@ def run_notebook(path: Path, out_dir: Path, strict: bool, report_dir: Path) -> d
     nb = nbformat.read(path, as_version=4)
     report_dir = report_dir / path.parent.name  # chapters and solutions report separately
     os.environ["LSTMREC_REPORT_DIR"] = str(report_dir)
+    os.environ["LSTMREC_HEADLESS"] = "1"  # a static page: widget demos play their scripted picks
     if strict:
         os.environ["LSTMREC_STRICT"] = "1"
     else:

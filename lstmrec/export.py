@@ -42,13 +42,15 @@ SAVED_MODEL_DIR = "saved_model"
 CATALOGUE_FILE = "catalogue.json"
 
 
-def inference_model(model):
+def inference_model(model, dtype: str = "float32"):
     """The scores after the last item, from Keras's built-in layers, with ``model``'s trained weights.
 
     Args:
         model: a training model from ``models.build`` (layers ``item_embedding``,
             ``recurrent``, and either ``to_embedding_space`` + tied ``scores`` or a
             ``Dense`` ``scores``).
+        dtype: the arithmetic; ``"float64"`` gives a reference without float32 rounding
+            (chapter 09 uses it to show that streaming and re-encoding are the same computation).
 
     Returns:
         A ``keras.Model``: (batch, T) int32 item ids, any T, left-padded with 0
@@ -66,26 +68,27 @@ def inference_model(model):
     items_matrix = embedding.get_weights()[0]  # (num_items, E)
     num_items, embedding_dim = items_matrix.shape
     items = keras.Input((None,), dtype="int32", name="items")  # (batch, T)
-    new_embedding = keras.layers.Embedding(num_items, embedding_dim, mask_zero=True, name="item_embedding")
-    recurrent_config = recurrent.get_config() | {"return_sequences": False, "name": "recurrent"}
+    new_embedding = keras.layers.Embedding(num_items, embedding_dim, mask_zero=True, name="item_embedding",
+                                           dtype=dtype)
+    recurrent_config = recurrent.get_config() | {"return_sequences": False, "name": "recurrent", "dtype": dtype}
     new_recurrent = type(recurrent).from_config(recurrent_config)
     h = new_recurrent(new_embedding(items))  # (batch, H): state after the last real item (padding is masked)
     layer_names = [layer.name for layer in model.layers]
     copies = [(new_embedding, [items_matrix]), (new_recurrent, recurrent.get_weights())]
     if "to_embedding_space" in layer_names:  # tied: score_i = (h W + b) . e_i
         projection = model.get_layer("to_embedding_space")
-        new_projection = keras.layers.Dense(embedding_dim, name="to_embedding_space")
-        new_scores = keras.layers.Dense(num_items, use_bias=False, name="scores")
+        new_projection = keras.layers.Dense(embedding_dim, name="to_embedding_space", dtype=dtype)
+        new_scores = keras.layers.Dense(num_items, use_bias=False, name="scores", dtype=dtype)
         logits = new_scores(new_projection(h))  # (batch, num_items)
         copies += [(new_projection, projection.get_weights()), (new_scores, [items_matrix.T.copy()])]
     else:
         scores = model.get_layer("scores")
-        new_scores = keras.layers.Dense(num_items, name="scores")
+        new_scores = keras.layers.Dense(num_items, name="scores", dtype=dtype)
         logits = new_scores(h)  # (batch, num_items)
         copies.append((new_scores, scores.get_weights()))
     serving = keras.Model(items, logits, name=f"{model.name}_serving")
     for layer, weights in copies:
-        layer.set_weights(weights)
+        layer.set_weights([np.asarray(w, dtype) for w in weights])
     return serving
 
 

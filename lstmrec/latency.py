@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -93,7 +94,8 @@ def http_load(base_url: str, requests: Sequence[tuple[str, str, dict | None]], c
     """
     import httpx
 
-    if not (base_url.startswith("http://127.0.0.1:") or base_url.startswith("http://localhost:")):
+    url = urlsplit(base_url)  # the host itself: "http://127.0.0.1:80@example.com" is example.com
+    if url.scheme != "http" or url.hostname not in ("127.0.0.1", "localhost") or url.username is not None:
         raise ValueError(f"{base_url} is not on this machine: load tests run on 127.0.0.1 only")
     if concurrency < 1:
         raise ValueError(f"concurrency={concurrency} must be at least 1")

@@ -4,7 +4,8 @@ Exercise stubs in ``notebooks/`` print "not attempted" and pass; the same
 checks in ``solutions/`` must pass for real. So strict mode
 (``LSTMREC_STRICT=1``) is switched on just before nbval starts the kernel of
 a notebook in ``solutions/``, and off for every other test: the kernel
-inherits the environment of this process when it starts.
+inherits the environment of this process when it starts. ``LSTMREC_HEADLESS=1``
+tells widget demos that no one can click (``lstmrec.demo``).
 """
 
 import os
@@ -17,6 +18,7 @@ SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
+    os.environ["LSTMREC_HEADLESS"] = "1"  # no one clicks widgets here: demos play their scripted picks
     if SOLUTIONS in Path(str(item.path)).resolve().parents:
         os.environ["LSTMREC_STRICT"] = "1"
     else:

@@ -29,6 +29,7 @@ transaction holds SQLite's lock: updates never interleave.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import re
@@ -348,6 +349,7 @@ class ServerProcess:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "lstmrec.serve", "--artefact", str(artefact), "--db", str(db),
              "--port", str(self.port)], stdout=self._log_file, stderr=subprocess.STDOUT, env=env)
+        atexit.register(self.kill)  # never outlive the notebook or test that started it, even if it fails
         deadline = time.monotonic() + startup_timeout
         while time.monotonic() < deadline:  # bounded: poll /health until it answers
             if self.process.poll() is not None:
@@ -372,6 +374,7 @@ class ServerProcess:
                 self.process.kill()
                 self.process.wait()
         self._log_file.close()
+        atexit.unregister(self.kill)
         return self.process.returncode
 
     def kill(self) -> None:
@@ -380,6 +383,7 @@ class ServerProcess:
             self.process.kill()
             self.process.wait()
         self._log_file.close()
+        atexit.unregister(self.kill)
 
     def __enter__(self) -> "ServerProcess":
         return self
@@ -418,8 +422,16 @@ def main(argv: list[str] | None = None) -> int:
     service = Service(artefact, db, args.synchronous)
     print(f"serving {artefact.name} (model {service.version}) on http://{args.host}:{args.port}, "
           f"state in {db}", flush=True)
-    uvicorn.run(create_app(service), host=args.host, port=args.port, log_level="warning", access_log=False)
-    service.store.close()
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT (finishing the requests in flight), then re-raises the
+    # signal to the handler that was there before it: make that handler an ordinary exit with status 0.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    try:
+        uvicorn.run(create_app(service), host=args.host, port=args.port, log_level="warning", access_log=False)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        service.store.close()
+        print("stopped", flush=True)
     return 0
 
 

@@ -26,7 +26,9 @@ process; ``synchronous=FULL`` also survives a power cut, at the price of one
 from __future__ import annotations
 
 import dataclasses
+import functools
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -63,11 +65,23 @@ class Applied:
     c: np.ndarray
 
 
+def _locked(method):
+    """Run ``method`` holding the store's lock: one user of the connection at a time."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with self.lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
 class StateStore:
     """Users' states and events in one SQLite file.
 
-    A ``StateStore`` is one connection: use it from the thread that opened it
-    (open one per thread or process; they share the file safely).
+    A ``StateStore`` is one connection, guarded by a lock so that any thread may
+    use it; for parallel writers open one per thread or process (they share the
+    file safely through SQLite's locks).
 
     Args:
         path: the database file (created with its folder if missing).
@@ -84,8 +98,10 @@ class StateStore:
             raise ValueError(f"synchronous={synchronous!r}: choose 'NORMAL' or 'FULL'")
         self.path, self.hidden_dim = Path(path), int(hidden_dim)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)  # we write BEGIN/COMMIT
-        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None,  # we write BEGIN/COMMIT
+                                    check_same_thread=False)  # the lock below serialises this connection's users
+        self.lock = threading.RLock()
+        self._wal(timeout)
         self.conn.execute(f"PRAGMA synchronous={synchronous}")
         self.conn.executescript(SCHEMA)
         stored = self.meta("hidden_dim")
@@ -94,6 +110,19 @@ class StateStore:
         elif int(stored) != self.hidden_dim:
             raise ValueError(f"{self.path} holds states of size {stored}, the model's are {self.hidden_dim}: "
                              f"use another file or rebuild the states with replace_states")
+
+    def _wal(self, timeout: float) -> None:
+        """Switch the file to WAL. A new file needs an exclusive lock for it, and SQLite returns "database is
+        locked" at once instead of waiting (the busy timeout does not apply): retry until ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.conn.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.005)
 
     def close(self) -> None:
         self.conn.close()
@@ -106,10 +135,12 @@ class StateStore:
 
     # --- metadata --------------------------------------------------------------------
 
+    @_locked
     def meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else row[0]
 
+    @_locked
     def set_meta(self, key: str, value: str) -> None:
         self.conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
                           "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
@@ -122,6 +153,15 @@ class StateStore:
             raise ValueError(f"a stored state has {v.size} values, expected {self.hidden_dim}")
         return v
 
+    @_locked
+    def _checked(self, h, c, what: str) -> tuple[np.ndarray, np.ndarray]:
+        """``h`` and ``c`` as float32, or ValueError: a state of another shape would be stored and never read back."""
+        h, c = np.asarray(h, np.float32), np.asarray(c, np.float32)
+        if h.shape != (self.hidden_dim,) or c.shape != (self.hidden_dim,):
+            raise ValueError(f"{what} has h {h.shape} and c {c.shape}, expected ({self.hidden_dim},) each")
+        return h, c
+
+    @_locked
     def apply_event(self, user_id: str, item_id: int, step: Step, model_item: int | None = None,
                     event_id: str | None = None) -> Applied:
         """Append one event and update the user's state, atomically.
@@ -151,8 +191,7 @@ class StateStore:
                 n = 0
             else:
                 h, c, n = self._vector(row[0]), self._vector(row[1]), row[2]
-            h, c = step(h, c, model_item)
-            h, c = np.asarray(h, np.float32), np.asarray(c, np.float32)
+            h, c = self._checked(*step(h, c, model_item), f"the step for user {user_id!r}")
             self.conn.execute("INSERT INTO events (user_id, item_id, event_id, received_at) VALUES (?, ?, ?, ?)",
                               (user_id, int(item_id), event_id, time.time()))
             self.conn.execute("INSERT INTO users (user_id, h, c, num_events) VALUES (?, ?, ?, ?) "
@@ -164,13 +203,16 @@ class StateStore:
             raise
         return Applied(n + 1, False, h, c)
 
+    @_locked
     def replace_states(self, states: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
         """Overwrite users' states in one transaction (after a model change: states replayed from the logs)."""
         self.conn.execute("BEGIN IMMEDIATE")
         try:
-            self.conn.executemany("UPDATE users SET h = ?, c = ? WHERE user_id = ?",
-                                  [(np.asarray(h, np.float32).tobytes(), np.asarray(c, np.float32).tobytes(), u)
-                                   for u, (h, c) in states.items()])
+            rows = []
+            for u, (h, c) in states.items():
+                h, c = self._checked(h, c, f"the state of user {u!r}")
+                rows.append((h.tobytes(), c.tobytes(), u))
+            self.conn.executemany("UPDATE users SET h = ?, c = ? WHERE user_id = ?", rows)
             self.conn.execute("COMMIT")
         except BaseException:
             self.conn.execute("ROLLBACK")
@@ -178,6 +220,7 @@ class StateStore:
 
     # --- reading -----------------------------------------------------------------------
 
+    @_locked
     def state(self, user_id: str) -> tuple[np.ndarray, np.ndarray, int]:
         """``(h, c, num_events)`` of a user; a user without events has the zero state and 0 events."""
         row = self.conn.execute("SELECT h, c, num_events FROM users WHERE user_id = ?", (user_id,)).fetchone()
@@ -186,17 +229,20 @@ class StateStore:
             return zeros, zeros.copy(), 0
         return self._vector(row[0]), self._vector(row[1]), row[2]
 
+    @_locked
     def seen(self, user_id: str) -> np.ndarray:
         """The distinct items in a user's log, (m,) int64, increasing."""
         rows = self.conn.execute("SELECT DISTINCT item_id FROM events WHERE user_id = ? ORDER BY item_id",
                                  (user_id,)).fetchall()
         return np.array([r[0] for r in rows], dtype=np.int64)
 
+    @_locked
     def history(self, user_id: str) -> np.ndarray:
         """A user's items in arrival order, (num_events,) int64."""
         rows = self.conn.execute("SELECT item_id FROM events WHERE user_id = ? ORDER BY seq", (user_id,)).fetchall()
         return np.array([r[0] for r in rows], dtype=np.int64)
 
+    @_locked
     def histories(self) -> dict[str, np.ndarray]:
         """Every user's items in arrival order (one query, grouped in NumPy)."""
         rows = self.conn.execute("SELECT user_id, item_id FROM events ORDER BY user_id, seq").fetchall()
@@ -207,18 +253,22 @@ class StateStore:
         starts = np.flatnonzero(np.r_[True, users[1:] != users[:-1]])
         return dict(zip(users[starts], np.split(items, starts[1:])))
 
+    @_locked
     def states(self) -> dict[str, tuple[np.ndarray, np.ndarray, int]]:
         """Every user's ``(h, c, num_events)``."""
         return {u: (self._vector(h), self._vector(c), n)
                 for u, h, c, n in self.conn.execute("SELECT user_id, h, c, num_events FROM users")}
 
+    @_locked
     def num_events(self) -> int:
         """Events in the log, all users."""
         return self.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
 
+    @_locked
     def num_users(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM users").fetchone()[0]
 
+    @_locked
     def integrity(self) -> str:
         """SQLite's ``PRAGMA integrity_check``: ``"ok"`` for an intact file."""
         return self.conn.execute("PRAGMA integrity_check").fetchone()[0]

@@ -20,8 +20,9 @@ once for every item: a (num_items, 4H) table, and an event costs one table
 lookup, one (H, 4H) product and the scoring, about 2·(4H² + HE + EN) FLOPs
 (0.35 MFLOP for H=128, E=64, N=1,683), whatever the history's length.
 
-All arithmetic is float32, like Keras's. Every function is vectorised over a
-batch of users; there is no loop over users.
+The arithmetic is float32, like Keras's (``from_model(..., dtype="float64")``
+gives a reference without float32 rounding). Every function is vectorised over
+a batch of users; there is no loop over users.
 """
 
 from __future__ import annotations
@@ -42,11 +43,14 @@ class StreamingLSTM:
     """An exported LSTM recommender as arrays, stepped one event at a time.
 
     Attributes:
-        input_table: (num_items, 4H) float32, ``E[x] K + b`` for every item ``x``.
-        recurrent_kernel: (H, 4H) float32, ``R``.
-        projection: (H, E) float32, ``W_p`` (identity-free: from ``to_embedding_space``).
-        projection_bias: (E,) float32, ``b_p``.
-        output: (E, num_items) float32, ``E^T`` (the tied scores' kernel).
+        input_table: (num_items, 4H), ``E[x] K + b`` for every item ``x``.
+        recurrent_kernel: (H, 4H), ``R``.
+        projection: (H, E), ``W_p`` (the ``to_embedding_space`` layer).
+        projection_bias: (E,), ``b_p``.
+        output: (E, num_items), ``E^T`` (the tied scores' kernel).
+
+    All five share one dtype (float32 unless built with ``dtype="float64"``);
+    states and scores come out in it.
     """
 
     input_table: np.ndarray
@@ -56,8 +60,12 @@ class StreamingLSTM:
     output: np.ndarray
 
     @classmethod
-    def from_model(cls, serving) -> "StreamingLSTM":
+    def from_model(cls, serving, dtype: str = "float32") -> "StreamingLSTM":
         """Read the arrays from an ``export.inference_model`` (or a model loaded from its ``.keras``).
+
+        Args:
+            serving: the model.
+            dtype: ``"float32"`` (what the service runs) or ``"float64"`` (a reference).
 
         Raises:
             ValueError: the model's recurrent layer is not an LSTM, or it has no tied projection.
@@ -69,11 +77,13 @@ class StreamingLSTM:
         names = [layer.name for layer in serving.layers]
         if "to_embedding_space" not in names:
             raise ValueError("streaming is written for the tied model (Config(tie_embeddings=True))")
-        items = serving.get_layer("item_embedding").get_weights()[0].astype(np.float32)  # (num_items, E)
-        kernel, recurrent_kernel, bias = (w.astype(np.float32) for w in recurrent.get_weights())
-        projection, projection_bias = (w.astype(np.float32) for w in serving.get_layer("to_embedding_space")
+        if dtype not in ("float32", "float64"):
+            raise ValueError(f"dtype={dtype!r}: choose 'float32' or 'float64'")
+        items = serving.get_layer("item_embedding").get_weights()[0].astype(dtype)  # (num_items, E)
+        kernel, recurrent_kernel, bias = (w.astype(dtype) for w in recurrent.get_weights())
+        projection, projection_bias = (w.astype(dtype) for w in serving.get_layer("to_embedding_space")
                                        .get_weights())
-        output = serving.get_layer("scores").get_weights()[0].astype(np.float32)  # (E, num_items)
+        output = serving.get_layer("scores").get_weights()[0].astype(dtype)  # (E, num_items)
         table = items @ kernel + bias  # (num_items, 4H)
         return cls(table, recurrent_kernel, projection, projection_bias, np.ascontiguousarray(output))
 
@@ -86,9 +96,13 @@ class StreamingLSTM:
     def hidden_dim(self) -> int:
         return self.recurrent_kernel.shape[0]
 
+    @property
+    def dtype(self) -> np.dtype:
+        return self.input_table.dtype
+
     def initial_state(self, batch: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """``(h, c)`` before any event: zeros, (batch, H) each (Keras's initial state)."""
-        return (np.zeros((batch, self.hidden_dim), np.float32), np.zeros((batch, self.hidden_dim), np.float32))
+        return (np.zeros((batch, self.hidden_dim), self.dtype), np.zeros((batch, self.hidden_dim), self.dtype))
 
     def _items(self, items) -> np.ndarray:
         items = np.asarray(items)
@@ -108,7 +122,7 @@ class StreamingLSTM:
             items: (batch,) one item id (model id, 1..num_items-1) per user.
 
         Returns:
-            ``(h_t, c_t)``, (batch, H) float32 each.
+            ``(h_t, c_t)``, (batch, H) each, in the model's dtype.
 
         Raises:
             KeyError: an id is padding or beyond the catalogue.
@@ -119,7 +133,7 @@ class StreamingLSTM:
             >>> h, c = lstm.step(h, c, [50])                       # the user watched item 50
         """
         items = self._items(items)
-        h, c = np.asarray(h, np.float32), np.asarray(c, np.float32)
+        h, c = np.asarray(h, self.dtype), np.asarray(c, self.dtype)
         if h.shape != c.shape or h.shape != (len(items), self.hidden_dim):
             raise ValueError(f"h {h.shape} and c {c.shape} must both be (batch, H) = "
                              f"({len(items)}, {self.hidden_dim}) for {len(items)} item(s)")
@@ -136,9 +150,9 @@ class StreamingLSTM:
             h: (batch, H).
 
         Returns:
-            (batch, num_items) float32; column 0 (padding) is -inf.
+            (batch, num_items) in the model's dtype; column 0 (padding) is -inf.
         """
-        logits = (np.asarray(h, np.float32) @ self.projection + self.projection_bias) @ self.output  # (batch, N)
+        logits = (np.asarray(h, self.dtype) @ self.projection + self.projection_bias) @ self.output  # (batch, N)
         logits[:, 0] = -np.inf
         return logits
 

@@ -1,0 +1,296 @@
+"""Unit tests for ``lstmrec.export``: the inference model, the catalogue, and the artefact on disk.
+
+A hand-made interaction table of 3 users and 6 raw items gives a split whose
+popularity is counted by hand; one small random model (E = 4, H = 6, weights
+replaced by seeded random values, nothing trained) is exported once per module
+and loaded back both ways (``.keras`` with ``safe_mode`` and the SavedModel),
+and the loaded logits are compared with the in-memory inference model's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lstmrec import export, models
+from lstmrec.sequences import leave_one_out, pad_sequences
+from lstmrec.streaming import StreamingLSTM
+
+keras = pytest.importorskip("keras")
+pytest.importorskip("tensorflow")
+
+# Keras's model.save converts the weights with np.array(tensor), which NumPy 2 warns about (not this code's)
+pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword")
+
+E, H, MAX_LEN = 4, 6, 8
+ATOL = 1e-5
+
+# user 1: 10 20 | 30 40      train = raw [10, 20]     -> model ids [1, 2]
+# user 2: 20 20 50 | 10 30   train = raw [20, 20, 50] -> [2, 2, 5]
+# user 3: 40 | 50 60         train = raw [40]         -> [4]   (60 occurs only as a test target)
+# (| separates the training history from the validation and test targets)
+ROWS = [(1, 10, 1), (1, 20, 2), (1, 30, 3), (1, 40, 4),
+        (2, 20, 1), (2, 20, 2), (2, 50, 3), (2, 10, 4), (2, 30, 5),
+        (3, 40, 1), (3, 50, 2), (3, 60, 3)]
+RAW_IDS = [-1, 10, 20, 30, 40, 50, 60]  # model id -> raw id; -1 for padding
+NUM_ITEMS = len(RAW_IDS)  # 7
+POPULARITY = [0, 1, 3, 0, 1, 1, 0]  # training histories only; all events would give [0, 3, 4, 3, 2, 2, 1]
+TITLES = ["", "Ten", "Twenty", "Thirty", "Forty", "item 50", "Sixty"]  # 50 has no title in the items table
+
+
+def interactions() -> pd.DataFrame:
+    return pd.DataFrame([(u, i, 4, 1_000 * u + t) for u, i, t in ROWS],
+                        columns=["user_id", "item_id", "rating", "timestamp"])
+
+
+def items_table() -> pd.DataFrame:
+    # rows in another order than the ids, an item outside the catalogue (70), and no row for 50
+    return pd.DataFrame({"item_id": [60, 30, 70, 10, 40, 20],
+                         "title": ["Sixty", "Thirty", "Seventy", "Ten", "Forty", "Twenty"]})
+
+
+def randomise(model, seed: int) -> None:
+    """Replace every weight by a seeded random value: embeddings N(0, 1), the rest N(0, 0.5²)."""
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        weights = layer.get_weights()
+        if weights:
+            scale = 1.0 if layer.name == "item_embedding" else 0.5
+            layer.set_weights([rng.normal(0.0, scale, w.shape).astype(w.dtype) for w in weights])
+
+
+def tiny(**kwargs) -> models.Config:
+    return models.Config(max_len=MAX_LEN, embedding_dim=E, hidden_dim=H, **kwargs)
+
+
+# An input of length 3 (shorter than max_len, with padding) and one of length 12 (longer).
+X_SHORT = np.array([[0, 0, 3], [1, 2, 6], [0, 0, 0]], dtype=np.int32)  # the last row: no history at all
+X_LONG = pad_sequences([np.array([1, 2, 3, 4, 5, 6, 5, 4, 3, 2, 1, 2]), np.array([4, 4])], 12)
+
+
+@pytest.fixture(scope="module")
+def split():
+    s = leave_one_out(interactions())
+    assert s.num_items == NUM_ITEMS and s.num_users == 3
+    return s
+
+
+@pytest.fixture(scope="module")
+def cat(split):
+    return export.catalogue(split, items_table(), data_checksum="0123abcd", dataset="hand-made")
+
+
+@pytest.fixture(scope="module")
+def model():
+    m = models.build(NUM_ITEMS, tiny())
+    randomise(m, seed=0)
+    return m
+
+
+@pytest.fixture(scope="module")
+def serving(model):
+    return export.inference_model(model)
+
+
+@pytest.fixture(scope="module")
+def artefact(serving, cat, tmp_path_factory):
+    return export.save_artefact(serving, cat, tmp_path_factory.mktemp("export") / "artefact")
+
+
+def logits(m, x) -> np.ndarray:
+    return np.asarray(m(x), dtype=np.float32)
+
+
+# --- the inference model -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("x", [X_SHORT, X_LONG], ids=["T=3", "T=12"])
+def test_inference_model_output_shape(serving, x):
+    out = logits(serving, x)
+    assert out.shape == (len(x), NUM_ITEMS) and np.isfinite(out).all()
+
+
+def test_inference_model_has_only_built_in_layers(serving):
+    kinds = {type(layer).__name__ for layer in serving.layers}
+    assert kinds == {"InputLayer", "Embedding", "LSTM", "Dense"}
+    assert not serving.get_layer("recurrent").return_sequences
+    np.testing.assert_array_equal(serving.get_layer("scores").get_weights()[0],
+                                  serving.get_layer("item_embedding").get_weights()[0].T)  # tied: E^T
+
+
+@pytest.mark.parametrize("cell, tie", [("LSTM", True), ("LSTM", False), ("GRU", True)],
+                         ids=["LSTM-tied", "LSTM-untied", "GRU-tied"])
+def test_inference_model_equals_the_training_models_last_position(model, cell, tie):
+    m = model if (cell, tie) == ("LSTM", True) else models.build(NUM_ITEMS, tiny(cell=cell, tie_embeddings=tie))
+    if m is not model:
+        randomise(m, seed=1)
+    x = pad_sequences([np.array([1, 2, 3]), np.array([6, 5, 4, 3, 2, 1, 2, 3]), np.array([5])], MAX_LEN)
+    want = np.asarray(m(x, training=False))[:, -1]  # (batch, num_items): the scores after the last item
+    np.testing.assert_allclose(logits(export.inference_model(m), x), want, atol=ATOL)
+
+
+def test_left_padding_does_not_change_the_scores(serving):
+    short = logits(serving, np.array([[2, 5]], dtype=np.int32))
+    padded = logits(serving, np.array([[0, 0, 0, 0, 0, 2, 5]], dtype=np.int32))
+    np.testing.assert_allclose(padded, short, atol=ATOL)
+
+
+# --- the catalogue ------------------------------------------------------------------------------------
+
+
+def test_catalogue_popularity_counts_training_histories_only(cat):
+    assert cat.popularity.tolist() == POPULARITY
+
+
+def test_catalogue_ids_and_titles_line_up(cat):
+    assert cat.raw_ids.tolist() == RAW_IDS and cat.num_items == NUM_ITEMS
+    assert cat.titles == TITLES  # by raw id, whatever the order of the items table; padding ""
+    assert (cat.data_checksum, cat.ties, cat.dataset) == ("0123abcd", "shuffle", "hand-made")
+
+
+def test_catalogue_json_round_trip(cat):
+    back = export.Catalogue.from_json(cat.to_json())
+    assert back.raw_ids.tolist() == RAW_IDS and back.titles == TITLES and back.popularity.tolist() == POPULARITY
+    assert (back.data_checksum, back.ties, back.dataset) == (cat.data_checksum, cat.ties, cat.dataset)
+    assert back.raw_ids.dtype == back.popularity.dtype == np.int64
+
+
+def test_catalogue_json_keeps_non_ascii_titles():
+    c = export.Catalogue(np.array([-1, 7]), ["", "Amélie (2001) 天使爱美丽"], np.array([0, 2]), "x", "source", "d")
+    text = c.to_json()
+    assert "Amélie" in text  # written as UTF-8, not \u escapes
+    assert export.Catalogue.from_json(text).titles == c.titles
+
+
+@pytest.mark.parametrize("text", [
+    "not json",
+    "",
+    "null",
+    "[]",
+    "{}",
+    '"a string"',
+    json.dumps({"raw_ids": [-1, 1], "titles": ["", "a"], "popularity": [0, 1], "ties": "shuffle",
+                "dataset": "d"}),  # no data_checksum
+    json.dumps({"raw_ids": [-1, 1], "titles": 5, "popularity": [0, 1], "data_checksum": "x", "ties": "shuffle",
+                "dataset": "d"}),  # titles not a list
+], ids=["text", "empty", "null", "list", "no-fields", "string", "no-checksum", "titles-number"])
+def test_from_json_refuses_garbage(text):
+    with pytest.raises(ValueError, match=r"catalogue\.json is not a catalogue written by lstmrec\.export"):
+        export.Catalogue.from_json(text)
+
+
+@pytest.mark.parametrize("n_titles, n_popularity", [(2, 3), (3, 4), (0, 0)])
+def test_catalogue_lengths_must_agree(n_titles, n_popularity):
+    with pytest.raises(ValueError, match=rf"raw_ids \(3\), titles \({n_titles}\) and popularity "
+                                         rf"\({n_popularity}\) must have one entry per model id"):
+        export.Catalogue(np.array([-1, 1, 2]), [""] * n_titles, np.zeros(n_popularity, np.int64), "x", "shuffle", "d")
+
+
+def test_from_json_checks_the_lengths_too(cat):
+    d = json.loads(cat.to_json())
+    d["titles"] = d["titles"][:-1]
+    with pytest.raises(ValueError, match=r"titles \(6\)"):
+        export.Catalogue.from_json(json.dumps(d))
+
+
+# --- the artefact on disk --------------------------------------------------------------------------------
+
+
+def test_save_artefact_writes_the_three_parts(artefact):
+    assert (artefact / export.MODEL_FILE).is_file()
+    assert (artefact / export.SAVED_MODEL_DIR / "saved_model.pb").is_file()
+    assert (artefact / export.CATALOGUE_FILE).is_file()
+    assert sorted(p.name for p in artefact.parent.iterdir()) == [artefact.name]  # no temporary folder left
+
+
+def test_load_catalogue(artefact, cat):
+    back = export.load_catalogue(artefact)
+    assert back.raw_ids.tolist() == RAW_IDS and back.titles == TITLES and back.popularity.tolist() == POPULARITY
+
+
+@pytest.mark.parametrize("x", [X_SHORT, X_LONG], ids=["T=3", "T=12"])
+def test_load_keras_gives_the_same_logits(artefact, serving, x):
+    loaded = export.load_keras(artefact)
+    np.testing.assert_allclose(logits(loaded, x), logits(serving, x), atol=ATOL)
+
+
+@pytest.mark.parametrize("x", [X_SHORT, X_LONG], ids=["T=3", "T=12"])
+def test_saved_model_serve_gives_the_same_logits(artefact, serving, x):
+    saved = export.load_saved_model(artefact)
+    out = np.asarray(saved.serve(x))
+    assert out.shape == (len(x), NUM_ITEMS)
+    np.testing.assert_allclose(out, logits(serving, x), atol=ATOL)
+
+
+def test_streaming_arrays_from_the_loaded_model(artefact, serving):
+    # what the service does: StreamingLSTM from the .keras file, not from the model in memory
+    a, b = StreamingLSTM.from_model(export.load_keras(artefact)), StreamingLSTM.from_model(serving)
+    for name in ("input_table", "recurrent_kernel", "projection", "projection_bias", "output"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+
+
+def test_model_version(artefact):
+    version = export.model_version(artefact)
+    assert re.fullmatch(r"[0-9a-f]{12}", version)
+    assert version == hashlib.sha256((artefact / export.MODEL_FILE).read_bytes()).hexdigest()[:12]
+    assert export.model_version(str(artefact)) == version  # a str folder works too
+
+
+def test_saving_again_replaces_the_artefact(serving, cat, tmp_path):
+    folder = tmp_path / "artefact"
+    export.save_artefact(serving, cat, folder)
+    first = export.model_version(folder)
+    (folder / "stale.txt").write_text("from the first artefact")
+    other = export.inference_model(serving)  # the same architecture ...
+    randomise(other, seed=2)  # ... with other weights
+    assert export.save_artefact(other, cat, folder) == folder
+    assert export.model_version(folder) != first  # other weights: another version
+    assert not (folder / "stale.txt").exists()  # the whole folder was replaced, not merged
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["artefact"]  # no temporary or old folder left
+    np.testing.assert_allclose(logits(export.load_keras(folder), X_SHORT), logits(other, X_SHORT), atol=ATOL)
+    saved = export.load_saved_model(folder)  # kept while serve runs: it owns the weights
+    np.testing.assert_allclose(np.asarray(saved.serve(X_SHORT)), logits(other, X_SHORT), atol=ATOL)
+
+
+def test_failed_save_leaves_the_old_artefact(serving, tmp_path):
+    folder = tmp_path / "artefact"
+    cat = export.Catalogue(np.arange(NUM_ITEMS) - 1, [""] * NUM_ITEMS, np.zeros(NUM_ITEMS, np.int64), "x", "s", "d")
+    export.save_artefact(serving, cat, folder)
+    version = export.model_version(folder)
+
+    class Broken(export.Catalogue):
+        def to_json(self):
+            raise RuntimeError("disk full")
+
+    broken = Broken(cat.raw_ids, cat.titles, cat.popularity, "x", "s", "d")
+    with pytest.raises(RuntimeError, match="disk full"):
+        export.save_artefact(serving, broken, folder)  # fails after the model files are written
+    assert export.model_version(folder) == version and (folder / export.CATALOGUE_FILE).is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["artefact"]
+
+
+# --- loading: what is refused ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("load, name", [
+    (export.load_keras, "model.keras"),
+    (export.load_saved_model, "saved_model/"),
+    (export.load_catalogue, "catalogue.json"),
+])
+def test_loading_from_an_empty_folder(tmp_path, load, name):
+    with pytest.raises(FileNotFoundError, match=rf"no {re.escape(name)} in {re.escape(str(tmp_path))}"):
+        load(tmp_path)
+
+
+def test_load_keras_refuses_a_lambda_layer(tmp_path):
+    unsafe = keras.Sequential([keras.Input((3,)), keras.layers.Lambda(lambda x: x * 2)])
+    unsafe.save(tmp_path / export.MODEL_FILE)
+    # Keras 3 raises ValueError: "Requested the deserialization of a `Lambda` layer whose `function` is a
+    # Python lambda ... disallowed by default ... passing `safe_mode=False`"
+    with pytest.raises(ValueError, match=r"(?is)lambda.*(unsafe|safe_mode|arbitrary code)"):
+        export.load_keras(tmp_path)
