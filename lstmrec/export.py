@@ -163,8 +163,29 @@ def catalogue(split, items, data_checksum: str, dataset: str) -> Catalogue:
 
 
 def model_version(folder: Path | str) -> str:
-    """The first 12 hex digits of the SHA-256 of ``model.keras``: which weights are being served."""
-    return hashlib.sha256((Path(folder) / MODEL_FILE).read_bytes()).hexdigest()[:12]
+    """Which model is served: 12 hex digits of a SHA-256 over ``model.keras``'s architecture and weights.
+
+    Only ``config.json`` and the weight arrays inside the ``.keras`` zip are
+    hashed, not the file's bytes: the file also records when it was saved, and
+    saving the same weights again must not look like a new model (the service
+    would needlessly recompute every user's state).
+    """
+    import io
+    import zipfile
+
+    import h5py
+
+    path = Path(folder) / MODEL_FILE
+    digest = hashlib.sha256()
+    with zipfile.ZipFile(path) as zf:
+        digest.update(zf.read("config.json"))
+        with h5py.File(io.BytesIO(zf.read("model.weights.h5")), "r") as h5:
+            names = []
+            h5.visititems(lambda name, obj: names.append(name) if isinstance(obj, h5py.Dataset) else None)
+            for name in sorted(names):  # a fixed order: the arrays' values, not where HDF5 put them
+                digest.update(name.encode())
+                digest.update(np.ascontiguousarray(h5[name][()]).tobytes())
+    return digest.hexdigest()[:12]
 
 
 def save_artefact(model, cat: Catalogue, folder: Path | str) -> Path:
@@ -185,6 +206,7 @@ def save_artefact(model, cat: Catalogue, folder: Path | str) -> Path:
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private (0700); an artefact is for any server to read
     try:
         model.save(tmp / MODEL_FILE)
         model.export(str(tmp / SAVED_MODEL_DIR), format="tf_saved_model", verbose=False)

@@ -109,7 +109,7 @@ class StateStore:
             self.set_meta("hidden_dim", str(self.hidden_dim))
         elif int(stored) != self.hidden_dim:
             raise ValueError(f"{self.path} holds states of size {stored}, the model's are {self.hidden_dim}: "
-                             f"use another file or rebuild the states with replace_states")
+                             f"give the service another state file (--db), or move this one away")
 
     def _wal(self, timeout: float) -> None:
         """Switch the file to WAL. A new file needs an exclusive lock for it, and SQLite returns "database is
@@ -187,7 +187,7 @@ class StateStore:
                     return Applied(n, True, h, c)
             row = self.conn.execute("SELECT h, c, num_events FROM users WHERE user_id = ?", (user_id,)).fetchone()
             if row is None:
-                h = c = np.zeros(self.hidden_dim, np.float32)
+                h, c = np.zeros(self.hidden_dim, np.float32), np.zeros(self.hidden_dim, np.float32)
                 n = 0
             else:
                 h, c, n = self._vector(row[0]), self._vector(row[1]), row[2]
@@ -205,7 +205,10 @@ class StateStore:
 
     @_locked
     def replace_states(self, states: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
-        """Overwrite users' states in one transaction (after a model change: states replayed from the logs)."""
+        """Overwrite users' states in one transaction (after a model change: states replayed from the logs).
+
+        Users not in the store are ignored: a state is only ever created by ``apply_event``, with its event.
+        """
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             rows = []

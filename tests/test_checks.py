@@ -968,3 +968,75 @@ def test_chapter_08_mistakes_get_their_hint(check, answer, hint, capsys, strict)
     with pytest.raises(checks.CheckFailed) as info:
         check(answer)
     assert hint in str(info.value)
+
+
+# --- chapter 09: stream_step and p50_p99 -------------------------------------------------------
+
+
+def learner_stream_step(lstm, h, c, items):
+    """A learner's answer written from chapter 03's cell: gates one by one, sigmoid via exp."""
+    hidden = lstm.hidden_dim
+    z = lstm.input_table[items] + h @ lstm.recurrent_kernel
+    i, f, g, o = (z[:, k * hidden:(k + 1) * hidden] for k in range(4))
+    sig = lambda x: 1 / (1 + np.exp(-x))  # noqa: E731
+    c_t = sig(f) * c + sig(i) * np.tanh(g)
+    return sig(o) * np.tanh(c_t), c_t
+
+
+def learner_p50_p99(seconds):
+    s = np.sort(np.asarray(seconds)) * 1000
+    return float(np.quantile(s, 0.5)), float(np.quantile(s, 0.99))
+
+
+@pytest.mark.parametrize("check, answer", [(checks.stream_step, learner_stream_step),
+                                           (checks.p50_p99, learner_p50_p99)], ids=["stream_step", "p50_p99"])
+def test_chapter_09_learner_answers_pass(check, answer, capsys, strict):
+    assert bool(check(answer)) is True
+    assert capsys.readouterr().out.startswith("[ok] ")
+
+
+@pytest.mark.parametrize("check", [checks.stream_step, checks.p50_p99], ids=["stream_step", "p50_p99"])
+def test_chapter_09_stubs(check, capsys):
+    assert bool(check(stub)) is False
+    assert "not attempted yet" in capsys.readouterr().out
+
+
+def test_p50_p99_by_hand(capsys):
+    # timings 4, 1, 100, 3, 2 ms sorted: 1, 2, 3, 4, 100 -> p50 = 3 ms; p99 at rank 0.99 * 4 = 3.96: 4 + 0.96 * 96
+    assert not checks.p50_p99(lambda s: (0.0, 0.0))
+    assert f"wrong on case '5 timings, one slow': expected (3, {4 + 0.96 * 96:g})" in capsys.readouterr().out
+
+
+def test_stream_step_that_swaps_the_outputs_is_caught(capsys):
+    def swapped(lstm, h, c, items):
+        h_t, c_t = lstm.step(h, c, items)
+        return c_t, h_t
+
+    assert not checks.stream_step(swapped)
+
+
+@pytest.mark.parametrize("order, hint", [
+    ({"order": ("i", "f", "o", "c")}, "gate order"),
+    ({"recurrent": False}, "recurrent term"),
+    ({"squash_c": False}, "tanh(c_t)"),
+    ({"forget_new": True}, "OLD cell state"),
+], ids=["gate-order", "no-recurrence", "no-tanh", "forget-new"])
+def test_stream_step_mistakes_get_their_hint(order, hint, strict):
+    from lstmrec.checks import _step_variant
+
+    with pytest.raises(checks.CheckFailed) as info:
+        checks.stream_step(lambda *a: _step_variant(*a, **order))
+    assert hint in str(info.value)
+
+
+@pytest.mark.parametrize("answer, hint", [
+    (lambda s: (float(np.mean(s) * 1000), float(np.percentile(s, 99) * 1000)), "not the mean"),
+    (lambda s: (float(np.percentile(s, 50)), float(np.percentile(s, 99))), "milliseconds"),
+    (lambda s: (float(np.asarray(s)[len(s) // 2] * 1000), float(np.asarray(s)[int(0.99 * (len(s) - 1))] * 1000)),
+     "sort the timings"),
+    (lambda s: (float(np.percentile(s, 50) * 1000), float(np.max(s) * 1000)), "slowest call"),
+], ids=["mean", "seconds", "unsorted", "max"])
+def test_p50_p99_mistakes_get_their_hint(answer, hint, strict):
+    with pytest.raises(checks.CheckFailed) as info:
+        checks.p50_p99(answer)
+    assert hint in str(info.value)

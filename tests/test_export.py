@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 
 import numpy as np
 import pandas as pd
@@ -237,8 +238,20 @@ def test_streaming_arrays_from_the_loaded_model(artefact, serving):
 def test_model_version(artefact):
     version = export.model_version(artefact)
     assert re.fullmatch(r"[0-9a-f]{12}", version)
-    assert version == hashlib.sha256((artefact / export.MODEL_FILE).read_bytes()).hexdigest()[:12]
     assert export.model_version(str(artefact)) == version  # a str folder works too
+
+
+def test_model_version_ignores_when_the_file_was_saved(serving, cat, tmp_path):
+    export.save_artefact(serving, cat, tmp_path / "a")
+    time.sleep(1.1)  # the .keras file records its save time to the second
+    export.save_artefact(serving, cat, tmp_path / "b")
+    assert (tmp_path / "a" / export.MODEL_FILE).read_bytes() != (tmp_path / "b" / export.MODEL_FILE).read_bytes()
+    assert export.model_version(tmp_path / "a") == export.model_version(tmp_path / "b")  # same weights, same version
+
+
+def test_artefact_is_readable_by_other_users(serving, cat, tmp_path):
+    folder = export.save_artefact(serving, cat, tmp_path / "a")
+    assert folder.stat().st_mode & 0o755 == 0o755
 
 
 def test_saving_again_replaces_the_artefact(serving, cat, tmp_path):
