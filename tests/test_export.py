@@ -9,7 +9,6 @@ and the loaded logits are compared with the in-memory inference model's.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import time
