@@ -16,8 +16,9 @@ rebuilds the model from Keras's built-in layers only, with the trained weights:
 Dropout is left out (it is the identity at inference). The last ``Dense`` holds
 a copy of the item embeddings, so scores are ``h' . e_i`` exactly as in
 training. Because every layer is built in, the ``.keras`` file loads with
-``safe_mode=True`` and no custom objects: loading it runs no code from the
-file. ``save_artefact`` writes, into one folder, atomically:
+``safe_mode=True`` and no custom objects: no Python code stored in the file
+(a ``Lambda``'s bytecode) is accepted. That is a safeguard, not a sandbox:
+load only artefacts you trust, with Keras kept up to date. ``save_artefact`` writes, into one folder, atomically:
 
 - ``model.keras``: the inference model (Keras's zip of JSON config + HDF5 weights);
 - ``saved_model/``: the same model through ``model.export()``, a TensorFlow
@@ -241,8 +242,9 @@ def load_saved_model(folder: Path | str):
     """The SavedModel in ``folder/saved_model``; its ``serve(ids)`` maps (batch, T) int32 -> (batch, num_items).
 
     Keep the returned object while calling ``serve``: it owns the weights.
-    A SavedModel is TensorFlow graphs and weights; loading it runs no Python
-    code from the files (no pickle).
+    A SavedModel is TensorFlow graphs and weights, no pickled Python; but a
+    graph is a program (TensorFlow ops can read and write files), so load only
+    SavedModels you trust.
     """
     import tensorflow as tf
 

@@ -43,8 +43,9 @@ def percentiles(seconds, qs: Sequence[float] = (50, 99)) -> dict[str, float]:
     t = np.asarray(seconds, dtype=np.float64).ravel()
     if t.size == 0:
         raise ValueError("no timings: measure at least one call")
-    if not np.isfinite(t).all() or (t < 0).any():
-        raise ValueError("timings must be finite and non-negative seconds")
+    bad = t[~np.isfinite(t) | (t < 0)]
+    if bad.size:
+        raise ValueError(f"timings must be finite and non-negative seconds, found {bad[0]}")
     for q in qs:
         if not 0 <= q <= 100:
             raise ValueError(f"percentile {q} is not in [0, 100]")
@@ -105,7 +106,7 @@ def http_load(base_url: str, requests: Sequence[tuple[str, str, dict | None]], c
     deadline = time.monotonic() + timeout
 
     def client():
-        with httpx.Client(base_url=base_url, timeout=timeout) as http:
+        with httpx.Client(base_url=base_url, timeout=timeout, trust_env=False) as http:  # no proxies
             while time.monotonic() < deadline:
                 with lock:
                     i = next_index[0]

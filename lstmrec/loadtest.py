@@ -195,13 +195,11 @@ def restart(artefact: Path | str, db: Path | str, k: int = 10) -> dict:
         ``{"users", "recovered"}``: how many users there are, and how many get the same
         recommendations (ids and scores) after the restart.
     """
-    import httpx
-
     with StateStore(db, hidden_dim=_hidden_dim(db)) as store:
         users = sorted(store.states())
     answers = []
     for _ in range(2):  # before and after a restart
-        with ServerProcess(artefact, db) as server, httpx.Client(base_url=server.url, timeout=30) as http:
+        with ServerProcess(artefact, db) as server, server.client() as http:
             answers.append({u: http.get(f"/users/{u}/recommendations", params={"k": k}).json()["items"]
                             for u in users})
     return {"users": len(users), "recovered": sum(answers[0][u] == answers[1][u] for u in users)}
@@ -234,10 +232,10 @@ def crash(artefact: Path | str, folder: Path | str, num_events: int = 600, num_u
     duplicates = [0] * concurrency
     deadline = time.monotonic() + timeout
 
-    def client(j: int, url: str, stop: threading.Event):
-        with httpx.Client(base_url=url, timeout=10) as http:
+    def client(j: int, url: str):
+        with httpx.Client(base_url=url, timeout=10, trust_env=False) as http:
             for user, item, event_id in shares[j]:
-                if stop.is_set() or time.monotonic() > deadline or event_id in acked[j]:
+                if time.monotonic() > deadline or event_id in acked[j]:
                     continue
                 try:
                     answer = http.post(f"/users/{user}/events", json={"item_id": item, "event_id": event_id})
@@ -248,8 +246,7 @@ def crash(artefact: Path | str, folder: Path | str, num_events: int = 600, num_u
                     duplicates[j] += answer.json()["duplicate"]
 
     def run(url: str, kill: ServerProcess | None):
-        stop = threading.Event()
-        threads = [threading.Thread(target=client, args=(j, url, stop), daemon=True) for j in range(concurrency)]
+        threads = [threading.Thread(target=client, args=(j, url), daemon=True) for j in range(concurrency)]
         for t in threads:
             t.start()
         if kill is not None:
@@ -286,9 +283,10 @@ def _raw_ids(artefact) -> np.ndarray:
 
 
 def _hidden_dim(db) -> int:
+    import contextlib
     import sqlite3
 
-    with sqlite3.connect(db) as conn:
+    with contextlib.closing(sqlite3.connect(db)) as conn:
         return int(conn.execute("SELECT value FROM meta WHERE key = 'hidden_dim'").fetchone()[0])
 
 

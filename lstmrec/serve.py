@@ -18,7 +18,7 @@ Endpoints (item ids are the data set's own ids, e.g. MovieLens movie ids):
 Bad requests get a 4xx whose JSON ``error`` names the problem, and change
 nothing: an unknown item (422), a malformed user id (422), k < 1 or k above
 the catalogue (422), malformed JSON (400), a missing or mistyped field (422), a
-body over ``MAX_BODY_BYTES`` (413). An unknown user is not an error for
+body over ``MAX_BODY_BYTES`` (413), an ``event_id`` reused for another item (409). An unknown user is not an error for
 recommendations (that is the cold-start case); it is for ``GET /users/{id}``.
 
 Every handler runs to completion on the event loop's one thread, with no
@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import fcntl
 import json
 import os
 import re
@@ -44,16 +45,16 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
 
 from lstmrec import evaluation, export, models
-from lstmrec.store import StateStore
+from lstmrec.store import EventConflict, StateStore
 from lstmrec.streaming import StreamingLSTM
 
 MAX_BODY_BYTES = 1024
 """The largest request body accepted: an event is a few dozen bytes."""
 
-USER_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-"""A user id: 1-64 letters, digits, ``_``, ``-`` or ``.``."""
+USER_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+"""A user id: 1-64 letters, digits, ``_``, ``-`` or ``.`` (matched with ``fullmatch``: no trailing newline)."""
 
-EVENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+EVENT_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 
 class Event(BaseModel):
@@ -112,7 +113,12 @@ class Service:
 
     def model_ids(self, raw_items) -> np.ndarray:
         """Raw item ids -> model ids; raises ``RequestError(422)`` naming the first unknown id."""
-        raw = np.asarray(raw_items, dtype=np.int64)
+        try:
+            raw = np.asarray(raw_items, dtype=np.int64)
+        except OverflowError:  # an integer beyond 64 bits is no item id either
+            first = next(int(v) for v in np.ravel(np.asarray(raw_items, dtype=object)) if abs(int(v)) >= 2 ** 63)
+            raise RequestError(422, f"unknown item_id {first}: not among the {self.catalogue.num_items - 1:,} "
+                                    f"items of {self.catalogue.dataset}") from None
         pos = np.minimum(np.searchsorted(self.raw_ids[1:], raw) + 1, self.catalogue.num_items - 1)
         unknown = self.raw_ids[pos] != raw
         if unknown.any():
@@ -122,11 +128,13 @@ class Service:
 
     @staticmethod
     def check_user(user_id: str) -> str:
-        if not USER_ID.match(user_id):
+        """``user_id`` if well formed; else ``RequestError(422)`` quoting it."""
+        if not USER_ID.fullmatch(user_id):
             raise RequestError(422, f"malformed user_id {user_id[:80]!r}: use 1-64 letters, digits, '_', '-' or '.'")
         return user_id
 
     def check_k(self, k: int) -> int:
+        """``k`` if in 1..catalogue size; else ``RequestError(422)`` with the range."""
         largest = self.catalogue.num_items - 1
         if not 1 <= k <= largest:
             raise RequestError(422, f"k={k} is out of range: ask for 1 to {largest:,} items (the catalogue)")
@@ -137,7 +145,7 @@ class Service:
     def add_event(self, user_id: str, item_id: int, event_id: str | None = None) -> dict:
         """One event: validate, then step the user's state and store both in one transaction."""
         self.check_user(user_id)
-        if event_id is not None and not EVENT_ID.match(event_id):
+        if event_id is not None and not EVENT_ID.fullmatch(event_id):
             raise RequestError(422, f"malformed event_id {event_id[:80]!r}: use 1-64 letters, digits or '_.:-'")
         model_item = int(self.model_ids([item_id])[0])
 
@@ -145,7 +153,10 @@ class Service:
             h, c = self.lstm.step(h[None, :], c[None, :], np.array([item]))
             return h[0], c[0]
 
-        applied = self.store.apply_event(user_id, int(item_id), step, model_item, event_id)
+        try:
+            applied = self.store.apply_event(user_id, int(item_id), step, model_item, event_id)
+        except EventConflict as error:
+            raise RequestError(409, str(error)) from None
         return {"user_id": user_id, "item_id": int(item_id), "num_events": applied.num_events,
                 "duplicate": applied.duplicate}
 
@@ -175,6 +186,7 @@ class Service:
         return {"user_id": user_id, "num_events": num_events, "k": k, **source, "items": items}
 
     def user(self, user_id: str, last: int = 10) -> dict:
+        """A user's event count and ``last`` most recent items; ``RequestError(404)`` for a user without events."""
         self.check_user(user_id)
         history = self.store.history(user_id)
         if history.size == 0:
@@ -185,6 +197,7 @@ class Service:
                 "recent": [{"item_id": int(i), "title": t} for i, t in zip(recent, titles)]}
 
     def health(self) -> dict:
+        """What is served: model version, data checksum and set, tie rule, catalogue size, users, events."""
         return {"status": "ok", "model_version": self.version, "data_checksum": self.catalogue.data_checksum,
                 "dataset": self.catalogue.dataset, "ties": self.catalogue.ties,
                 "num_items": self.catalogue.num_items - 1, "users": self.store.num_users(),
@@ -308,12 +321,15 @@ def default_artefact(dataset: str = "ml-100k", verbose: bool = True) -> Path:
     split = sequences.leave_one_out(ml.interactions)
     checksum = data.checksum(ml)
     folder = data.data_dir() / "cache" / "serve" / f"{dataset}-{config.key(models.data_key(split, checksum))}"
-    if not (folder / export.CATALOGUE_FILE).exists():
-        if verbose:
-            print(f"exporting the course's {dataset} LSTM to {folder}", flush=True)
-        trained = models.load_or_train(split, checksum, config)
-        export.save_artefact(export.inference_model(trained.recommender.model),
-                             export.catalogue(split, ml.items, checksum, dataset), folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with open(folder.with_name(folder.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one exporter at a time; the others find the folder done
+        if not (folder / export.CATALOGUE_FILE).exists():
+            if verbose:
+                print(f"exporting the course's {dataset} LSTM to {folder}", flush=True)
+            trained = models.load_or_train(split, checksum, config)
+            export.save_artefact(export.inference_model(trained.recommender.model),
+                                 export.catalogue(split, ml.items, checksum, dataset), folder)
     return folder
 
 
@@ -343,6 +359,7 @@ class ServerProcess:
 
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        version = export.model_version(artefact)
         env = os.environ | {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONUNBUFFERED": "1"}
         self.log = Path(db).with_suffix(f".{self.port}.log")
         self._log_file = open(self.log, "w")  # noqa: SIM115 (closed in stop/kill)
@@ -355,10 +372,11 @@ class ServerProcess:
             if self.process.poll() is not None:
                 self._log_file.close()
                 raise RuntimeError(f"the server exited with code {self.process.returncode}:\n{self.log.read_text()}")
-            try:
-                if httpx.get(self.url + "/health", timeout=1.0).status_code == 200:
-                    return
-            except httpx.TransportError:
+            try:  # trust_env=False: never send a localhost request through an HTTP proxy from the environment
+                health = httpx.get(self.url + "/health", timeout=1.0, trust_env=False)
+                if health.status_code == 200 and health.json().get("model_version") == version:
+                    return  # our server (not another program that took the port first)
+            except (httpx.TransportError, ValueError):
                 pass
             time.sleep(0.1)
         self.kill()
@@ -377,8 +395,14 @@ class ServerProcess:
         atexit.unregister(self.kill)
         return self.process.returncode
 
+    def client(self, timeout: float = 30.0):
+        """An ``httpx.Client`` for this server (keep-alive; environment proxies ignored). Close it when done."""
+        import httpx
+
+        return httpx.Client(base_url=self.url, timeout=timeout, trust_env=False)
+
     def kill(self) -> None:
-        """SIGKILL: the process dies at once, as in a crash or a power-off of the container."""
+        """SIGKILL: the process dies at once, as in a crash (the operating system keeps what was written)."""
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()

@@ -16,11 +16,13 @@ state always equals the replay of that user's log. If the process dies
 mid-update the transaction never committed and nothing of it remains.
 
 An optional client ``event_id`` makes retries safe: an event already stored
-under the same ``(user_id, event_id)`` is not applied again.
+under the same ``(user_id, event_id)`` is not applied again (and the same id
+with another item is refused as a conflict).
 
-Durability: ``synchronous=NORMAL`` (the default here) survives a crash of the
-process; ``synchronous=FULL`` also survives a power cut, at the price of one
-``fsync`` per event.
+Durability: with ``synchronous=NORMAL`` (the default here) a committed event
+survives a crash of the process (the operating system still holds the log),
+but the last commits can be lost in a power cut; ``synchronous=FULL`` also
+survives a power cut, at the price of one ``fsync`` per event.
 """
 
 from __future__ import annotations
@@ -47,6 +49,10 @@ CREATE INDEX IF NOT EXISTS events_by_user ON events (user_id, item_id);
 
 Step = Callable[[np.ndarray, np.ndarray, int], tuple[np.ndarray, np.ndarray]]
 """``(h (H,), c (H,), item_id) -> (h, c)``: the model's one-event update."""
+
+
+class EventConflict(ValueError):
+    """An ``event_id`` reused for a different item: a client bug, refused rather than guessed at."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,6 +131,7 @@ class StateStore:
                 time.sleep(0.005)
 
     def close(self) -> None:
+        """Close the connection (committed data is already in the file)."""
         self.conn.close()
 
     def __enter__(self) -> "StateStore":
@@ -137,11 +144,13 @@ class StateStore:
 
     @_locked
     def meta(self, key: str) -> str | None:
+        """The value stored under ``key`` in the ``meta`` table (e.g. ``model_version``), or None."""
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else row[0]
 
     @_locked
     def set_meta(self, key: str, value: str) -> None:
+        """Store ``value`` under ``key``, replacing any earlier value."""
         self.conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
                           "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
 
@@ -175,14 +184,21 @@ class StateStore:
 
         Returns:
             ``Applied``.
+
+        Raises:
+            EventConflict: ``event_id`` was stored before with another item (nothing is changed).
         """
         model_item = item_id if model_item is None else model_item
         self.conn.execute("BEGIN IMMEDIATE")  # the write lock, before reading the state
         try:
             if event_id is not None:
-                if self.conn.execute("SELECT 1 FROM events WHERE user_id = ? AND event_id = ?",
-                                     (user_id, event_id)).fetchone():
+                stored = self.conn.execute("SELECT item_id FROM events WHERE user_id = ? AND event_id = ?",
+                                           (user_id, event_id)).fetchone()
+                if stored is not None:
                     self.conn.execute("ROLLBACK")
+                    if stored[0] != int(item_id):
+                        raise EventConflict(f"event_id {event_id!r} of user {user_id!r} was stored with item "
+                                            f"{stored[0]}, not {int(item_id)}: an event id names one event")
                     h, c, n = self.state(user_id)
                     return Applied(n, True, h, c)
             row = self.conn.execute("SELECT h, c, num_events FROM users WHERE user_id = ?", (user_id,)).fetchone()
@@ -199,7 +215,8 @@ class StateStore:
                               "num_events = excluded.num_events", (user_id, h.tobytes(), c.tobytes(), n + 1))
             self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             raise
         return Applied(n + 1, False, h, c)
 
@@ -218,7 +235,8 @@ class StateStore:
             self.conn.executemany("UPDATE users SET h = ?, c = ? WHERE user_id = ?", rows)
             self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             raise
 
     # --- reading -----------------------------------------------------------------------
@@ -269,6 +287,7 @@ class StateStore:
 
     @_locked
     def num_users(self) -> int:
+        """Users with at least one event."""
         return self.conn.execute("SELECT COUNT(*) FROM users").fetchone()[0]
 
     @_locked

@@ -18,7 +18,7 @@ and score the catalogue from ``h_t`` alone:
 The input half ``E[x] K + b`` depends only on the item, so it is precomputed
 once for every item: a (num_items, 4H) table, and an event costs one table
 lookup, one (H, 4H) product and the scoring, about 2·(4H² + HE + EN) FLOPs
-(0.35 MFLOP for H=128, E=64, N=1,683), whatever the history's length.
+(0.36 MFLOP for H=128, E=64, N=1,683), whatever the history's length.
 
 The arithmetic is float32, like Keras's (``from_model(..., dtype="float64")``
 gives a reference without float32 rounding). Every function is vectorised over
@@ -74,9 +74,15 @@ class StreamingLSTM:
         if type(recurrent).__name__ != "LSTM":
             raise ValueError(f"streaming is written for an LSTM; this model's recurrent layer is "
                              f"{type(recurrent).__name__}")
+        options = recurrent.get_config()
+        expected = {"activation": "tanh", "recurrent_activation": "sigmoid", "use_bias": True}
+        wrong = {k: options.get(k) for k, v in expected.items() if options.get(k) != v}
+        if wrong:
+            raise ValueError(f"streaming implements the standard LSTM {expected}; this layer has {wrong}")
         names = [layer.name for layer in serving.layers]
         if "to_embedding_space" not in names:
-            raise ValueError("streaming is written for the tied model (Config(tie_embeddings=True))")
+            raise ValueError(f"streaming is written for the tied model (Config(tie_embeddings=True)); "
+                             f"{serving.name} has no to_embedding_space layer (layers: {names})")
         if dtype not in ("float32", "float64"):
             raise ValueError(f"dtype={dtype!r}: choose 'float32' or 'float64'")
         items = serving.get_layer("item_embedding").get_weights()[0].astype(dtype)  # (num_items, E)

@@ -6,7 +6,6 @@ model cache, trained once if this machine has not trained it; chapter 06 reuses 
 
 import json
 
-import httpx
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
@@ -101,6 +100,14 @@ def test_retry_with_the_same_event_id_is_not_applied_twice(client, service):
     assert second["num_events"] == 1 and service.store.num_events() == 1
 
 
+def test_event_id_reused_for_another_item_is_a_conflict(client, service):
+    client.post("/users/erin/events", json={"item_id": 50, "event_id": "a1"})
+    before = snapshot(service)
+    response = client.post("/users/erin/events", json={"item_id": 172, "event_id": "a1"})
+    assert response.status_code == 409 and "stored with item 50, not 172" in response.json()["error"]
+    assert snapshot(service) == before
+
+
 def test_user_endpoint_lists_recent_items_newest_first(client):
     for item in (1, 2, 3):
         client.post("/users/frank/events", json={"item_id": item})
@@ -140,6 +147,8 @@ def test_states_are_replayed_when_the_model_changes(artefact, tmp_path):
 
 BAD_REQUESTS = [
     ("unknown item", "post", "/users/ivan/events", {"json": {"item_id": 999999}}, 422, "unknown item_id 999999"),
+    ("item id beyond 64 bits", "post", "/users/ivan/events", {"json": {"item_id": 2 ** 63}}, 422,
+     f"unknown item_id {2 ** 63}"),
     ("padding id", "post", "/users/ivan/events", {"json": {"item_id": 0}}, 422, "unknown item_id 0"),
     ("negative item", "post", "/users/ivan/events", {"json": {"item_id": -5}}, 422, "unknown item_id -5"),
     ("item as a string", "post", "/users/ivan/events", {"json": {"item_id": "50"}}, 422, "item_id"),
@@ -155,6 +164,8 @@ BAD_REQUESTS = [
      {"content": json.dumps({"item_id": 50, "event_id": "x" * 2000}).encode(),
       "headers": {"content-type": "application/json"}}, 413, "too large"),
     ("malformed user id", "post", "/users/iv%20an/events", {"json": {"item_id": 50}}, 422, "malformed user_id"),
+    ("user id with a trailing newline", "post", "/users/ivan%0A/events", {"json": {"item_id": 50}}, 422,
+     "malformed user_id"),
     ("overlong user id", "post", "/users/" + "u" * 65 + "/events", {"json": {"item_id": 50}}, 422,
      "malformed user_id"),
     ("malformed event id", "post", "/users/ivan/events", {"json": {"item_id": 50, "event_id": "a b"}}, 422,
@@ -192,8 +203,9 @@ def test_bad_request_leaves_the_state_untouched(service, name, method, path, kwa
 def test_real_server_answers_on_localhost_and_stops_cleanly_on_sigterm(artefact, tmp_path):
     with serve.ServerProcess(artefact, tmp_path / "s.sqlite3") as server:
         assert server.url.startswith("http://127.0.0.1:")
-        assert httpx.get(server.url + "/health").json()["model_version"] == export.model_version(artefact)
-        answer = httpx.post(server.url + "/users/jo/events", params={"k": 10}, json={"item_id": 50}).json()
+        with server.client() as http:
+            assert http.get("/health").json()["model_version"] == export.model_version(artefact)
+            answer = http.post("/users/jo/events", params={"k": 10}, json={"item_id": 50}).json()
         assert answer["num_events"] == 1 and len(answer["recommendations"]["items"]) == 10
     assert server.process.returncode == 0  # uvicorn's clean shutdown
 

@@ -13,7 +13,7 @@ import threading
 import numpy as np
 import pytest
 
-from lstmrec.store import Applied, StateStore
+from lstmrec.store import Applied, EventConflict, StateStore
 
 H = 3
 
@@ -121,6 +121,16 @@ def test_duplicate_event_id_is_not_applied_twice(store):
     np.testing.assert_array_equal(again.c, vec(1))
     assert_state(store, "u", 4, 1, 1)
     assert store.num_events() == 1 and store.history("u").tolist() == [4]
+
+
+def test_event_id_reused_for_another_item_is_refused_and_changes_nothing(store):
+    store.apply_event("u", 4, step, event_id="e1")
+    with pytest.raises(EventConflict, match="stored with item 4, not 5"):
+        store.apply_event("u", 5, step, event_id="e1")
+    assert_state(store, "u", 4, 1, 1)
+    assert store.num_events() == 1
+    store.apply_event("u", 5, step, event_id="e2")  # the store is usable afterwards
+    assert_state(store, "u", 9, 3, 2)
 
 
 def test_same_event_id_for_another_user_is_applied(store):
