@@ -24,8 +24,6 @@ from lstmrec.streaming import StreamingLSTM
 keras = pytest.importorskip("keras")
 pytest.importorskip("tensorflow")
 
-# Keras's model.save converts the weights with np.array(tensor), which NumPy 2 warns about (not this code's)
-pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword")
 
 E, H, MAX_LEN = 4, 6, 8
 ATOL = 1e-5
