@@ -142,9 +142,25 @@ class Service:
 
     # --- the two operations ---------------------------------------------------------------
 
-    def add_event(self, user_id: str, item_id: int, event_id: str | None = None) -> dict:
-        """One event: validate, then step the user's state and store both in one transaction."""
+    def add_event(self, user_id: str, item_id: int, event_id: str | None = None, k: int | None = None) -> dict:
+        """One event: validate everything, then step the user's state and store both in one transaction.
+
+        Args:
+            user_id: the user.
+            item_id: the item, by the data set's own id.
+            event_id: the client's id of the event, for safe retries.
+            k: also return the top ``k`` after this event.
+
+        Returns:
+            ``user_id``, ``item_id``, ``num_events``, ``duplicate`` (and ``recommendations`` with ``k``).
+
+        Raises:
+            RequestError: a bad id or ``k``, found before anything is stored (422), or an ``event_id``
+                reused for another item (409).
+        """
         self.check_user(user_id)
+        if k is not None:
+            self.check_k(k)
         if event_id is not None and not EVENT_ID.fullmatch(event_id):
             raise RequestError(422, f"malformed event_id {event_id[:80]!r}: use 1-64 letters, digits or '_.:-'")
         model_item = int(self.model_ids([item_id])[0])
@@ -157,14 +173,26 @@ class Service:
             applied = self.store.apply_event(user_id, int(item_id), step, model_item, event_id)
         except EventConflict as error:
             raise RequestError(409, str(error)) from None
-        return {"user_id": user_id, "item_id": int(item_id), "num_events": applied.num_events,
-                "duplicate": applied.duplicate}
+        answer = {"user_id": user_id, "item_id": int(item_id), "num_events": applied.num_events,
+                  "duplicate": applied.duplicate}
+        if k is not None:  # ranked from the state just written (no need to read it back)
+            answer["recommendations"] = self.recommend(user_id, k, state=(applied.h, applied.num_events))
+        return answer
 
-    def recommend(self, user_id: str, k: int = 10) -> dict:
-        """The top ``k`` unseen items from the user's state, or the popularity fallback without history."""
+    def recommend(self, user_id: str, k: int = 10, state: tuple[np.ndarray, int] | None = None) -> dict:
+        """The top ``k`` unseen items from the user's state, or the popularity fallback without history.
+
+        Args:
+            user_id: the user.
+            k: how many items.
+            state: ``(h, num_events)`` if the caller has just written them (saves reading them back).
+        """
         self.check_user(user_id)
         k = self.check_k(k)
-        h, _, num_events = self.store.state(user_id)
+        if state is None:
+            h, _, num_events = self.store.state(user_id)
+        else:
+            h, num_events = state
         seen = self.store.seen(user_id) if num_events else np.zeros(0, np.int64)
         exclude = np.zeros((1, self.catalogue.num_items), dtype=bool)  # (1, num_items)
         if seen.size:
@@ -286,12 +314,7 @@ def create_app(service: Service):
 
     @app.post("/users/{user_id}/events")
     async def add_event(user_id: str, event: Event, k: int | None = None):
-        if k is not None:
-            service.check_k(k)  # checked before the event is stored: a bad k changes nothing
-        result = service.add_event(user_id, event.item_id, event.event_id)
-        if k is not None:
-            result["recommendations"] = service.recommend(user_id, k)
-        return answer(result)
+        return answer(service.add_event(user_id, event.item_id, event.event_id, k))
 
     @app.get("/users/{user_id}/recommendations")
     async def recommendations(user_id: str, k: int = 10):

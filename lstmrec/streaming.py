@@ -143,10 +143,11 @@ class StreamingLSTM:
         if h.shape != c.shape or h.shape != (len(items), self.hidden_dim):
             raise ValueError(f"h {h.shape} and c {c.shape} must both be (batch, H) = "
                              f"({len(items)}, {self.hidden_dim}) for {len(items)} item(s)")
-        z = self.input_table[items] + h @ self.recurrent_kernel  # (batch, 4H)
-        z_i, z_f, z_c, z_o = np.split(z, 4, axis=1)  # 4 x (batch, H), Keras's order
-        c_t = _sigmoid(z_f) * c + _sigmoid(z_i) * np.tanh(z_c)  # (batch, H)
-        h_t = _sigmoid(z_o) * np.tanh(c_t)  # (batch, H)
+        H = self.hidden_dim
+        z = self.input_table[items] + h @ self.recurrent_kernel  # (batch, 4H), columns i | f | c | o
+        i_f = _sigmoid(z[:, :2 * H])  # (batch, 2H): the input and forget gates in one call
+        c_t = i_f[:, H:] * c + i_f[:, :H] * np.tanh(z[:, 2 * H:3 * H])  # (batch, H)
+        h_t = _sigmoid(z[:, 3 * H:]) * np.tanh(c_t)  # (batch, H)
         return h_t, c_t
 
     def scores(self, h: np.ndarray) -> np.ndarray:
