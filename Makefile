@@ -15,8 +15,8 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 .DEFAULT_GOAL := help
 
 help:
-	@echo "make run    - set up, get MovieLens-100K and -1M, execute every notebook into _build/ (HTML + index.html)"
-	@echo "make test   - set up, get MovieLens, unit tests and nbval over notebooks/ and solutions/"
+	@echo "make run    - set up, get the data (MovieLens-100K and -1M, Instacart, CollegeMsg), execute every notebook into _build/"
+	@echo "make test   - set up, get the data, unit tests and nbval over notebooks/ and solutions/"
 	@echo "make lab    - open JupyterLab on the course"
 	@echo "make bench  - print the model table (python -m lstmrec.bench \$$BENCH_ARGS, e.g. BENCH_ARGS='--dataset ml-1m')"
 	@echo "make serve  - serve the course's LSTM over HTTP on 127.0.0.1 (python -m lstmrec.serve \$$SERVE_ARGS, e.g. SERVE_ARGS='--port 8001')"

