@@ -13,6 +13,17 @@ item for a batch of histories, exactly like a neural model:
   binary), and ``score_i = sum_{m=0}^{L-1} decay^m * sim(h_{-1-m}, i)`` over
   the user's ``L`` most recent items.
 
+For domains where people consume the same items again (groceries, messages;
+chapter 10), the repeat heuristics score the user's own history:
+
+- ``RepeatConsumption``: ``score_i = sum_{m=0}^{L-1} decay^m * [h_{-1-m} = i]``:
+  each past occurrence of ``i`` counts ``decay^m``, ``m`` steps back. With
+  ``decay = 1`` that is the user's most frequent items; with a tiny ``decay`` the
+  most recent ones (the last item first); in between, a blend of the two. Its
+  ``decay`` is chosen on validation like every other setting
+  (``REPEAT_BASELINES``). It only makes sense where seen items are candidates
+  (``evaluation.evaluate(..., exclude_seen=False)``).
+
 Items the chain or the neighbours say nothing about would all tie at zero;
 ``MarkovChain`` and ``ItemKNN`` break those ties by popularity (a term too
 small to reorder anything else), the standard back-off. A baseline's own
@@ -164,6 +175,42 @@ class ItemKNN(Recommender):
         return np.asarray(w @ self.similarity_) + _tie_break(self.counts_)  # (batch, num_items)
 
 
+class RepeatConsumption(Recommender):
+    """Recommend the user's own past items, by recency-weighted frequency (module docstring).
+
+    Args:
+        decay: weight ``decay^m`` of an occurrence ``m`` steps back; 1.0 = plain
+            frequency, near 0 = most recent first.
+        num_recent: how many recent items to count (None = the whole history).
+    """
+
+    name = "Repeat"
+    SCORE_SETTINGS = ("decay", "num_recent")
+
+    def __init__(self, decay: float = 1.0, num_recent: int | None = None):
+        if not 0.0 < decay <= 1.0:
+            raise ValueError(f"decay={decay} must be in (0, 1]")
+        if num_recent is not None and num_recent < 1:
+            raise ValueError(f"num_recent={num_recent} must be at least 1 (or None for all)")
+        self.decay, self.num_recent = decay, num_recent
+
+    def fit(self, sequences, num_items):
+        self.num_items_ = num_items
+        self.counts_ = item_counts(sequences, num_items)  # only to order items outside the history
+        return self
+
+    def score(self, histories):
+        self._check_fitted()
+        n = self.num_recent or max((len(h) for h in histories), default=1) or 1
+        recent = self._last_items(histories, n)  # (batch, n), most recent in the last column
+        weights = self.decay ** np.arange(n - 1, -1, -1, dtype=np.float64)  # (n,) decay^m, m = steps back
+        rows = np.repeat(np.arange(len(histories)), n)  # (batch * n,)
+        items, real = recent.ravel(), recent.ravel() != 0  # padding contributes nothing
+        w = scipy.sparse.csr_array((np.tile(weights, len(histories))[real], (rows[real], items[real])),
+                                   shape=(len(histories), self.num_items_))  # duplicates summed: the frequency
+        return w.toarray() + _tie_break(self.counts_)  # (batch, num_items)
+
+
 BASELINES: dict[str, tuple[Callable[..., Recommender], dict[str, list[Any]]]] = {
     "Most popular": (MostPopular, {}),
     "Markov chain": (MarkovChain, {}),
@@ -171,9 +218,16 @@ BASELINES: dict[str, tuple[Callable[..., Recommender], dict[str, list[Any]]]] = 
 }
 """Each baseline's class and the grid of its settings that ``tune`` searches on validation."""
 
+REPEAT_BASELINES: dict[str, tuple[Callable[..., Recommender], dict[str, list[Any]]]] = {
+    "Repeat: most frequent": (RepeatConsumption, {"decay": [1.0]}),
+    "Repeat: most recent": (RepeatConsumption, {"decay": [1e-3]}),
+    "Repeat: blend": (RepeatConsumption, {"decay": [0.99, 0.97, 0.95, 0.9, 0.8, 0.6, 0.4]}),
+}
+"""The repeat heuristics (chapter 10), for domains where seen items are candidates; ``tune`` them the same way."""
+
 
 def tune(make: Callable[..., Recommender], grid: dict[str, list[Any]], split: LeaveOneOutSplit,
-         metric: str = "NDCG@10") -> tuple[dict[str, Any], pd.DataFrame]:
+         metric: str = "NDCG@10", exclude_seen: bool = True) -> tuple[dict[str, Any], pd.DataFrame]:
     """Choose a recommender's settings on the validation split (never the test split).
 
     Each combination in ``grid`` is fitted on ``split.train`` and scored on
@@ -185,6 +239,8 @@ def tune(make: Callable[..., Recommender], grid: dict[str, list[Any]], split: Le
         grid: setting name -> values to try (``{}``: only the defaults).
         split: the leave-one-out split.
         metric: the validation metric to maximise.
+        exclude_seen: whether the user's history is left out of the candidates
+            (``evaluation.evaluate``): the domain's rule, the same as at test time.
 
     Returns:
         ``(best_settings, table)``: the table has one row per combination with
@@ -201,7 +257,8 @@ def tune(make: Callable[..., Recommender], grid: dict[str, list[Any]], split: Le
             model.__dict__.update({a: v for a, v in vars(fitted[fit_key]).items() if a.endswith("_")})
         else:
             fitted[fit_key] = model.fit(split.train, split.num_items)
-        result = evaluation.evaluate(model.score, split.histories("valid"), split.targets("valid"), split.num_items)
+        result = evaluation.evaluate(model.score, split.histories("valid"), split.targets("valid"), split.num_items,
+                                     exclude_seen=exclude_seen)
         rows.append({**settings, **result.metrics()})
     table = pd.DataFrame(rows)
     for n in names:  # keep the settings as given: None ("all") stays None, not NaN
@@ -212,16 +269,22 @@ def tune(make: Callable[..., Recommender], grid: dict[str, list[Any]], split: Le
     return best, table.sort_values(metric, ascending=False, kind="stable").reset_index(drop=True)
 
 
-def fit_best(name: str, split: LeaveOneOutSplit) -> tuple[Recommender, dict[str, Any], float]:
-    """Tune baseline ``name`` on validation, then fit it at its best settings.
+def fit_best(name: str, split: LeaveOneOutSplit, exclude_seen: bool = True) -> tuple[Recommender, dict[str, Any], float]:
+    """Tune baseline ``name`` (of ``BASELINES`` or ``REPEAT_BASELINES``) on validation, then fit it at its best.
+
+    Args:
+        name: the baseline.
+        split: the leave-one-out split.
+        exclude_seen: the domain's candidate rule (``tune``).
 
     Returns:
         ``(model, settings, fit_seconds)``; ``fit_seconds`` times the final fit only.
     """
-    if name not in BASELINES:
-        raise KeyError(f"unknown baseline {name!r}; choose from {list(BASELINES)}")
-    make, grid = BASELINES[name]
-    settings, _ = tune(make, grid, split) if grid else ({}, None)
+    known = BASELINES | REPEAT_BASELINES
+    if name not in known:
+        raise KeyError(f"unknown baseline {name!r}; choose from {list(known)}")
+    make, grid = known[name]
+    settings, _ = tune(make, grid, split, exclude_seen=exclude_seen) if grid else ({}, None)
     start = time.perf_counter()
     model = make(**settings).fit(split.train, split.num_items)
     return model, settings, time.perf_counter() - start

@@ -324,7 +324,13 @@ def evaluate(score_fn: ScoreFn, histories: list[np.ndarray], targets, num_items:
         targets: (n,) the held-out item of each user.
         num_items: catalogue size including padding.
         k: how many recommendations to keep per user.
-        exclude_seen: exclude each user's history from the candidates.
+        exclude_seen: whether each user's history is left out of the candidates:
+            a property of the domain, stated by each chapter. ``True`` (movies:
+            people rarely rate a movie twice) ranks the target among the items
+            the user has not had; a target that IS in the history can then never
+            be recommended and counts as a miss (rank ``num_items - 1``), as it
+            would in a live system that hides seen items. ``False`` (groceries,
+            messages: people buy and write again) ranks every item.
         batch_size: users scored at once.
 
     Returns:
@@ -357,9 +363,14 @@ def evaluate(score_fn: ScoreFn, histories: list[np.ndarray], targets, num_items:
             raise ValueError(f"score_fn returned shape {scores.shape}, expected ({len(hist)}, {num_items})")
         seen = exclusion_mask(hist, num_items) if exclude_seen else None  # (batch, num_items)
         recs.append(top_k(scores, k, seen))
-        if seen is not None:
-            seen[np.arange(len(tgt)), tgt] = False  # the target stays a candidate
-        ranks.append(target_ranks(scores, tgt, seen))
+        if seen is None:
+            ranks.append(target_ranks(scores, tgt))
+            continue
+        repeat = seen[np.arange(len(tgt)), tgt]  # (batch,) the target is already in the history
+        seen[np.arange(len(tgt)), tgt] = False  # rank the target among the unseen items ...
+        batch_ranks = target_ranks(scores, tgt, seen)
+        batch_ranks[repeat] = num_items - 1  # ... unless it was seen: then it is never recommended, a miss
+        ranks.append(batch_ranks)
     return RankingResult(np.concatenate(ranks), np.concatenate(recs))
 
 

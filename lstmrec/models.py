@@ -236,7 +236,7 @@ def make_dataset(sequences: list[np.ndarray], config: Config, shuffle: bool = Tr
     return ds.batch(config.batch_size, drop_remainder=False).prefetch(tf.data.AUTOTUNE), len(inputs)
 
 
-def _ranking_callback(split: LeaveOneOutSplit, config: Config, k: int):
+def _ranking_callback(split: LeaveOneOutSplit, config: Config, k: int, exclude_seen: bool = True):
     import keras
 
     class ValidationRanking(keras.callbacks.Callback):
@@ -245,7 +245,7 @@ def _ranking_callback(split: LeaveOneOutSplit, config: Config, k: int):
         def on_epoch_end(self, epoch, logs=None):
             recommender = Recommender(self.model, config, split.num_items)
             result = evaluation.evaluate(recommender.score, split.histories("valid"), split.targets("valid"),
-                                         split.num_items, k=k)
+                                         split.num_items, k=k, exclude_seen=exclude_seen)
             for name, value in result.metrics((k,)).items():
                 logs[f"val_{name}"] = value
 
@@ -275,7 +275,8 @@ class TrainedModel:
     from_cache: bool = False
 
 
-def train(split: LeaveOneOutSplit, config: Config = Config(), k: int = 10, verbose: bool = False) -> TrainedModel:
+def train(split: LeaveOneOutSplit, config: Config = Config(), k: int = 10, verbose: bool = False,
+          exclude_seen: bool = True) -> TrainedModel:
     """Train on ``split.train`` with early stopping on validation NDCG@k; keep the best epoch's weights.
 
     Args:
@@ -284,6 +285,8 @@ def train(split: LeaveOneOutSplit, config: Config = Config(), k: int = 10, verbo
         config: the model and training settings.
         k: the cut-off of the validation metric.
         verbose: print one line per epoch.
+        exclude_seen: the domain's candidate rule for the validation metric
+            (``evaluation.evaluate``): the same rule as at test time.
 
     Returns:
         A ``TrainedModel``.
@@ -309,7 +312,7 @@ def train(split: LeaveOneOutSplit, config: Config = Config(), k: int = 10, verbo
                                          restore_best_weights=True)
     start = time.perf_counter()
     fit = model.fit(dataset, epochs=config.max_epochs, verbose=0, shuffle=False,  # the dataset shuffles itself
-                    callbacks=[_ranking_callback(split, config, k), Clock(), stop])
+                    callbacks=[_ranking_callback(split, config, k, exclude_seen), Clock(), stop])
     history = {name: [float(v) for v in values] for name, values in fit.history.items()}
     best = int(np.argmax(history[f"val_NDCG@{k}"]))
     return TrainedModel(Recommender(model, config, split.num_items), config, history, best + 1,
@@ -325,21 +328,25 @@ def cache_dir() -> Path:
     return path
 
 
-def data_key(split: LeaveOneOutSplit, data_checksum: str) -> str:
-    """What identifies the training data of a cached model: the data's checksum and the split's tie rule.
+def data_key(split: LeaveOneOutSplit, data_checksum: str, exclude_seen: bool = True) -> str:
+    """What identifies the training data of a cached model: the data's checksum, the split's tie rule,
+    and (when seen items are candidates) the candidate rule.
 
     The tie rule decides which of several same-second events is each user's
-    target, so two splits of the same data under different rules are different data.
+    target, so two splits of the same data under different rules are different
+    data. The candidate rule decides the validation metric, so the epoch chosen.
 
     Example:
         >>> data_key(split, "01916cdf5d47d255")   # doctest: +SKIP
         '01916cdf5d47d255/ties=shuffle'
+        >>> data_key(split, "ecf9f3c8045d870d", exclude_seen=False)   # doctest: +SKIP
+        'ecf9f3c8045d870d/ties=shuffle/seen=candidates'
     """
-    return f"{data_checksum}/ties={split.ties}"
+    return f"{data_checksum}/ties={split.ties}" + ("" if exclude_seen else "/seen=candidates")
 
 
 def load_or_train(split: LeaveOneOutSplit, data_checksum: str, config: Config = Config(),
-                  verbose: bool = False) -> TrainedModel:
+                  verbose: bool = False, exclude_seen: bool = True) -> TrainedModel:
     """The model for ``config`` on this data: from the cache if it was trained before, else trained and cached.
 
     The cache holds only weights (HDF5, no code, nothing unpickled) and a JSON
@@ -352,6 +359,7 @@ def load_or_train(split: LeaveOneOutSplit, data_checksum: str, config: Config = 
             split with the same tie rule (``split.ties``).
         config: the settings.
         verbose: print training progress.
+        exclude_seen: the domain's candidate rule (``train``); part of the cache key.
 
     Returns:
         A ``TrainedModel`` (``from_cache`` says which).
@@ -360,7 +368,7 @@ def load_or_train(split: LeaveOneOutSplit, data_checksum: str, config: Config = 
 
     from lstmrec.data import atomic_write
 
-    data = data_key(split, data_checksum)
+    data = data_key(split, data_checksum, exclude_seen)
     key = config.key(data)
     weights_path, record_path = cache_dir() / f"{key}.weights.h5", cache_dir() / f"{key}.json"
     if weights_path.exists() and record_path.exists():
@@ -371,7 +379,7 @@ def load_or_train(split: LeaveOneOutSplit, data_checksum: str, config: Config = 
             model.load_weights(weights_path)
             return TrainedModel(Recommender(model, config, split.num_items), config, record["history"],
                                 record["best_epoch"], record["seconds_to_best"], record["seconds"], True)
-    trained = train(split, config, verbose=verbose)
+    trained = train(split, config, verbose=verbose, exclude_seen=exclude_seen)
     with atomic_write(weights_path) as tmp:
         h5 = tmp.with_name(tmp.name + ".weights.h5")  # Keras wants the suffix
         try:

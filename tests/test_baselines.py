@@ -310,3 +310,51 @@ def test_sequence_aware_baselines_beat_popularity_on_movielens():
     # about 0.031 for most-popular, 0.087 and 0.096 for the other two
     assert ndcg["Markov chain"] > 1.5 * ndcg["Most popular"], ndcg
     assert ndcg["Item-kNN"] > 1.5 * ndcg["Most popular"], ndcg
+
+
+# --- the repeat heuristics (chapter 10) ----------------------------------------------------
+
+
+@pytest.mark.parametrize("decay, history, expected", [
+    # history [1, 2, 1, 3], steps back m: 3 -> 0, 1 -> 1 and 3, 2 -> 2
+    (0.5, [1, 2, 1, 3], {1: 0.5 + 0.125, 2: 0.25, 3: 1.0}),
+    (1.0, [1, 2, 1, 3], {1: 2.0, 2: 1.0, 3: 1.0}),  # plain frequency
+    (1e-3, [4, 2, 2, 1], {1: 1.0, 2: 1e-3 + 1e-6, 4: 1e-9}),  # most recent first
+], ids=["blend", "frequency", "recency"])
+def test_repeat_scores_by_hand(decay, history, expected):
+    model = baselines.RepeatConsumption(decay=decay).fit([np.array([1, 2, 3, 4])], 6)
+    scores = model.score([np.array(history)])[0]
+    for item, value in expected.items():
+        assert scores[item] == pytest.approx(value, rel=1e-6, abs=1e-6)
+    unseen = [i for i in range(1, 6) if i not in expected]
+    assert all(scores[i] < 1e-6 for i in unseen)  # outside the history: only the popularity tie-break
+
+
+def test_repeat_frequency_ranks_the_most_frequent_first_and_ties_by_popularity():
+    model = baselines.RepeatConsumption(decay=1.0).fit([np.array([2, 2, 2, 3])], 5)
+    top = evaluation.top_k(model.score([np.array([3, 2, 4, 4])]), 3)[0]
+    assert top.tolist() == [4, 2, 3]  # 4 twice; 2 and 3 once each, 2 more popular in training
+
+
+def test_repeat_num_recent_looks_only_at_the_last_items():
+    model = baselines.RepeatConsumption(decay=1.0, num_recent=2).fit([np.array([1, 2])], 4)
+    scores = model.score([np.array([1, 1, 1, 2, 3])])[0]
+    assert scores[1] < 1e-6 and scores[2] == pytest.approx(1.0) and scores[3] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("kwargs, message", [({"decay": 0.0}, "decay=0.0"), ({"decay": 1.5}, "decay=1.5"),
+                                             ({"num_recent": 0}, "num_recent=0")])
+def test_repeat_invalid_settings(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        baselines.RepeatConsumption(**kwargs)
+
+
+def test_repeat_baselines_are_tuned_with_the_domains_candidate_rule(split):
+    # With seen items excluded, a repeat heuristic can only fall back to popularity: its validation
+    # scores equal most-popular's. With seen items as candidates it scores the history.
+    _, kept = baselines.tune(baselines.RepeatConsumption, {"decay": [1.0]}, split, exclude_seen=True)
+    _, popular = baselines.tune(MostPopular, {}, split, exclude_seen=True)
+    assert kept.loc[0, "NDCG@10"] == pytest.approx(popular.loc[0, "NDCG@10"])
+    model, settings, _ = baselines.fit_best("Repeat: blend", split, exclude_seen=False)
+    assert isinstance(model, baselines.RepeatConsumption)
+    assert settings["decay"] in baselines.REPEAT_BASELINES["Repeat: blend"][1]["decay"]

@@ -558,3 +558,35 @@ def test_paired_comparison_of_equal_models_and_bad_shapes():
     assert ev.paired_comparison(same, same)["p-value"] == 1.0
     with pytest.raises(ValueError, match="same users"):
         ev.paired_comparison(np.ones(3), np.ones(4))
+
+
+# --- the candidate rule: seen items excluded or not (a property of the domain) ----------------
+
+
+def _repeat_case():
+    # 5 items (0 = padding). The user had items 1 and 2; the target is 2 again (a repeat).
+    scores = np.array([[0.0, 0.9, 0.8, 0.5, 0.1]])  # (1, num_items)
+    return (lambda histories: scores), [np.array([1, 2])], np.array([2])
+
+
+def test_seen_items_as_candidates_rank_a_repeat_among_everything():
+    score_fn, histories, targets = _repeat_case()
+    result = ev.evaluate(score_fn, histories, targets, 5, k=2, exclude_seen=False)
+    assert result.ranks.tolist() == [1]  # only item 1 scores higher
+    assert result.recommendations.tolist() == [[1, 2]]
+
+
+def test_seen_items_excluded_make_a_repeat_target_a_miss_not_a_free_hit():
+    # Excluding the history but keeping the target would leave item 2 as the only seen item still
+    # ranked: rank 0, a hit that no live system hiding seen items could produce. It counts as a miss.
+    score_fn, histories, targets = _repeat_case()
+    result = ev.evaluate(score_fn, histories, targets, 5, k=2, exclude_seen=True)
+    assert result.ranks.tolist() == [4]  # num_items - 1: beyond every cut-off
+    assert 2 not in result.recommendations[0]
+    assert result.metrics((2,))["HR@2"] == 0.0
+
+
+def test_seen_items_excluded_rank_a_new_target_among_unseen_items_only():
+    scores = np.array([[0.0, 0.9, 0.8, 0.5, 0.1]])
+    result = ev.evaluate(lambda h: scores, [np.array([1, 2])], np.array([3]), 5, k=2, exclude_seen=True)
+    assert result.ranks.tolist() == [0]  # items 1 and 2 are not candidates

@@ -438,7 +438,7 @@ def fake_train(monkeypatch, trained, cache):
     what a real call would give; the cache tests then cost no extra training.
     """
 
-    def fake(split, config=models.Config(), k=10, verbose=False):
+    def fake(split, config=models.Config(), k=10, verbose=False, exclude_seen=True):
         cache.append(config)
         return trained
 
@@ -493,6 +493,15 @@ def test_load_or_train_retrains_for_another_tie_rule(split, fake_train):
     other = dataclasses.replace(split, ties="item_id")
     assert models.data_key(other, "checksum-1") == "checksum-1/ties=item_id"
     assert not models.load_or_train(other, "checksum-1", CONFIG).from_cache
+    assert len(fake_train) == 2
+
+
+def test_load_or_train_retrains_when_seen_items_are_candidates(split, fake_train):
+    models.load_or_train(split, "checksum-1", CONFIG)
+    assert models.data_key(split, "checksum-1", exclude_seen=False) == "checksum-1/ties=shuffle/seen=candidates"
+    assert models.data_key(split, "checksum-1") == "checksum-1/ties=shuffle"  # the keys of existing caches
+    assert not models.load_or_train(split, "checksum-1", CONFIG, exclude_seen=False).from_cache
+    assert models.load_or_train(split, "checksum-1", CONFIG, exclude_seen=False).from_cache
     assert len(fake_train) == 2
 
 
