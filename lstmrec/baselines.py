@@ -113,17 +113,15 @@ class MarkovChain(Recommender):
         self.counts_ = item_counts(sequences, num_items)
         prev = np.concatenate([s[:-1] for s in sequences]).astype(np.int64)
         nxt = np.concatenate([s[1:] for s in sequences]).astype(np.int64)
-        real = prev != 0  # an empty history has no last item: row 0 stays empty (popularity alone)
-        # (from, to) counts, sparse: a catalogue of N items has N^2 pairs but few ever follow each other
-        self.transitions_ = scipy.sparse.csr_array((np.ones(int(real.sum())), (prev[real], nxt[real])),
-                                                   shape=(num_items, num_items))
-        self.transitions_.sum_duplicates()
+        flat = np.bincount(prev * num_items + nxt, minlength=num_items * num_items)
+        self.transitions_ = flat.reshape(num_items, num_items).astype(np.float64)  # (from, to)
+        self.transitions_[0] = 0.0  # an empty history has no last item: popularity alone
         return self
 
     def score(self, histories):
         self._check_fitted()
         last = self._last_items(histories, 1)[:, 0]  # (batch,), 0 for an empty history
-        return self.transitions_[last].toarray() + _tie_break(self.counts_)  # (batch, num_items)
+        return self.transitions_[last] + _tie_break(self.counts_)  # (batch, num_items)
 
 
 class ItemKNN(Recommender):
@@ -154,12 +152,13 @@ class ItemKNN(Recommender):
         x = scipy.sparse.csr_array((np.ones(int(real.sum())), (rows[real], cols[real])),
                                    shape=(len(sequences), num_items))
         x.data[:] = 1.0  # (users, items) binary: a repeated item counts once
-        co = (x.T @ x).tocoo()  # (items, items) co-occurrence C, sparse: only pairs some user had together
-        norms = np.sqrt(co.diagonal())  # (items,) sqrt(C_ii)
-        sim = co.data / (norms[co.row] * norms[co.col])  # cosine of each stored pair (C_ij > 0, so norms > 0)
-        keep = co.row != co.col  # an item is not its own neighbour
-        self.similarity_ = scipy.sparse.csr_array((sim[keep], (co.row[keep], co.col[keep])),
-                                                  shape=(num_items, num_items))  # (items, items)
+        co = (x.T @ x).toarray()  # (items, items) co-occurrence C; sparse product, dense result
+        norms = np.sqrt(np.diag(co))  # (items,)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sim = co / np.outer(norms, norms)
+        sim[~np.isfinite(sim)] = 0.0
+        np.fill_diagonal(sim, 0.0)
+        self.similarity_ = sim  # (items, items)
         return self
 
     def score(self, histories):
@@ -173,7 +172,7 @@ class ItemKNN(Recommender):
         # so a sparse (batch, num_items) matrix; duplicate (row, item) entries are summed when it is built.
         w = scipy.sparse.csr_array((np.tile(weights, len(histories))[real], (rows[real], items[real])),
                                    shape=(len(histories), self.num_items_))
-        return (w @ self.similarity_).toarray() + _tie_break(self.counts_)  # (batch, num_items)
+        return np.asarray(w @ self.similarity_) + _tie_break(self.counts_)  # (batch, num_items)
 
 
 class RepeatConsumption(Recommender):

@@ -14,7 +14,6 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-import scipy.sparse
 
 from lstmrec import baselines, evaluation, sequences
 from lstmrec.baselines import ItemKNN, MarkovChain, MostPopular
@@ -62,8 +61,7 @@ def test_markov_transitions_by_hand():
     expected[1, 2] = 2
     expected[2, 3] = 2
     expected[2, 4] = 1
-    assert scipy.sparse.issparse(model.transitions_)  # N^2 pairs, few observed: stored sparse
-    np.testing.assert_array_equal(model.transitions_.toarray(), expected)
+    np.testing.assert_array_equal(model.transitions_, expected)
 
 
 def test_markov_after_two_comes_three():
@@ -94,7 +92,7 @@ def test_markov_tie_break_property_on_random_sequences():
     counts = baselines.item_counts(seqs, num_items)
     for last in range(1, num_items):
         scores = model.score([np.array([last])])[0]
-        trans = model.transitions_.toarray()[last]
+        trans = model.transitions_[last]
         i, j = np.meshgrid(np.arange(1, num_items), np.arange(1, num_items), indexing="ij")
         more_transitions = trans[i] > trans[j]
         assert (scores[i] > scores[j])[more_transitions].all()  # never reordered by popularity
@@ -128,16 +126,14 @@ SIM = np.array([
 
 def test_knn_cosine_similarity_by_hand():
     model = ItemKNN().fit(KNN_SEQS, KNN_ITEMS)
-    assert scipy.sparse.issparse(model.similarity_)
-    np.testing.assert_allclose(model.similarity_.toarray(), SIM, rtol=0, atol=1e-12)
-    assert (np.diag(model.similarity_.toarray()) == 0).all()
+    np.testing.assert_allclose(model.similarity_, SIM, rtol=0, atol=1e-12)
+    assert (np.diag(model.similarity_) == 0).all()
 
 
 def test_knn_item_never_seen_has_zero_similarity():
     model = ItemKNN().fit(KNN_SEQS, KNN_ITEMS + 1)  # item 4 is in the catalogue but never in training
-    sim = model.similarity_.toarray()
-    assert (sim[4] == 0).all() and (sim[:, 4] == 0).all()
-    assert np.isfinite(sim).all()
+    assert (model.similarity_[4] == 0).all() and (model.similarity_[:, 4] == 0).all()
+    assert np.isfinite(model.similarity_).all()
 
 
 @pytest.mark.parametrize("num_recent, decay, history, expected", [
@@ -362,27 +358,3 @@ def test_repeat_baselines_are_tuned_with_the_domains_candidate_rule(split):
     model, settings, _ = baselines.fit_best("Repeat: blend", split, exclude_seen=False)
     assert isinstance(model, baselines.RepeatConsumption)
     assert settings["decay"] in baselines.REPEAT_BASELINES["Repeat: blend"][1]["decay"]
-
-
-@pytest.mark.parametrize("make", [MarkovChain, lambda: ItemKNN(num_recent=None, decay=0.9)], ids=["markov", "knn"])
-def test_sparse_fit_equals_the_dense_formula(make):
-    # The dense definitions of the module docstring, computed directly, on random sequences.
-    rng = np.random.default_rng(3)
-    num_items = 30
-    seqs = [rng.integers(1, num_items, size=rng.integers(2, 12)) for _ in range(60)]
-    model = make().fit(seqs, num_items)
-    if isinstance(model, MarkovChain):
-        dense = np.zeros((num_items, num_items))
-        for s in seqs:
-            np.add.at(dense, (s[:-1], s[1:]), 1.0)
-        np.testing.assert_array_equal(model.transitions_.toarray(), dense)
-    else:
-        x = np.zeros((len(seqs), num_items))
-        for u, s in enumerate(seqs):
-            x[u, s] = 1.0
-        co = x.T @ x
-        norms = np.sqrt(np.diag(co))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            dense = np.nan_to_num(co / np.outer(norms, norms))
-        np.fill_diagonal(dense, 0.0)
-        np.testing.assert_allclose(model.similarity_.toarray(), dense, rtol=0, atol=1e-12)
