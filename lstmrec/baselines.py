@@ -58,6 +58,26 @@ def _tie_break(counts: np.ndarray) -> np.ndarray:
     return 1e-6 * counts / (counts.max() + 1.0)
 
 
+DENSE_ABOVE = 0.05
+"""Share of non-zero pairs above which an (items, items) matrix is stored dense.
+
+Sparse storage costs about 12 bytes per non-zero against 8 per entry dense, and
+sparse products are slower per non-zero: MovieLens-1M's co-occurrence is nearly
+full (dense is faster), Instacart's 14,187 products have few pairs (dense would
+take 1.6 GB per matrix)."""
+
+
+def _dense_or_sparse(matrix: scipy.sparse.csr_array):
+    """``matrix`` as a dense float64 array when more than ``DENSE_ABOVE`` of it is non-zero, else as is."""
+    rows, cols = matrix.shape
+    return matrix.toarray() if matrix.nnz > DENSE_ABOVE * rows * cols else matrix
+
+
+def _to_dense(matrix) -> np.ndarray:
+    """A (batch, num_items) score block as a dense array, whichever way it was computed."""
+    return matrix.toarray() if scipy.sparse.issparse(matrix) else np.asarray(matrix)
+
+
 class Recommender:
     """What every model offers the evaluator: ``fit`` on histories, ``score`` a batch.
 
@@ -113,15 +133,16 @@ class MarkovChain(Recommender):
         self.counts_ = item_counts(sequences, num_items)
         prev = np.concatenate([s[:-1] for s in sequences]).astype(np.int64)
         nxt = np.concatenate([s[1:] for s in sequences]).astype(np.int64)
-        flat = np.bincount(prev * num_items + nxt, minlength=num_items * num_items)
-        self.transitions_ = flat.reshape(num_items, num_items).astype(np.float64)  # (from, to)
-        self.transitions_[0] = 0.0  # an empty history has no last item: popularity alone
+        real = prev != 0  # an empty history has no last item: row 0 stays empty (popularity alone)
+        counts = scipy.sparse.csr_array((np.ones(int(real.sum())), (prev[real], nxt[real])),
+                                        shape=(num_items, num_items))  # (from, to); duplicates summed
+        self.transitions_ = _dense_or_sparse(counts)
         return self
 
     def score(self, histories):
         self._check_fitted()
         last = self._last_items(histories, 1)[:, 0]  # (batch,), 0 for an empty history
-        return self.transitions_[last] + _tie_break(self.counts_)  # (batch, num_items)
+        return _to_dense(self.transitions_[last]) + _tie_break(self.counts_)  # (batch, num_items)
 
 
 class ItemKNN(Recommender):
@@ -152,13 +173,12 @@ class ItemKNN(Recommender):
         x = scipy.sparse.csr_array((np.ones(int(real.sum())), (rows[real], cols[real])),
                                    shape=(len(sequences), num_items))
         x.data[:] = 1.0  # (users, items) binary: a repeated item counts once
-        co = (x.T @ x).toarray()  # (items, items) co-occurrence C; sparse product, dense result
-        norms = np.sqrt(np.diag(co))  # (items,)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            sim = co / np.outer(norms, norms)
-        sim[~np.isfinite(sim)] = 0.0
-        np.fill_diagonal(sim, 0.0)
-        self.similarity_ = sim  # (items, items)
+        co = (x.T @ x).tocoo()  # (items, items) co-occurrence C, sparse: only pairs some user had together
+        norms = np.sqrt(co.diagonal())  # (items,) sqrt(C_ii)
+        sim = co.data / (norms[co.row] * norms[co.col])  # cosine of each stored pair (C_ij > 0, so norms > 0)
+        keep = co.row != co.col  # an item is not its own neighbour
+        self.similarity_ = _dense_or_sparse(scipy.sparse.csr_array(
+            (sim[keep], (co.row[keep], co.col[keep])), shape=(num_items, num_items)))  # (items, items)
         return self
 
     def score(self, histories):
@@ -172,7 +192,7 @@ class ItemKNN(Recommender):
         # so a sparse (batch, num_items) matrix; duplicate (row, item) entries are summed when it is built.
         w = scipy.sparse.csr_array((np.tile(weights, len(histories))[real], (rows[real], items[real])),
                                    shape=(len(histories), self.num_items_))
-        return np.asarray(w @ self.similarity_) + _tie_break(self.counts_)  # (batch, num_items)
+        return _to_dense(w @ self.similarity_) + _tie_break(self.counts_)  # (batch, num_items)
 
 
 class RepeatConsumption(Recommender):

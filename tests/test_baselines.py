@@ -14,6 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse
 
 from lstmrec import baselines, evaluation, sequences
 from lstmrec.baselines import ItemKNN, MarkovChain, MostPopular
@@ -165,6 +166,28 @@ def test_knn_batch_is_row_by_row():
         np.testing.assert_allclose(batch[row], model.score([h])[0], rtol=0, atol=1e-12)
     # an empty history: popularity alone
     np.testing.assert_allclose(batch[2], tie_break(KNN_COUNTS), rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("cls", [MarkovChain, lambda: ItemKNN(num_recent=3, decay=0.5)])
+def test_sparse_storage_scores_exactly_as_dense(cls, monkeypatch):
+    """Below DENSE_ABOVE the (items, items) matrix stays sparse; the scores must not change."""
+    rng = np.random.default_rng(0)
+    seqs = [rng.integers(1, 40, size=rng.integers(2, 12)) for _ in range(30)]
+    histories = seqs[:10] + [np.array([], dtype=np.int64)]
+    monkeypatch.setattr(baselines, "DENSE_ABOVE", 0.0)  # everything non-empty is stored dense
+    dense = cls().fit(seqs, 40)
+    monkeypatch.setattr(baselines, "DENSE_ABOVE", 1.0)  # nothing is
+    sparse = cls().fit(seqs, 40)
+    stored = [getattr(m, "transitions_", getattr(m, "similarity_", None)) for m in (dense, sparse)]
+    assert isinstance(stored[0], np.ndarray) and scipy.sparse.issparse(stored[1])
+    np.testing.assert_array_equal(dense.score(histories), sparse.score(histories))
+
+
+def test_density_rule():
+    few = scipy.sparse.csr_array((np.ones(2), ([0, 1], [1, 2])), shape=(10, 10))  # 2 of 100 = 2% non-zero
+    many = scipy.sparse.csr_array(np.ones((10, 10)))
+    assert scipy.sparse.issparse(baselines._dense_or_sparse(few))
+    assert isinstance(baselines._dense_or_sparse(many), np.ndarray)
 
 
 @pytest.mark.parametrize("kwargs, message", [
