@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse
 
-from lstmrec import evaluation
+from lstmrec.baskets import evaluate_stage
 from lstmrec.sequences import LeaveOneOutSplit, pad_sequences
 
 
@@ -241,7 +241,7 @@ BASELINES: dict[str, tuple[Callable[..., Recommender], dict[str, list[Any]]]] = 
 REPEAT_BASELINES: dict[str, tuple[Callable[..., Recommender], dict[str, list[Any]]]] = {
     "Repeat: most frequent": (RepeatConsumption, {"decay": [1.0]}),
     "Repeat: most recent": (RepeatConsumption, {"decay": [1e-3]}),
-    "Repeat: blend": (RepeatConsumption, {"decay": [0.99, 0.97, 0.95, 0.9, 0.8, 0.6, 0.4]}),
+    "Repeat: blend": (RepeatConsumption, {"decay": [0.99, 0.97, 0.95, 0.9, 0.8, 0.6, 0.4, 0.2, 0.1]}),
 }
 """The repeat heuristics (chapter 10), for domains where seen items are candidates; ``tune`` them the same way."""
 
@@ -251,7 +251,8 @@ def tune(make: Callable[..., Recommender], grid: dict[str, list[Any]], split: Le
     """Choose a recommender's settings on the validation split (never the test split).
 
     Each combination in ``grid`` is fitted on ``split.train`` and scored on
-    ``split.histories("valid")`` -> ``split.targets("valid")``. Combinations
+    ``split.histories("valid")`` -> ``split.targets("valid")`` (for a
+    ``baskets.BasketSplit``, the validation baskets: ``baskets.evaluate_stage``). Combinations
     that differ only in the class's ``SCORE_SETTINGS`` share one fit.
 
     Args:
@@ -277,9 +278,7 @@ def tune(make: Callable[..., Recommender], grid: dict[str, list[Any]], split: Le
             model.__dict__.update({a: v for a, v in vars(fitted[fit_key]).items() if a.endswith("_")})
         else:
             fitted[fit_key] = model.fit(split.train, split.num_items)
-        result = evaluation.evaluate(model.score, split.histories("valid"), split.targets("valid"), split.num_items,
-                                     exclude_seen=exclude_seen)
-        rows.append({**settings, **result.metrics()})
+        rows.append({**settings, **evaluate_stage(model.score, split, "valid", exclude_seen=exclude_seen)})
     table = pd.DataFrame(rows)
     for n in names:  # keep the settings as given: None ("all") stays None, not NaN
         table[n] = pd.Series([c[n] for c in combos], dtype=object)

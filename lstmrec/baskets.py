@@ -50,6 +50,8 @@ class BasketSplit:
         test_basket: one array per user, the products of order n.
         item_index: raw product ids <-> model ids (0 = padding).
         dropped_users: users left out for having fewer than ``min_orders`` orders.
+        ties: how events are ordered (for the model cache key, as ``LeaveOneOutSplit.ties``):
+            by order number, then cart order, both real; nothing is tied.
     """
 
     user_ids: np.ndarray
@@ -58,6 +60,7 @@ class BasketSplit:
     test_basket: list[np.ndarray]
     item_index: ItemIndex
     dropped_users: int = 0
+    ties: str = "cart-order"
 
     @property
     def num_items(self) -> int:
@@ -275,3 +278,31 @@ def evaluate_baskets(score_fn: ScoreFn, histories: list[np.ndarray], baskets: li
         for name, values in basket_metrics(rows, positions, [len(b) for b in bask], k).items():
             per_user.setdefault(name, []).append(values)
     return BasketResult({name: np.concatenate(v) for name, v in per_user.items()}, np.concatenate(recs))
+
+
+def evaluate_stage(score_fn: ScoreFn, split, stage: str, k: int = 10, exclude_seen: bool = True,
+                   batch_size: int = 256) -> dict[str, float]:
+    """Mean metrics of ``score_fn`` on one stage of either kind of split: what tuning and early stopping read.
+
+    A ``BasketSplit`` is scored over whole baskets (recall@k, NDCG@k,
+    ``evaluate_baskets``); a ``LeaveOneOutSplit`` on its single targets (HR@k,
+    NDCG@k, MRR, ``evaluation.evaluate``). NDCG@k is in both.
+
+    Args:
+        score_fn: histories -> (batch, num_items) scores.
+        split: a ``BasketSplit`` or a ``sequences.LeaveOneOutSplit``.
+        stage: ``"valid"`` or ``"test"``.
+        k: the cut-off.
+        exclude_seen: the domain's candidate rule.
+        batch_size: users scored at once.
+
+    Returns:
+        Metric name -> mean over users.
+    """
+    from lstmrec.evaluation import evaluate
+
+    if isinstance(split, BasketSplit):
+        return evaluate_baskets(score_fn, split.histories(stage), split.baskets(stage), split.num_items, k=k,
+                                exclude_seen=exclude_seen, batch_size=batch_size).metrics()
+    return evaluate(score_fn, split.histories(stage), split.targets(stage), split.num_items, k=k,
+                    exclude_seen=exclude_seen, batch_size=batch_size).metrics((k,))

@@ -1,4 +1,4 @@
-"""``python -m lstmrec.bench [--dataset ml-100k|ml-1m] [--ties RULE] [--seeds N] [--json FILE] ...``: every model, one table.
+"""``python -m lstmrec.bench [--dataset ml-100k|ml-1m|instacart|collegemsg] [--ties RULE] [--seeds N] [--json FILE] ...``: every model, one table.
 
 Protocol (the course's, chapter 07): temporal leave-one-out, every item of the
 catalogue ranked, the user's history excluded, ties counted against the
@@ -6,6 +6,10 @@ model, equal timestamps in the course's seeded order (``lstmrec.ties``;
 ``--ties item_id`` reproduces the mistake chapter 05 measures). Every model's
 settings, and the neural models' epochs, are chosen on the validation split;
 the table reports the test split.
+
+``--dataset instacart`` and ``--dataset collegemsg`` run chapter 10's case
+studies (``lstmrec.cases``): past items are candidates there, the repeat
+heuristics join the baselines, and the LSTM gets its copy mixture.
 
 Columns: HR@10, NDCG@10, MRR (for the GRU and LSTM, the mean over seeds, and
 ``NDCG@10 sd`` their standard deviation over seeds); ``train s``, the wall
@@ -51,8 +55,11 @@ NEURAL = ("GRU", "LSTM")
 DATASETS = {
     "ml-100k": ("MovieLens-100K", data.load_movielens_100k, 5),
     "ml-1m": ("MovieLens-1M", data.load_movielens_1m, 3),
+    "instacart": ("Instacart sample (next basket)", None, 3),
+    "collegemsg": ("CollegeMsg (next recipient)", None, 3),
 }
-"""``--dataset`` -> (name, loader, default number of seeds)."""
+"""``--dataset`` -> (name, loader, default number of seeds); the case studies of chapter 10
+(loader ``None``) run through ``lstmrec.cases``, with their own split and candidate rule."""
 
 
 def results_dir() -> Path:
@@ -146,6 +153,8 @@ def artefact_path(dataset: str, tie_rule: str = "shuffle") -> Path:
 
     Written by ``python -m lstmrec.bench --dataset <dataset> --ties <ties> --json <that path>``.
     """
+    if dataset == "instacart" and tie_rule == "cart-order":  # baskets are ordered by order and cart: no ties
+        return results_dir() / f"bench-{dataset}-{tie_rule}.json"
     if dataset not in DATASETS or tie_rule not in ties.TIE_RULES:
         raise ValueError(f"dataset={dataset!r}, ties={tie_rule!r}: choose from {list(DATASETS)} and {ties.TIE_RULES}")
     return results_dir() / f"bench-{dataset}-{tie_rule}.json"
@@ -164,6 +173,60 @@ def load_artefact(path: Path | str) -> dict:
     return record
 
 
+def _command(argv) -> str:
+    """The command line that produced a run, without ``--json`` (the figures do not depend on where they go)."""
+    given = list(argv if argv is not None else sys.argv[1:])
+    for i, a in reversed(list(enumerate(given))):
+        if a == "--json":
+            del given[i:i + 2]
+        elif a.startswith("--json="):
+            del given[i]
+    return ("python -m lstmrec.bench " + " ".join(given)).strip()
+
+
+def run_case(args, seeds: int, start: float, argv) -> int:
+    """``--dataset instacart|collegemsg``: a chapter-10 case (``lstmrec.cases.run``) with ``seeds`` LSTM seeds."""
+    from lstmrec import cases
+
+    case = cases.CASES[args.dataset]
+    if args.ties != "shuffle" or args.baselines_only or args.models != ",".join(NEURAL):
+        print(f"--dataset {args.dataset} runs the case study as chapter 10 does: --ties, --models and "
+              "--baselines-only apply to MovieLens only", file=sys.stderr)
+        return 2
+    print(f"{DATASETS[args.dataset][0]}: {case.question} Seen items: "
+          f"{'excluded' if case.exclude_seen else 'candidates'} ({case.why}); test split", flush=True)
+    if args.max_epochs is not None:
+        if args.max_epochs < 1:
+            print(f"--max-epochs must be at least 1, got {args.max_epochs}", file=sys.stderr)
+            return 2
+        case = dataclasses.replace(case, config=dataclasses.replace(case.config, max_epochs=args.max_epochs))
+    result = cases.run(case, seeds=tuple(42 + i for i in range(seeds)), cached=args.cached)
+    total = time.perf_counter() - start
+    with pd.option_context("display.width", 250, "display.max_colwidth", 120):
+        print(result.table.round(4).to_string(na_rep=""))
+    comparisons = {}
+    for model in ("LSTM", "LSTM + copy"):
+        if model in result.table.index:
+            c = comparisons[model] = result.compare(model)
+            print(f"{model} ({seeds} seeds) vs {c['baseline']}: per-user NDCG@10 difference "
+                  f"{c['mean difference']:+.4f} [{c['low']:+.4f}, {c['high']:+.4f}] (paired bootstrap 95%), "
+                  f"Wilcoxon p = {c['p-value']:.3g}")
+    print(f"repeat share of the test targets: {cases.repeat_share(result.split):.3f}")
+    print(f"whole bench: {total:.1f} s on {platform.machine()} with {os.cpu_count()} CPUs "
+          f"(Python {platform.python_version()})")
+    if args.json:
+        record = {"command": _command(argv), "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
+                      timespec="seconds"), "dataset": args.dataset, "ties": result.split.ties,
+                  "tie_seed": ties.TIE_SEED, "exclude_seen": case.exclude_seen,
+                  "repeat_share": cases.repeat_share(result.split), "machine": machine(), "seconds": total,
+                  "config": dataclasses.asdict(case.config), "runs": result.runs,
+                  "table": result.table.reset_index().replace({np.nan: None}).to_dict(orient="records"),
+                  "comparisons": comparisons}
+        with atomic_write(args.json) as tmp:
+            tmp.write_text(json.dumps(record, indent=1))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lstmrec.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", choices=list(DATASETS), default="ml-100k", help="the data set (default ml-100k)")
@@ -174,6 +237,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", default=",".join(NEURAL), help="neural models to run, comma-separated (default GRU,LSTM)")
     parser.add_argument("--cached", action="store_true", help="reuse cached neural models where they exist")
     parser.add_argument("--baselines-only", action="store_true", help="skip the neural models")
+    parser.add_argument("--max-epochs", type=int, default=None,
+                        help="instacart/collegemsg: train the LSTM up to this many epochs instead of the case's cap")
     args = parser.parse_args(argv)
     name, load, default_seeds = DATASETS[args.dataset]
     seeds = default_seeds if args.seeds is None else args.seeds
@@ -184,6 +249,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--models must name some of {list(NEURAL)}, got {args.models!r}")
 
     start = time.perf_counter()
+    if load is None:
+        return run_case(args, seeds, start, argv)
+    if args.max_epochs is not None:
+        parser.error("--max-epochs applies to --dataset instacart and collegemsg; MovieLens uses the course's configs")
     ml = load(ties=args.ties)
     split = sequences.leave_one_out(ml.interactions, ties=args.ties)
     checksum = data.checksum(ml)
@@ -211,14 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"whole bench: {total:.1f} s on {platform.machine()} with {os.cpu_count()} CPUs "
           f"(Python {platform.python_version()})")
     if args.json:
-        given = list(argv if argv is not None else sys.argv[1:])
-        for i, a in reversed(list(enumerate(given))):  # the figures do not depend on where they are written
-            if a == "--json":
-                del given[i:i + 2]
-            elif a.startswith("--json="):
-                del given[i]
-        command = "python -m lstmrec.bench " + " ".join(given)
-        record = {"command": command.strip(), "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
+        record = {"command": _command(argv), "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
                       timespec="seconds"), "dataset": args.dataset, "ties": args.ties, "tie_seed": ties.TIE_SEED,
                   "data_checksum": checksum, "machine": machine(), "seconds": total,
                   "config": dataclasses.asdict(config),

@@ -1,6 +1,6 @@
 """The Keras next-item recommender: item embedding -> LSTM (or GRU) -> a score for every item.
 
-Taught in chapter 06; used by chapters 07-10 and ``python -m lstmrec.bench``.
+Taught in chapter 06; used by chapters 07-10 (chapter 10 also on baskets: ``baskets.BasketSplit``) and ``python -m lstmrec.bench``.
 
 The model reads a user's history, oldest first, left-padded with 0 to
 ``max_len``, and at every position predicts the next item:
@@ -35,7 +35,6 @@ from pathlib import Path
 
 import numpy as np
 
-from lstmrec import evaluation
 from lstmrec.sequences import LeaveOneOutSplit, pad_sequences, training_windows
 
 
@@ -236,17 +235,17 @@ def make_dataset(sequences: list[np.ndarray], config: Config, shuffle: bool = Tr
     return ds.batch(config.batch_size, drop_remainder=False).prefetch(tf.data.AUTOTUNE), len(inputs)
 
 
-def _ranking_callback(split: LeaveOneOutSplit, config: Config, k: int, exclude_seen: bool = True):
+def _ranking_callback(split, config: Config, k: int, exclude_seen: bool = True):
     import keras
 
+    from lstmrec.baskets import evaluate_stage
+
     class ValidationRanking(keras.callbacks.Callback):
-        """After each epoch: full-catalogue NDCG@k, HR@k and MRR on the validation targets, into the logs."""
+        """After each epoch: full-catalogue validation metrics (NDCG@k among them) into the logs."""
 
         def on_epoch_end(self, epoch, logs=None):
             recommender = Recommender(self.model, config, split.num_items)
-            result = evaluation.evaluate(recommender.score, split.histories("valid"), split.targets("valid"),
-                                         split.num_items, k=k, exclude_seen=exclude_seen)
-            for name, value in result.metrics((k,)).items():
+            for name, value in evaluate_stage(recommender.score, split, "valid", k, exclude_seen).items():
                 logs[f"val_{name}"] = value
 
     return ValidationRanking()
@@ -280,8 +279,9 @@ def train(split: LeaveOneOutSplit, config: Config = Config(), k: int = 10, verbo
     """Train on ``split.train`` with early stopping on validation NDCG@k; keep the best epoch's weights.
 
     Args:
-        split: the leave-one-out split; only its training histories are learned
-            from, and its validation targets choose the epoch.
+        split: the leave-one-out split (or a ``baskets.BasketSplit``, whose
+            validation NDCG@k is over the whole basket); only its training
+            histories are learned from, and its validation targets choose the epoch.
         config: the model and training settings.
         k: the cut-off of the validation metric.
         verbose: print one line per epoch.

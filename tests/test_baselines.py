@@ -240,7 +240,7 @@ def test_tune_picks_the_best_on_validation(split, monkeypatch):
         assert histories is split.train  # validation histories = train, never the test ones
         return real_evaluate(score_fn, histories, targets, num_items, **kwargs)
 
-    monkeypatch.setattr(baselines.evaluation, "evaluate", spy)
+    monkeypatch.setattr(evaluation, "evaluate", spy)
     grid = {"num_recent": [1, 3, None], "decay": [1.0, 0.5]}
     best, table = baselines.tune(ItemKNN, grid, split)
 

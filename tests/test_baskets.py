@@ -145,3 +145,20 @@ def test_evaluate_baskets_with_and_without_seen_items():
     assert hidden.per_user["recall@2"].tolist() == [0.5, 1.0]
     assert hidden.recommendations.tolist() == [[3, 4], [1, 4]]
     assert set(hidden.metrics()) == {"recall@2", "NDCG@2"}
+
+
+def test_evaluate_stage_dispatches_on_the_kind_of_split():
+    from lstmrec import sequences
+
+    df = pd.DataFrame({"user_id": [1] * 5, "order_number": [1, 1, 2, 3, 3], "add_to_cart_order": [1, 2, 1, 1, 2],
+                       "item_id": [7, 8, 7, 9, 8]})
+    split = baskets.next_basket_split(df)  # history [7 8], valid basket {7}, test basket {9, 8}
+    by_id = lambda hs: np.tile(-np.arange(split.num_items, dtype=float), (len(hs), 1))  # noqa: E731 lower id first
+    got = baskets.evaluate_stage(by_id, split, "test", k=2, exclude_seen=False)
+    # model ids 1 = 7, 2 = 8, 3 = 9: the top 2 are 7 and 8 -> one of the basket's two items, at position 1
+    assert got == pytest.approx({"recall@2": 0.5, "NDCG@2": (1 / np.log2(3)) / (1 + 1 / np.log2(3))})
+    loo = sequences.leave_one_out(pd.DataFrame({"user_id": [1] * 4, "item_id": [5, 6, 7, 8],
+                                                "timestamp": [0, 1, 2, 3]}))
+    got = baskets.evaluate_stage(lambda hs: np.tile(np.arange(loo.num_items, dtype=float), (len(hs), 1)),
+                                 loo, "valid", k=2, exclude_seen=True)
+    assert set(got) == {"HR@2", "NDCG@2", "MRR"}

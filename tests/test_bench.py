@@ -94,3 +94,52 @@ def test_neural_rows_average_over_seeds(monkeypatch):
     assert ranks["LSTM"].shape == (2, split.num_users)
     assert rows[1]["NDCG@10 sd"] == 0.0 and rows[1]["to best s"] == 1.0
     assert "epochs [1, 2]" in rows[1]["settings"]
+
+
+def test_artefact_path_of_the_cases():
+    assert bench.artefact_path("instacart", "cart-order").name == "bench-instacart-cart-order.json"
+    assert bench.artefact_path("collegemsg").name == "bench-collegemsg-shuffle.json"
+
+
+@pytest.mark.parametrize("args", [["--dataset", "collegemsg", "--ties", "item_id"],
+                                  ["--dataset", "instacart", "--baselines-only"],
+                                  ["--dataset", "instacart", "--max-epochs", "0"]])
+def test_case_datasets_refuse_movielens_only_options(args, capsys):
+    assert bench.main(args) == 2
+    assert "--" in capsys.readouterr().err
+
+
+def test_max_epochs_is_for_the_cases_only():
+    with pytest.raises(SystemExit):
+        bench.main(["--dataset", "ml-100k", "--max-epochs", "3"])
+
+
+def test_case_dataset_runs_through_cases_and_writes_json(monkeypatch, tmp_path, capsys):
+    """--dataset collegemsg on a tiny split: cases.run with a stand-in LSTM (no data, no training)."""
+    from lstmrec import cases, models
+
+    split = small_split()
+    monkeypatch.setattr(cases, "load", lambda key: (split, "0000"))
+    seen = []
+
+    class Popular:
+        def __init__(self, s):
+            self.model = baselines.MostPopular().fit(s.train, s.num_items)
+
+        def score(self, histories):
+            return self.model.score(histories)
+
+    def fake(s, checksum, config, exclude_seen=True, verbose=False):
+        seen.append(config)
+        return models.TrainedModel(Popular(s), config, {"val_NDCG@10": [0.1]}, 1, 1.0, 1.0, False)
+
+    monkeypatch.setattr(models, "train", lambda s, config, exclude_seen=True: fake(s, "", config, exclude_seen))
+    out = tmp_path / "c.json"
+    assert bench.main(["--dataset", "collegemsg", "--seeds", "2", "--max-epochs", "7", "--json", str(out)]) == 0
+    assert [c.max_epochs for c in seen] == [7, 7] and [c.seed for c in seen] == [42, 43]
+    record = bench.load_artefact(out)
+    assert record["command"] == "python -m lstmrec.bench --dataset collegemsg --seeds 2 --max-epochs 7"
+    assert record["exclude_seen"] is False and 0 <= record["repeat_share"] <= 1
+    assert {"LSTM", "LSTM + copy"} <= set(record["comparisons"])
+    assert [r["seed"] for r in record["runs"] if r["model"] == "LSTM"] == [42, 43]
+    assert "Repeat: blend" in capsys.readouterr().out

@@ -1040,3 +1040,70 @@ def test_p50_p99_mistakes_get_their_hint(answer, hint, strict):
     with pytest.raises(checks.CheckFailed) as info:
         checks.p50_p99(answer)
     assert hint in str(info.value)
+
+
+# --- chapter 10: repeat_share, most_frequent_scores, choose_exclude_seen ----------------------
+
+
+def learner_repeat_share(histories, targets):
+    return float(np.mean([np.isin(t, h) for h, t in zip(histories, targets)]))
+
+
+def learner_most_frequent_scores(histories, num_items):
+    scores = np.stack([np.bincount(np.asarray(h, dtype=np.int64), minlength=num_items) for h in histories])
+    scores[:, 0] = 0
+    return scores.astype(float)
+
+
+def learner_choose_exclude_seen(histories, targets, max_lost=0.01):
+    return learner_repeat_share(histories, targets) <= max_lost
+
+
+CHAPTER_10 = [(checks.repeat_share, learner_repeat_share), (checks.most_frequent_scores, learner_most_frequent_scores),
+              (checks.choose_exclude_seen, learner_choose_exclude_seen)]
+CHAPTER_10_IDS = ["repeat_share", "most_frequent_scores", "choose_exclude_seen"]
+
+
+@pytest.mark.parametrize("check, answer", CHAPTER_10, ids=CHAPTER_10_IDS)
+def test_chapter_10_learner_answers_pass(check, answer, capsys, strict):
+    assert bool(check(answer)) is True
+    assert capsys.readouterr().out.startswith("[ok] ")
+
+
+@pytest.mark.parametrize("check", [c for c, _ in CHAPTER_10], ids=CHAPTER_10_IDS)
+def test_chapter_10_stubs(check, capsys):
+    assert bool(check(stub)) is False
+    assert "not attempted yet" in capsys.readouterr().out
+
+
+def test_repeat_share_by_hand(capsys):
+    # targets 3, 1, 6, 1 against [3 1 3], [2 4], [5 5 5], [1]: seen, not, not, seen -> 2 / 4
+    assert not checks.repeat_share(lambda h, t: 0.0)
+    assert "wrong on case 'two of four targets seen': expected 0.5, got 0" in capsys.readouterr().out
+
+
+def _presence(histories, num_items):
+    scores = np.zeros((len(histories), num_items))
+    for row, h in enumerate(histories):
+        scores[row, h] += 1  # fancy-index += counts a repeated index once
+    scores[:, 0] = 0
+    return scores
+
+
+@pytest.mark.parametrize("check, answer, hint", [
+    (checks.repeat_share, lambda hs, ts: float(np.mean([len(h) > len(set(h.tolist())) for h in hs])), "NEXT item"),
+    (checks.repeat_share, lambda hs, ts: float(np.isin(ts, np.concatenate(hs)).mean()), "its own user's"),
+    (checks.repeat_share, lambda hs, ts: float(sum(t in h for h, t in zip(hs, ts))), "a share"),
+    (checks.most_frequent_scores, _presence, "count every occurrence"),
+    (checks.most_frequent_scores, lambda hs, n: np.tile(learner_most_frequent_scores([np.concatenate(hs)], n)[0],
+                                                        (len(hs), 1)), "own history"),
+    (checks.most_frequent_scores, lambda hs, n: np.stack([np.bincount(np.asarray(h, dtype=np.int64), minlength=n)
+                                                          for h in hs]).astype(float), "padding"),
+    (checks.choose_exclude_seen, lambda hs, ts, max_lost=0.01: not learner_choose_exclude_seen(hs, ts, max_lost),
+     "the other way round"),
+    (checks.choose_exclude_seen, lambda hs, ts, max_lost=0.01: learner_repeat_share(hs, ts) == 0, "tolerance"),
+], ids=["share-histories", "share-global", "share-count", "presence", "popularity", "padding", "inverted", "brittle"])
+def test_chapter_10_mistakes_get_their_hint(check, answer, hint, strict):
+    with pytest.raises(checks.CheckFailed) as info:
+        check(answer)
+    assert hint in str(info.value)

@@ -534,3 +534,32 @@ def test_load_or_train_retrains_when_a_file_is_missing(split, fake_train, suffix
     (models.cache_dir() / f"{CONFIG.key(models.data_key(split, 'checksum-1'))}{suffix}").unlink()
     assert not models.load_or_train(split, "checksum-1", CONFIG).from_cache
     assert len(fake_train) == 2
+
+
+# --- next-basket training (chapter 10) ------------------------------------------------
+
+
+def test_train_on_baskets_stops_on_the_basket_metric(monkeypatch):
+    """A BasketSplit trains like a leave-one-out split; the epoch is chosen on the validation BASKETS."""
+    from lstmrec import baskets
+
+    rng = np.random.default_rng(3)
+    rows = [(u, o, c + 1, 101 + int(item)) for u in range(1, 21) for o in range(1, 5)  # 3 distinct items an order
+            for c, item in enumerate(rng.choice(NUM_RAW_ITEMS, size=3, replace=False))]
+    split = baskets.next_basket_split(pd.DataFrame(rows, columns=["user_id", "order_number", "add_to_cart_order",
+                                                                  "item_id"]))
+    stages = []
+    real = baskets.evaluate_stage
+
+    def spy(score_fn, s, stage, *args, **kwargs):
+        stages.append((type(s).__name__, stage, kwargs.get("exclude_seen", args[1] if len(args) > 1 else None)))
+        return real(score_fn, s, stage, *args, **kwargs)
+
+    monkeypatch.setattr(baskets, "evaluate_stage", spy)
+    trained = models.train(split, dataclasses.replace(CONFIG, max_epochs=2), exclude_seen=False)
+    assert set(trained.history) >= {"loss", "val_recall@10", "val_NDCG@10"}
+    assert stages == [("BasketSplit", "valid", False)] * 2  # once per epoch, validation only, the case's rule
+    expected = baskets.evaluate_baskets(trained.recommender.score, split.histories("valid"), split.baskets("valid"),
+                                        split.num_items).metrics()["NDCG@10"]
+    assert trained.history["val_NDCG@10"][trained.best_epoch - 1] == pytest.approx(expected, abs=1e-6)
+    assert models.data_key(split, "x", exclude_seen=False) == "x/ties=cart-order/seen=candidates"

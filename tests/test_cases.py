@@ -1,0 +1,133 @@
+"""Unit tests for ``lstmrec.cases``: the candidate rule of each case, the repeat share by hand, and
+``run``'s plumbing on a tiny split with a stand-in model (no data download, no training).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lstmrec import baselines, cases, models, sequences
+from lstmrec.baskets import next_basket_split
+
+
+def test_candidate_rules_are_stated():
+    assert cases.CASES["instacart"].exclude_seen is False and cases.CASES["instacart"].copies
+    assert cases.CASES["collegemsg"].exclude_seen is False
+    assert cases.CASES["ml-1m"].exclude_seen is True and not cases.CASES["ml-1m"].copies
+    # repeat heuristics only where past items are candidates: elsewhere they could never hit
+    assert not set(cases.CASES["ml-1m"].baselines) & set(baselines.REPEAT_BASELINES)
+    assert all(c.why for c in cases.CASES.values())
+
+
+def loo_split():
+    # user 1: 1 2 1 | valid 2 | test 1 -> test target seen; user 2: 3 4 5 | 6 | 7 -> not seen
+    df = pd.DataFrame({"user_id": [1] * 5 + [2] * 5, "item_id": [1, 2, 1, 2, 1, 3, 4, 5, 6, 7],
+                       "timestamp": list(range(5)) * 2})
+    return sequences.leave_one_out(df)
+
+
+def basket_split():
+    # one user: orders 1 {7, 8}, 2 {7}, 3 {7, 9, 8, 10}: test basket 7 9 8 10, history 7 8 7 -> 2 of 4 seen
+    df = pd.DataFrame({"user_id": [1] * 7, "order_number": [1, 1, 2, 3, 3, 3, 3],
+                       "add_to_cart_order": [1, 2, 1, 1, 2, 3, 4], "item_id": [7, 8, 7, 7, 9, 8, 10]})
+    return next_basket_split(df)
+
+
+def test_repeat_share_by_hand():
+    assert cases.repeat_share(loo_split(), "test") == 0.5
+    assert cases.repeat_share(loo_split(), "valid") == 0.5  # user 1's 2 was seen, user 2's 6 was not
+    assert cases.repeat_share(basket_split(), "test") == 0.5
+    assert cases.repeat_share(basket_split(), "valid") == 1.0  # {7} after {7, 8}
+
+
+def test_per_user_metrics_kinds():
+    split = loo_split()
+    frequency = baselines.RepeatConsumption(decay=1.0).fit(split.train, split.num_items)
+    got = cases.per_user_metrics(frequency.score, split, "test", exclude_seen=False, k=3)
+    assert set(got) == {"HR@3", "NDCG@3", "MRR"} and all(v.shape == (2,) for v in got.values())
+    assert got["MRR"][0] == 1.0  # user 1's most frequent item, 1, is the target
+    b = basket_split()
+    got = cases.per_user_metrics(baselines.MostPopular().fit(b.train, b.num_items).score, b, "test", False, k=3)
+    assert set(got) == {"recall@3", "NDCG@3"}
+    assert got["recall@3"][0] == 0.75  # popularity 7 = 8 = 1 > 9 = 10 = 0, the tie 9/10 to the lower id: 3 of 4
+
+
+def test_unknown_case():
+    with pytest.raises(KeyError, match="unknown case"):
+        cases.run("myspace")
+    with pytest.raises(KeyError, match="unknown case"):
+        cases.load("myspace")
+
+
+class FrequencyModel:
+    """A stand-in for a trained LSTM: logits = the user's frequencies (so the copy gate has little to add)."""
+
+    def __init__(self, split):
+        self.repeat = baselines.RepeatConsumption(decay=1.0).fit(split.train, split.num_items)
+
+    def score(self, histories):
+        return self.repeat.score(histories)
+
+
+@pytest.fixture
+def tiny(monkeypatch):
+    rng = np.random.default_rng(0)
+    rows = [(u, int(rng.integers(1, 15)), t) for u in range(30) for t in range(8)]
+    split = sequences.leave_one_out(pd.DataFrame(rows, columns=["user_id", "item_id", "timestamp"]))
+    monkeypatch.setattr(cases, "load", lambda key: (split, "0000"))
+    calls = []
+
+    def fake_load_or_train(s, checksum, config, exclude_seen=True, verbose=False):
+        calls.append((config.seed, exclude_seen))
+        return models.TrainedModel(FrequencyModel(s), config, {"val_NDCG@10": [0.1, 0.3, 0.2]}, 2, 1.0, 2.0, True)
+
+    monkeypatch.setattr(cases.models, "load_or_train", fake_load_or_train)
+    return split, calls
+
+
+def test_run_scores_every_model_with_the_cases_rule(tiny):
+    split, calls = tiny
+    result = cases.run("collegemsg", seeds=(1, 2), log=None)
+    assert calls == [(1, False), (2, False)]  # the case's candidate rule reaches training
+    expected = list(cases.CASES["collegemsg"].baselines) + ["LSTM", "LSTM + copy"]
+    assert list(result.table.index) == expected
+    for name in expected:
+        assert result.per_user[name]["NDCG@10"].shape == (split.num_users,)
+        row = result.table.loc[name]
+        assert row["NDCG@10 low"] <= row["NDCG@10"] <= row["NDCG@10 high"]
+        assert row["NDCG@10"] == pytest.approx(result.per_user[name]["NDCG@10"].mean())
+    # the stand-in IS "most frequent": same per-user values
+    np.testing.assert_allclose(result.per_user["LSTM"]["NDCG@10"], result.per_user["Repeat: most frequent"]["NDCG@10"])
+    c = result.compare("LSTM", "Repeat: most frequent")
+    assert c["mean difference"] == 0.0 and c["p-value"] == 1.0
+    assert [(r["model"], r["seed"]) for r in result.runs] == [("LSTM", 1), ("LSTM + copy", 1), ("LSTM", 2),
+                                                              ("LSTM + copy", 2)]
+    assert result.runs[0]["best epoch"] == 2 and result.runs[0]["valid NDCG@10"] == 0.3
+    assert {"gate", "decay"} <= set(result.runs[1])
+    table = cases.cross_case_table([result])
+    assert table.loc["Social", "best baseline"] == result.best_baseline()
+    assert 0.0 <= table.loc["Social", "repeat share"] <= 1.0
+
+
+def test_run_needs_a_seed(tiny):
+    with pytest.raises(ValueError, match="seed"):
+        cases.run("collegemsg", seeds=(), log=None)
+
+
+def test_run_takes_a_case_with_another_config(tiny):
+    import dataclasses
+
+    split, calls = tiny
+    case = dataclasses.replace(cases.CASES["instacart"], key="instacart",
+                               config=dataclasses.replace(cases.CASES["instacart"].config, max_epochs=3))
+    result = cases.run(case, seeds=(5,), log=None)
+    assert result.case.config.max_epochs == 3 and calls == [(5, False)]
+
+
+def test_target_pairs_one_per_basket_item():
+    hs, ts = cases.target_pairs(basket_split(), "test")
+    assert len(hs) == len(ts) == 4 and all(h.tolist() == hs[0].tolist() for h in hs)
+    hs, ts = cases.target_pairs(loo_split(), "valid")
+    assert len(hs) == 2 and ts.tolist() == loo_split().valid_target.tolist()
