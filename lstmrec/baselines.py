@@ -221,14 +221,40 @@ class RepeatConsumption(Recommender):
 
     def score(self, histories):
         self._check_fitted()
-        n = self.num_recent or max((len(h) for h in histories), default=1) or 1
-        recent = self._last_items(histories, n)  # (batch, n), most recent in the last column
-        weights = self.decay ** np.arange(n - 1, -1, -1, dtype=np.float64)  # (n,) decay^m, m = steps back
-        rows = np.repeat(np.arange(len(histories)), n)  # (batch * n,)
-        items, real = recent.ravel(), recent.ravel() != 0  # padding contributes nothing
-        w = scipy.sparse.csr_array((np.tile(weights, len(histories))[real], (rows[real], items[real])),
-                                   shape=(len(histories), self.num_items_))  # duplicates summed: the frequency
-        return w.toarray() + _tie_break(self.counts_)  # (batch, num_items)
+        return recency_counts(histories, self.num_items_, self.decay, self.num_recent) + _tie_break(self.counts_)
+
+
+def recency_counts(histories: list[np.ndarray], num_items: int, decay: float, num_recent: int | None = None
+                   ) -> np.ndarray:
+    """``r_i = sum_{m=0}^{L-1} decay^m * [h_{-1-m} = i]`` for each history: its items, recency-weighted.
+
+    Args:
+        histories: one array of item ids per user, oldest first.
+        num_items: catalogue size including padding.
+        decay: the weight of an occurrence one step further back, in (0, 1].
+        num_recent: how many recent items ``L`` to count (None = the whole history).
+
+    Returns:
+        (batch, num_items) float64; 0 for items outside the history and for padding.
+
+    Raises:
+        KeyError: an id outside the catalogue.
+
+    Example:
+        >>> recency_counts([np.array([2, 1, 2])], 3, decay=0.5).tolist()   # 2: 1 + 0.25, 1: 0.5
+        [[0.0, 0.5, 1.25]]
+    """
+    n = num_recent or max((len(h) for h in histories), default=1) or 1
+    recent = pad_sequences(histories, n)  # (batch, n), most recent in the last column
+    if recent.size and (recent.max() >= num_items or recent.min() < 0):
+        bad = int(recent.max()) if recent.max() >= num_items else int(recent.min())
+        raise KeyError(f"unknown item id {bad}: the catalogue has ids 1..{num_items - 1}")
+    weights = decay ** np.arange(n - 1, -1, -1, dtype=np.float64)  # (n,) decay^m, m = steps back
+    rows = np.repeat(np.arange(len(histories)), n)  # (batch * n,)
+    items, real = recent.ravel(), recent.ravel() != 0  # padding contributes nothing
+    w = scipy.sparse.csr_array((np.tile(weights, len(histories))[real], (rows[real], items[real])),
+                               shape=(len(histories), num_items))  # duplicates summed: the frequency
+    return w.toarray()
 
 
 BASELINES: dict[str, tuple[Callable[..., Recommender], dict[str, list[Any]]]] = {

@@ -31,10 +31,8 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-import scipy.sparse
-
+from lstmrec.baselines import recency_counts
 from lstmrec.baskets import evaluate_stage
-from lstmrec.sequences import pad_sequences
 
 ScoreFn = Callable[[list[np.ndarray]], np.ndarray]
 
@@ -61,15 +59,7 @@ def copy_distribution(histories: list[np.ndarray], num_items: int, decay: float)
     """
     if not 0.0 < decay <= 1.0:
         raise ValueError(f"decay={decay} must be in (0, 1]")
-    n = max((len(h) for h in histories), default=1) or 1
-    recent = pad_sequences(histories, n)  # (batch, n), most recent in the last column
-    if recent.size and recent.max() >= num_items:
-        raise KeyError(f"unknown item id {int(recent.max())}: the catalogue has ids 1..{num_items - 1}")
-    weights = decay ** np.arange(n - 1, -1, -1, dtype=np.float64)  # (n,) decay^m, m steps back
-    rows = np.repeat(np.arange(len(histories)), n)
-    items, real = recent.ravel(), recent.ravel() != 0
-    r = scipy.sparse.csr_array((np.tile(weights, len(histories))[real], (rows[real], items[real])),
-                               shape=(len(histories), num_items)).toarray()  # (batch, num_items), duplicates summed
+    r = recency_counts(histories, num_items, decay)  # (batch, num_items)
     total = r.sum(axis=1, keepdims=True)  # (batch, 1)
     return np.divide(r, total, out=np.zeros_like(r), where=total > 0)
 
