@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -117,7 +119,7 @@ def test_run_needs_a_seed(tiny):
 
 
 def test_run_takes_a_case_with_another_config(tiny):
-    import dataclasses
+
 
     split, calls = tiny
     case = dataclasses.replace(cases.CASES["instacart"], key="instacart",
@@ -131,3 +133,16 @@ def test_target_pairs_one_per_basket_item():
     assert len(hs) == len(ts) == 4 and all(h.tolist() == hs[0].tolist() for h in hs)
     hs, ts = cases.target_pairs(loo_split(), "valid")
     assert len(hs) == 2 and ts.tolist() == loo_split().valid_target.tolist()
+
+
+def test_content_case_reuses_chapter_08s_model():
+    """The ML-1M case must use the configuration chapter 08 trains, or chapter 10 trains a second model."""
+    import json
+
+    from lstmrec import course
+
+    cells = json.loads(course.notebook_path("08_movielens_1m").read_text())["cells"]
+    params = next("".join(c["source"]) for c in cells if "parameters" in c.get("metadata", {}).get("tags", []))
+    epochs = int(params.split("EPOCHS = ")[1].split()[0])
+    expected = dataclasses.replace(models.COURSE_CONFIGS["ml-1m"], max_epochs=epochs)
+    assert cases.CASES["ml-1m"].config == expected
