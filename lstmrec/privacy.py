@@ -1,0 +1,177 @@
+"""User-level differential privacy for DP-SGD: clip each user's gradient, add Gaussian noise, count the privacy spent.
+
+Taught in chapter 11 (privacy, 数据隐私).
+
+One DP-SGD step with users as the unit of privacy (Abadi et al., 2016;
+McMahan et al., 2018 for user-level) takes a batch of users, the gradient
+``g_u`` of each user's whole contribution to the loss, and
+
+    clip:   g_u <- g_u * min(1, C / ||g_u||)            ||g_u||: over all the model's variables
+    noise:  G   = sum_u g_u + N(0, (sigma * C)^2 I)       one draw per coordinate
+    step:   theta <- theta - lr * G / B                   B: the expected batch size
+
+Clipping bounds how much one user can move the sum (by at most ``C``); the
+noise, ``sigma`` times that bound, hides whether any one user was in the
+batch. The privacy spent over many steps, ``(epsilon, delta)``, is computed by
+an accountant (``epsilon``, Google's ``dp-accounting``) from the sampling
+rate ``q = B / num_users``, ``sigma`` and the number of steps.
+
+The functions work on Keras tensors (``keras.ops``), so they run inside a
+compiled ``train_step``, and on NumPy arrays for checking by hand.
+"""
+
+from __future__ import annotations
+
+
+def global_norms(per_user_grads):
+    """Each user's gradient norm over all variables: ``sqrt(sum_v ||g_{u,v}||^2)``.
+
+    Args:
+        per_user_grads: one tensor per variable, each (num_users, *variable_shape).
+
+    Returns:
+        (num_users,) norms.
+
+    Example:
+        >>> import numpy as np
+        >>> np.asarray(global_norms([np.array([[3.0], [0.0]]), np.array([[0.0, 4.0], [1.0, 0.0]])])).tolist()
+        [5.0, 1.0]
+    """
+    import keras
+
+    if not per_user_grads:
+        raise ValueError("per_user_grads is empty: give one (num_users, ...) gradient per variable")
+    squares = [keras.ops.sum(keras.ops.reshape(keras.ops.square(g), (keras.ops.shape(g)[0], -1)), axis=1)
+               for g in per_user_grads]  # each (num_users,)
+    return keras.ops.sqrt(sum(squares))
+
+
+def clip_per_user(per_user_grads, max_norm: float):
+    """Scale each user's gradient down to norm at most ``max_norm`` (all variables together).
+
+    ``g_u <- g_u * min(1, C / ||g_u||)``: a gradient already within the bound is
+    left as it is; a zero gradient stays zero.
+
+    Args:
+        per_user_grads: one tensor per variable, each (num_users, *variable_shape).
+        max_norm: the clipping bound ``C`` > 0.
+
+    Returns:
+        ``(clipped, norms)``: the clipped gradients (same shapes) and the (num_users,) norms before clipping.
+
+    Raises:
+        ValueError: ``max_norm`` is not positive.
+
+    Example:
+        >>> import numpy as np
+        >>> clipped, norms = clip_per_user([np.array([[3.0, 4.0], [0.3, 0.4]])], max_norm=1.0)
+        >>> np.asarray(clipped[0]).round(6).tolist(), np.asarray(norms).round(6).tolist()
+        ([[0.6, 0.8], [0.3, 0.4]], [5.0, 0.5])
+    """
+    import keras
+
+    if not max_norm > 0:
+        raise ValueError(f"max_norm={max_norm} must be positive: it bounds each user's influence")
+    norms = global_norms(per_user_grads)  # (num_users,)
+    factor = keras.ops.minimum(1.0, max_norm / keras.ops.maximum(norms, 1e-12))  # (num_users,); 1 for a zero gradient
+    clipped = [g * keras.ops.reshape(factor, (-1,) + (1,) * (len(g.shape) - 1)) for g in per_user_grads]
+    return clipped, norms
+
+
+def noisy_sum(clipped, max_norm: float, noise_multiplier: float, seed=None):
+    """``sum_u g_u + N(0, (noise_multiplier * max_norm)^2)`` for each variable.
+
+    Args:
+        clipped: ``clip_per_user``'s output, one (num_users, *shape) tensor per variable.
+        max_norm: the bound ``C`` the gradients were clipped to.
+        noise_multiplier: ``sigma`` >= 0 (0: no noise, no privacy).
+        seed: a ``keras.random.SeedGenerator`` (inside a ``train_step``) or an int.
+
+    Returns:
+        One (*shape) tensor per variable.
+
+    Raises:
+        ValueError: a negative ``noise_multiplier`` or a non-positive ``max_norm``.
+    """
+    import keras
+
+    if noise_multiplier < 0 or not max_norm > 0:
+        raise ValueError(f"noise_multiplier={noise_multiplier} must be >= 0 and max_norm={max_norm} positive")
+    out = []
+    for g in clipped:
+        total = keras.ops.sum(g, axis=0)  # (*shape)
+        if noise_multiplier > 0:
+            total = total + keras.random.normal(keras.ops.shape(total), stddev=noise_multiplier * max_norm,
+                                                dtype=total.dtype, seed=seed)
+        out.append(total)
+    return out
+
+
+def check_delta(delta: float, num_users: int) -> float:
+    """Refuse a ``delta`` that would allow one user's data to be published outright.
+
+    ``(epsilon, delta)``-DP allows the guarantee to fail with probability
+    ``delta``. A mechanism that publishes one user's data at random satisfies
+    it with ``delta = 1 / num_users``, so ``delta`` must be well below that;
+    the usual rule is ``delta <= 1 / (10 * num_users)`` or smaller.
+
+    Raises:
+        ValueError: ``delta`` is not in (0, 1 / num_users).
+
+    Example:
+        >>> check_delta(1e-5, 943)
+        1e-05
+    """
+    if num_users < 1:
+        raise ValueError(f"num_users={num_users} must be at least 1")
+    if not 0 < delta < 1 / num_users:
+        raise ValueError(f"delta={delta} must be in (0, 1/num_users = {1 / num_users:.2g}): with delta >= 1/n, "
+                         "publishing one random user's data outright would satisfy the guarantee")
+    return delta
+
+
+ACCOUNTANTS = ("rdp", "pld")
+
+
+def epsilon(sampling_rate: float, noise_multiplier: float, steps: int, delta: float, accountant: str = "rdp") -> float:
+    """The ``epsilon`` spent by ``steps`` DP-SGD steps with Poisson sampling, at ``delta``: Google's ``dp-accounting``.
+
+    Each step is a Gaussian mechanism of noise ``noise_multiplier`` (sigma)
+    applied to a batch where every user is included independently with
+    probability ``sampling_rate`` (q): Poisson sampling, which is what the
+    accountants analyse. Shuffling the users and cutting fixed-size batches is
+    common but is NOT covered by this number (Chua et al., 2024 show the gap can
+    be large); chapter 11's training samples users the Poisson way.
+
+    Args:
+        sampling_rate: q in (0, 1].
+        noise_multiplier: sigma > 0.
+        steps: how many steps (>= 0).
+        delta: in (0, 1); see ``check_delta``.
+        accountant: ``"rdp"`` (Renyi DP, Mironov 2017, with the conversion of
+            Canonne, Kamath & Steinke 2020) or ``"pld"`` (privacy loss
+            distributions, tighter, slower).
+
+    Returns:
+        epsilon (``0.0`` for zero steps).
+
+    Raises:
+        ValueError: an argument out of range, or an unknown accountant.
+
+    Example:
+        >>> round(epsilon(0.01, 4.0, 10_000, 1e-5), 2)   # Abadi et al. (2016)'s setting; they report 1.26
+        1.04
+    """
+    import dp_accounting
+
+    if accountant not in ACCOUNTANTS:
+        raise ValueError(f"accountant={accountant!r}: choose from {ACCOUNTANTS}")
+    if not 0 < sampling_rate <= 1 or not noise_multiplier > 0 or steps < 0 or not 0 < delta < 1:
+        raise ValueError(f"sampling_rate={sampling_rate} must be in (0, 1], noise_multiplier={noise_multiplier} "
+                         f"positive, steps={steps} non-negative and delta={delta} in (0, 1)")
+    if steps == 0:
+        return 0.0
+    event = dp_accounting.SelfComposedDpEvent(
+        dp_accounting.PoissonSampledDpEvent(sampling_rate, dp_accounting.GaussianDpEvent(noise_multiplier)), steps)
+    tracker = dp_accounting.rdp.RdpAccountant() if accountant == "rdp" else dp_accounting.pld.PLDAccountant()
+    return float(tracker.compose(event).get_epsilon(delta))
