@@ -12,7 +12,7 @@ item, with ties counted against the model, each basket item ``b`` gets a
 position in the recommendation list:
 
     p_b = |{ j not in B : j candidate, s_j >= s_b }|          other items at least as good
-        + |{ b' in B : s_b' > s_b, or s_b' = s_b and b' < b }|  basket items placed before it
+        + |{ b' in B : b' candidate, s_b' > s_b, or s_b' = s_b and b' < b }|  basket items placed before it
 
 and, for a cut-off ``k``,
 

@@ -1,7 +1,8 @@
 """The case studies of chapter 10: e-commerce, social and content, one real data set each, one protocol.
 
 Taught in chapter 10; ``python -m lstmrec.bench --dataset instacart|collegemsg``
-runs the same code with more seeds.
+runs the same code with more seeds (``--dataset ml-1m`` runs the content case's
+model through the MovieLens bench).
 
 Each ``Case`` states the business question, the data, and the candidate rule
 (whether a user's past items may be recommended again, with the reason). For
@@ -42,7 +43,8 @@ class Case:
         question: what is predicted.
         exclude_seen: whether a user's past items are left out of the candidates.
         why: the reason for that rule, in one sentence.
-        config: the LSTM's settings (architecture as chosen on MovieLens; epochs on this case's validation).
+        config: the LSTM's settings (see the comment at each case for how they were chosen; the epoch is
+            always chosen on this case's validation split).
         baselines: the baselines scored (names of ``baselines.BASELINES`` / ``REPEAT_BASELINES``).
     """
 
@@ -164,7 +166,7 @@ class CaseResult:
         case: the case.
         split: its split.
         table: one row per model: test metrics (mean over users), the 95% bootstrap
-            interval of NDCG@10, the settings chosen on validation, seconds.
+            interval of NDCG@k, the settings chosen on validation, seconds.
         per_user: model -> metric -> (num_users,) test values (the LSTM's averaged over seeds).
         scorers: model -> its ``score`` function (the first seed's, for the neural ones).
         trained: the first seed's ``models.TrainedModel``.
@@ -219,7 +221,7 @@ def run(key: str | Case, seeds=(42,), cached: bool = True, log=print, k: int = 1
         per_user[name], scorers[name] = values, score_fn
         mean, low, high = evaluation.bootstrap_ci(values[f"NDCG@{k}"])
         rows.append({"model": name, **{m: float(v.mean()) for m, v in values.items()},
-                     "NDCG@10 low": low, "NDCG@10 high": high, "settings": settings, "seconds": seconds})
+                     f"NDCG@{k} low": low, f"NDCG@{k} high": high, "settings": settings, "seconds": seconds})
 
     for name in case.baselines:
         start = time.perf_counter()
@@ -259,7 +261,7 @@ def run(key: str | Case, seeds=(42,), cached: bool = True, log=print, k: int = 1
         per_user[name], scorers[name] = values, scorer
         mean, low, high = evaluation.bootstrap_ci(values[f"NDCG@{k}"])
         rows.append({"model": name, **{m: float(v.mean()) for m, v in values.items()},
-                     "NDCG@10 low": low, "NDCG@10 high": high, "settings": settings,
+                     f"NDCG@{k} low": low, f"NDCG@{k} high": high, "settings": settings,
                      "seconds": float(np.mean([r["trained"].seconds for r in runs]))})
 
     epochs = [r["trained"].best_epoch for r in runs]
@@ -274,8 +276,8 @@ def run(key: str | Case, seeds=(42,), cached: bool = True, log=print, k: int = 1
 def cross_case_table(results: list[CaseResult], k: int = 10) -> pd.DataFrame:
     """One row per case: the repeat share, the best baseline, the LSTM (and its copy mixture), NDCG@k.
 
-    Each model's ratio to the best baseline is on NDCG@k, with the paired
-    bootstrap 95% interval of the per-user difference.
+    Each model is compared with the best baseline on NDCG@k: the mean per-user
+    difference with its paired bootstrap 95% interval.
     """
     rows = []
     for res in results:

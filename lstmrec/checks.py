@@ -1015,7 +1015,8 @@ def _repeat_cases() -> list[Case]:
     return [Case("two of four targets seen", (h, np.array([3, 1, 6, 1]))),
             Case("repeats inside histories, new targets", ([np.array([1, 1, 2]), np.array([3, 3])], np.array([4, 5]))),
             Case("another user's item is not seen", ([np.array([1, 2]), np.array([3])], np.array([3, 1]))),
-            Case("every target seen", ([np.array([7, 8]), np.array([9])], np.array([8, 9])))]
+            Case("every target seen", ([np.array([7, 8]), np.array([9])], np.array([8, 9]))),
+            Case("a target seen long ago, not last", ([np.array([5, 6, 7]), np.array([1, 2])], np.array([5, 3])))]
 
 
 def _reference_repeat_share(histories, targets) -> float:
@@ -1092,7 +1093,11 @@ def choose_exclude_seen(answer: Callable[..., bool]) -> CheckResult:
              Case("one repeat in 200 users is tolerated", ([np.array([i + 1]) for i in range(200)],
                                                            np.r_[1, np.arange(500, 699)])),
              Case("a stricter tolerance", ([np.array([i + 1]) for i in range(200)], np.r_[1, np.arange(500, 699)]),
-                  {"max_lost": 0.001})]
+                  {"max_lost": 0.001}),
+             Case("exactly at the tolerance: 1 of 100", ([np.array([i + 1]) for i in range(100)],
+                                                          np.r_[1, np.arange(500, 599)])),
+             Case("targets only other users had", ([np.array([1, 2]), np.array([3, 4]), np.array([5, 6])],
+                                                   np.array([3, 5, 1])))]
     mistakes = [
         Mistake(lambda hs, ts, max_lost=0.01: bool(np.mean([len(h) > len(set(h.tolist())) for h in hs]) <= max_lost),
                 "decide from the targets (what the user does next), not from repeats inside the histories."),

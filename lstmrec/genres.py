@@ -5,9 +5,9 @@ Taught in chapter 10 (the content case: does a recommender follow a user's genre
 A movie with ``g`` genres gives ``1/g`` to each, so every movie weighs the same:
 
     G[i, j]    = [genre j is one of movie i's] / (number of movie i's genres)    (num_items, num_genres)
-    profile(L) = (1 / |L|) * sum_{i in L} G[i]                                   (num_genres,), sums to 1
+    profile(L) = sum_{i in L} G[i] / |{i in L : i has a genre}|                 (num_genres,), sums to 1
 
-Padding (id 0) and movies without a genre count for nothing. Two profiles
+Padding (id 0) and movies without a genre count for nothing (neither above nor below the line). Two profiles
 ``p`` and ``q`` are compared by cosine similarity, ``p.q / (|p| |q|)``, in
 [0, 1] since shares are never negative.
 """

@@ -1107,3 +1107,14 @@ def test_chapter_10_mistakes_get_their_hint(check, answer, hint, strict):
     with pytest.raises(checks.CheckFailed) as info:
         check(answer)
     assert hint in str(info.value)
+
+
+@pytest.mark.parametrize("check, answer", [
+    (checks.repeat_share, lambda hs, ts: float(np.mean([len(h) > 0 and h[-1] == t for h, t in zip(hs, ts)]))),
+    (checks.choose_exclude_seen, lambda hs, ts, max_lost=0.01: float(np.isin(ts, np.concatenate(hs)).mean())
+     <= max_lost),
+    (checks.choose_exclude_seen, lambda hs, ts, max_lost=0.01: learner_repeat_share(hs, ts) < max_lost),
+], ids=["target-is-last-item", "pooled-histories", "strict-inequality"])
+def test_chapter_10_near_misses_are_rejected(check, answer, capsys):
+    """Answers a review found passing before: each is wrong on at least one case now."""
+    assert not check(answer)
