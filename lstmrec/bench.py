@@ -7,6 +7,10 @@ model, equal timestamps in the course's seeded order (``lstmrec.ties``;
 settings, and the neural models' epochs, are chosen on the validation split;
 the table reports the test split.
 
+``--suite privacy`` and ``--suite compute`` run chapter 11's measurements
+instead (``bench_privacy``, ``bench_compute``): the DP-SGD sweep and the
+membership attack; the cost curves, sampled softmax and bfloat16.
+
 ``--dataset instacart`` and ``--dataset collegemsg`` run chapter 10's case
 studies (``lstmrec.cases``): past items are candidates there, the repeat
 heuristics join the baselines, and the LSTM gets its copy mixture.
@@ -184,6 +188,53 @@ def _command(argv) -> str:
     return ("python -m lstmrec.bench " + " ".join(given)).strip()
 
 
+SUITES = ("privacy", "compute")
+"""``--suite`` -> chapter 11's measurements (``bench_privacy``, ``bench_compute``)."""
+
+
+def suite_path(suite: str) -> Path:
+    """``results/suite-<suite>.json``: the committed run of ``python -m lstmrec.bench --suite <suite>``."""
+    if suite not in SUITES:
+        raise ValueError(f"suite={suite!r}: choose from {SUITES}")
+    return results_dir() / f"suite-{suite}.json"
+
+
+def load_suite(path: Path | str) -> dict:
+    """Read a JSON written by ``python -m lstmrec.bench --suite ... --json``, checking it is one.
+
+    Raises:
+        ValueError: the file is not a suite artefact (a key is missing).
+    """
+    record = json.loads(Path(path).read_text())
+    missing = {"command", "date", "suite", "machine", "seconds"} - set(record)
+    if missing:
+        raise ValueError(f"{path} is not a suite artefact: it lacks {sorted(missing)}")
+    return record
+
+
+def run_suite(args, start: float, argv) -> int:
+    """``--suite privacy|compute``: chapter 11's measurements, printed and (``--json``) saved."""
+    if args.dataset != "ml-100k" or args.ties != "shuffle" or args.cached or args.baselines_only or \
+            args.seeds is not None or args.max_epochs is not None or args.models != ",".join(NEURAL):
+        print(f"--suite {args.suite} fixes its own data and settings: give it only --json", file=sys.stderr)
+        return 2
+    if args.suite == "privacy":
+        from lstmrec import bench_privacy as suite
+    else:
+        from lstmrec import bench_compute as suite
+    print(f"suite {args.suite}: {suite.__doc__.splitlines()[0]}", flush=True)
+    result = suite.run(log=print)
+    total = time.perf_counter() - start
+    print(f"whole suite: {total:.1f} s on {platform.machine()} with {os.cpu_count()} CPUs "
+          f"(Python {platform.python_version()})")
+    if args.json:
+        record = {"command": _command(argv), "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
+                      timespec="seconds"), "suite": args.suite, "machine": machine(), "seconds": total, **result}
+        with atomic_write(args.json) as tmp:
+            tmp.write_text(json.dumps(record, indent=1))
+    return 0
+
+
 def run_case(args, seeds: int, start: float, argv) -> int:
     """``--dataset instacart|collegemsg``: a chapter-10 case (``lstmrec.cases.run``) with ``seeds`` LSTM seeds."""
     from lstmrec import cases
@@ -237,6 +288,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", default=",".join(NEURAL), help="neural models to run, comma-separated (default GRU,LSTM)")
     parser.add_argument("--cached", action="store_true", help="reuse cached neural models where they exist")
     parser.add_argument("--baselines-only", action="store_true", help="skip the neural models")
+    parser.add_argument("--suite", choices=SUITES, default=None,
+                        help="chapter 11's measurements instead of the model table: privacy or compute")
     parser.add_argument("--max-epochs", type=int, default=None,
                         help="instacart/collegemsg: train the LSTM up to this many epochs instead of the case's cap")
     args = parser.parse_args(argv)
@@ -249,6 +302,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--models must name some of {list(NEURAL)}, got {args.models!r}")
 
     start = time.perf_counter()
+    if args.suite:
+        return run_suite(args, start, argv)
     if load is None:
         return run_case(args, seeds, start, argv)
     if args.max_epochs is not None:

@@ -95,12 +95,15 @@ COURSE_CONFIGS: dict[str, Config] = {
 """The course's model for each data set (chapters 06 and 08, and the bench)."""
 
 
-def build(num_items: int, config: Config):
+def build(num_items: int, config: Config, unroll: bool = False):
     """The Keras model of the module docstring, not compiled.
 
     Args:
         num_items: catalogue size including the padding id 0.
         config: the architecture (cell, sizes, dropout, tying).
+        unroll: write the recurrence out as ``max_len`` copies of the step
+            instead of a loop: the same weights and outputs, more memory; what
+            ``tf.vectorized_map`` needs to take per-user gradients (``dpsgd``).
 
     Returns:
         A ``keras.Model``: (batch, max_len) int item ids -> (batch, max_len, num_items) logits.
@@ -112,7 +115,7 @@ def build(num_items: int, config: Config):
     x = embedding(items)  # (batch, max_len, embedding_dim); padding positions are masked from here on
     x = keras.layers.Dropout(config.dropout)(x)
     recurrent = {"LSTM": keras.layers.LSTM, "GRU": keras.layers.GRU}[config.cell]
-    h = recurrent(config.hidden_dim, return_sequences=True, name="recurrent")(x)  # (batch, max_len, hidden_dim)
+    h = recurrent(config.hidden_dim, return_sequences=True, unroll=unroll, name="recurrent")(x)  # (batch, max_len, hidden_dim)
     h = keras.layers.Dropout(config.dropout)(h)
     if config.tie_embeddings:
         h = keras.layers.Dense(config.embedding_dim, name="to_embedding_space")(h)  # (batch, max_len, embedding_dim)
@@ -133,7 +136,8 @@ def _tied_scores_class():
             self.embedding = embedding
 
         def call(self, h):
-            return keras.ops.matmul(h, keras.ops.transpose(self.embedding.embeddings))  # (.., num_items)
+            items = keras.ops.cast(self.embedding.embeddings, h.dtype)  # bfloat16 under mixed precision, else as is
+            return keras.ops.matmul(h, keras.ops.transpose(items))  # (.., num_items)
 
         def compute_mask(self, inputs, mask=None):
             return mask
@@ -211,6 +215,7 @@ def next_item_loss(targets, logits):
     """
     import keras
 
+    logits = keras.ops.cast(logits, "float32")  # under mixed precision the softmax still runs in float32
     num_items = keras.ops.shape(logits)[-1]
     one_hot = keras.ops.one_hot(keras.ops.cast(targets, "int32"), num_items)  # (batch, max_len, num_items)
     return keras.losses.categorical_crossentropy(one_hot, logits, from_logits=True)  # (batch, max_len)
@@ -298,6 +303,17 @@ def train(split: LeaveOneOutSplit, config: Config = Config(), k: int = 10, verbo
     tf.config.experimental.enable_op_determinism()  # the same run on the same machine gives the same model
     model = build(split.num_items, config)
     model.compile(optimizer=keras.optimizers.Adam(config.lr), loss=next_item_loss)
+    return fit(model, split, config, k, verbose, exclude_seen)
+
+
+def fit(model, split: LeaveOneOutSplit, config: Config, k: int = 10, verbose: bool = False,
+        exclude_seen: bool = True) -> TrainedModel:
+    """``train``'s loop for a model already built and compiled (``train`` builds the course's; ``sampled`` another loss).
+
+    Seeds are the caller's to set, before building the model.
+    """
+    import keras
+
     dataset, _ = make_dataset(split.train, config)
     times = []
 
@@ -311,9 +327,9 @@ def train(split: LeaveOneOutSplit, config: Config = Config(), k: int = 10, verbo
     stop = keras.callbacks.EarlyStopping(monitor=f"val_NDCG@{k}", mode="max", patience=config.patience,
                                          restore_best_weights=True)
     start = time.perf_counter()
-    fit = model.fit(dataset, epochs=config.max_epochs, verbose=0, shuffle=False,  # the dataset shuffles itself
-                    callbacks=[_ranking_callback(split, config, k, exclude_seen), Clock(), stop])
-    history = {name: [float(v) for v in values] for name, values in fit.history.items()}
+    history = model.fit(dataset, epochs=config.max_epochs, verbose=0, shuffle=False,  # the dataset shuffles itself
+                        callbacks=[_ranking_callback(split, config, k, exclude_seen), Clock(), stop])
+    history = {name: [float(v) for v in values] for name, values in history.history.items()}
     best = int(np.argmax(history[f"val_NDCG@{k}"]))
     return TrainedModel(Recommender(model, config, split.num_items), config, history, best + 1,
                         times[best], times[-1])

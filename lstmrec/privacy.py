@@ -22,6 +22,27 @@ compiled ``train_step``, and on NumPy arrays for checking by hand.
 
 from __future__ import annotations
 
+import contextlib
+import logging
+
+
+@contextlib.contextmanager
+def _quiet_accountant():
+    """Hide dp-accounting's per-order warnings ("_compute_log_a_frac failed to converge ... Excluding this order").
+
+    For small Renyi orders and large sampling rates its series does not
+    converge; it drops those orders and bounds epsilon with the others, which
+    is still a valid (slightly looser) bound. The warning is for the library's
+    authors, not for a learner.
+    """
+    log = logging.getLogger("absl")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
 
 def global_norms(per_user_grads):
     """Each user's gradient norm over all variables: ``sqrt(sum_v ||g_{u,v}||^2)``.
@@ -174,4 +195,36 @@ def epsilon(sampling_rate: float, noise_multiplier: float, steps: int, delta: fl
     event = dp_accounting.SelfComposedDpEvent(
         dp_accounting.PoissonSampledDpEvent(sampling_rate, dp_accounting.GaussianDpEvent(noise_multiplier)), steps)
     tracker = dp_accounting.rdp.RdpAccountant() if accountant == "rdp" else dp_accounting.pld.PLDAccountant()
-    return float(tracker.compose(event).get_epsilon(delta))
+    with _quiet_accountant():
+        return float(tracker.compose(event).get_epsilon(delta))
+
+
+def noise_for_epsilon(target_epsilon: float, sampling_rate: float, steps: int, delta: float,
+                      accountant: str = "rdp") -> float:
+    """The smallest noise multiplier ``sigma`` whose ``epsilon(q, sigma, steps, delta)`` is at most ``target_epsilon``.
+
+    Calibrated by ``dp-accounting``'s own search (``calibrate_dp_mechanism``) on
+    the same Poisson-sampled Gaussian event as ``epsilon``.
+
+    Raises:
+        ValueError: ``target_epsilon`` not positive (use ``sigma = 0`` for no privacy), or the arguments of ``epsilon``.
+
+    Example:
+        >>> sigma = noise_for_epsilon(1.26, 0.01, 10_000, 1e-5)
+        >>> epsilon(0.01, sigma, 10_000, 1e-5) <= 1.26
+        True
+    """
+    import dp_accounting
+
+    if not target_epsilon > 0:
+        raise ValueError(f"target_epsilon={target_epsilon} must be positive")
+    epsilon(sampling_rate, 1.0, steps, delta, accountant)  # validates the other arguments
+    fresh = dp_accounting.rdp.RdpAccountant if accountant == "rdp" else dp_accounting.pld.PLDAccountant
+
+    def event(sigma: float):
+        return dp_accounting.SelfComposedDpEvent(
+            dp_accounting.PoissonSampledDpEvent(sampling_rate, dp_accounting.GaussianDpEvent(sigma)), steps)
+
+    with _quiet_accountant():
+        return float(dp_accounting.calibrate_dp_mechanism(
+            fresh, event, target_epsilon, delta, dp_accounting.LowerEndpointAndGuess(1e-3, 1.0), tol=1e-4))

@@ -1118,3 +1118,122 @@ def test_chapter_10_mistakes_get_their_hint(check, answer, hint, strict):
 def test_chapter_10_near_misses_are_rejected(check, answer, capsys):
     """Answers a review found passing before: each is wrong on at least one case now."""
     assert not check(answer)
+
+
+# --- chapter 11: clip_per_user, sampled_softmax_loss, step_flops --------------------------------
+#
+# The learners' answers: clipping with keras.ops (the way the chapter's section does it), the sampled
+# loss with scipy's logsumexp, the FLOP count term by term.
+
+
+def learner_clip_per_user(grads, max_norm):
+    grads = [keras.ops.convert_to_tensor(np.asarray(g, dtype="float64")) for g in grads]
+    norms = keras.ops.sqrt(sum(keras.ops.sum(keras.ops.reshape(g ** 2, (g.shape[0], -1)), axis=1) for g in grads))
+    factor = keras.ops.minimum(1.0, max_norm / keras.ops.maximum(norms, 1e-12))
+    return [np.asarray(g * keras.ops.reshape(factor, (-1,) + (1,) * (len(g.shape) - 1))) for g in grads]
+
+
+def learner_sampled_softmax_loss(hidden, item_embeddings, target, samples, q):
+    from scipy.special import logsumexp
+
+    log_sq = np.log(len(samples) * np.asarray(q))
+    keep = np.asarray(samples) != target
+    logits = np.concatenate([[hidden @ item_embeddings[target] - log_sq[target]],
+                             (item_embeddings[samples] @ hidden - log_sq[samples])[keep]])
+    return float(logsumexp(logits) - logits[0])
+
+
+def learner_step_flops(embedding_dim, hidden_dim, num_items):
+    gates = 4 * hidden_dim * (embedding_dim + hidden_dim) * 2
+    projection = hidden_dim * embedding_dim * 2
+    scores = embedding_dim * num_items * 2
+    return gates + projection + scores
+
+
+CHAPTER_11 = [(checks.clip_per_user, learner_clip_per_user),
+              (checks.sampled_softmax_loss, learner_sampled_softmax_loss), (checks.step_flops, learner_step_flops)]
+CHAPTER_11_IDS = ["clip_per_user", "sampled_softmax_loss", "step_flops"]
+
+
+@pytest.mark.parametrize("check, answer", CHAPTER_11, ids=CHAPTER_11_IDS)
+def test_chapter_11_learner_answers_pass(check, answer, capsys, strict):
+    assert bool(check(answer)) is True
+    assert capsys.readouterr().out.startswith("[ok] ")
+
+
+@pytest.mark.parametrize("check", [c for c, _ in CHAPTER_11], ids=CHAPTER_11_IDS)
+def test_chapter_11_stubs(check, capsys):
+    assert bool(check(stub)) is False
+    assert "not attempted yet" in capsys.readouterr().out
+
+
+def test_the_library_is_the_reference():
+    """lstmrec.privacy and lstmrec.sampled, which the chapter trains with, pass their own exercises."""
+    from lstmrec import privacy, sampled
+
+    assert checks.clip_per_user(lambda g, c: [np.asarray(x) for x in privacy.clip_per_user(g, c)[0]])
+
+    def library_loss(hidden, emb, target, samples, q):
+        log_expected = np.log(np.maximum(len(samples) * np.asarray(q), 1e-30)).astype("float32")
+        return float(sampled.sampled_softmax_loss(np.asarray(hidden, "float32")[None], emb.astype("float32"),
+                                                  np.array([target]), samples, log_expected)[0])
+
+    assert checks.check("sampled_softmax_loss", library_loss, checks._reference_sampled_loss,
+                        [checks.Case("q", (np.array([1.0, 0.0, -0.5]), np.random.default_rng(11).normal(size=(6, 3)),
+                                           4, np.array([1, 1, 3, 5]), np.array([0.05, 0.35, 0.3, 0.1, 0.1, 0.1])))],
+                        atol=1e-5)
+    from lstmrec import cost
+
+    f = cost.flops_per_position(64, 128, 3707)
+    assert checks.step_flops(lambda e, h, n: (lambda c: c["total"] - c["softmax"])(cost.flops_per_position(e, h, n)))
+    assert f["total"] - f["softmax"] == learner_step_flops(64, 128, 3707)
+
+
+def _clip_per_variable(grads, c):
+    out = []
+    for g in grads:
+        g = np.asarray(g, float)
+        n = np.linalg.norm(g.reshape(len(g), -1), axis=1)
+        out.append(g * np.minimum(1, c / np.maximum(n, 1e-12)).reshape((-1,) + (1,) * (g.ndim - 1)))
+    return out
+
+
+def _clip_batch(grads, c):
+    total = np.sqrt(sum(float((np.asarray(g) ** 2).sum()) for g in grads))
+    return [np.asarray(g, float) * min(1.0, c / total) for g in grads]
+
+
+def _clip_always(grads, c):
+    norms = np.sqrt(sum((np.asarray(g, float).reshape(len(g), -1) ** 2).sum(axis=1) for g in grads))
+    return [np.asarray(g, float) * (c / np.maximum(norms, 1e-12)).reshape((-1,) + (1,) * (np.ndim(g) - 1))
+            for g in grads]
+
+
+def _loss_without_correction(hidden, emb, target, samples, q):
+    return learner_sampled_softmax_loss(hidden, emb, target, samples, np.full(len(q), 1.0 / len(samples)))
+
+
+def _loss_keeping_hits(hidden, emb, target, samples, q):
+    from scipy.special import logsumexp
+
+    log_sq = np.log(len(samples) * np.asarray(q))
+    logits = np.concatenate([[hidden @ emb[target] - log_sq[target]], emb[samples] @ hidden - log_sq[samples]])
+    return float(logsumexp(logits) - logits[0])
+
+
+@pytest.mark.parametrize("check, answer, hint", [
+    (checks.clip_per_user, _clip_per_variable, "over ALL variables"),
+    (checks.clip_per_user, _clip_batch, "clip each user separately"),
+    (checks.clip_per_user, _clip_always, "scale only the users"),
+    (checks.sampled_softmax_loss, _loss_without_correction, "subtract log(S * q_j)"),
+    (checks.sampled_softmax_loss, _loss_keeping_hits, "not a negative"),
+    (checks.step_flops, lambda e, h, n: 4 * h * (e + h) + h * e + e * n, "multiply-add as 2"),
+    (checks.step_flops, lambda e, h, n: 2 * h * (e + h) + 2 * h * e + 2 * e * n, "four gate blocks"),
+    (checks.step_flops, lambda e, h, n: 8 * h * (e + h) + 2 * h * n, "2EN, not 2HN"),
+    (checks.step_flops, lambda e, h, n: 8 * h * e + 2 * h * e + 2 * e * n, "previous state too"),
+], ids=["per-variable", "whole-batch", "scale-up", "no-log-q", "accidental-hits", "half-flops", "one-gate",
+        "untied", "no-recurrence"])
+def test_chapter_11_mistakes_get_their_hint(check, answer, hint, strict):
+    with pytest.raises(checks.CheckFailed) as info:
+        check(answer)
+    assert hint in str(info.value)

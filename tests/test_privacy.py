@@ -101,3 +101,17 @@ def test_epsilon_grows_with_steps_and_falls_with_noise():
     e = [privacy.epsilon(0.05, 1.0, s, 1e-5) for s in (0, 10, 100, 1000)]
     assert e[0] == 0.0 and e[1] < e[2] < e[3]
     assert privacy.epsilon(0.05, 2.0, 100, 1e-5) < privacy.epsilon(0.05, 1.0, 100, 1e-5)
+
+
+def test_noise_for_epsilon_is_the_smallest_that_meets_the_target():
+    sigma = privacy.noise_for_epsilon(2.0, 0.05, 500, 1e-5)
+    assert privacy.epsilon(0.05, sigma, 500, 1e-5) <= 2.0
+    assert privacy.epsilon(0.05, sigma * 0.99, 500, 1e-5) > 2.0  # 1% less noise overshoots
+    assert privacy.noise_for_epsilon(1.0, 0.05, 500, 1e-5) > sigma  # a smaller epsilon needs more noise
+
+
+@pytest.mark.parametrize("args, message", [((0.0, 0.05, 10, 1e-5), "target_epsilon"),
+                                           ((1.0, 1.5, 10, 1e-5), "sampling_rate")])
+def test_noise_for_epsilon_bad_input(args, message):
+    with pytest.raises(ValueError, match=message):
+        privacy.noise_for_epsilon(*args)

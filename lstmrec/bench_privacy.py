@@ -1,0 +1,102 @@
+"""``python -m lstmrec.bench --suite privacy``: what user-level DP-SGD costs in quality, and what it buys.
+
+Taught in chapter 11 (privacy, 数据隐私); a leaf module of the bench.
+
+On MovieLens-100K, half the users (drawn at random, ``membership.split_members``)
+are members: only their histories train the models. For each model the suite
+reports, on the members' test items (temporal leave-one-out, full ranking, seen
+items excluded), NDCG@10 with a bootstrap interval; and, against the
+non-members, the loss-based membership attack's ROC AUC with its interval
+and the top-1 completion rates (``membership``).
+
+The models:
+
+- the course's LSTM trained as usual (``models.train``: dropout, early stopping
+  on the members' validation items) - what a normal model leaks;
+- DP-SGD (``dpsgd.train``) with the noise calibrated to each epsilon of
+  ``EPSILONS`` (infinity: clipping without noise), at delta = 1e-5, everything
+  else fixed (``DP``). The number of steps is fixed in advance and nothing is
+  chosen on validation, since choosing on private data would spend privacy too;
+  the learning rate and clipping bound were set once, on the members'
+  validation items, with the non-private (epsilon = infinity) run;
+- Most popular and the Markov chain, not private, for reference.
+
+One seed per model: the intervals are over users, not over training runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+
+EPSILONS = (math.inf, 8.0, 4.0, 2.0, 1.0)
+"""The privacy budgets of the sweep (issue: epsilon in {inf, 8, 4, 2, 1})."""
+
+DP = {"max_norm": 1.0, "users_per_step": 32, "epochs": 30, "windows_per_user": 2, "delta": 1e-5}
+"""The DP-SGD settings shared by every epsilon (``dpsgd.DPConfig``); only the noise changes."""
+
+LEARNING_RATE = 0.01
+"""Adam's learning rate for the DP runs."""
+
+
+def row(name: str, recommender, members, non_members, max_len: int) -> dict:
+    """One model's utility on the members' test items and the attack on members against non-members."""
+    from lstmrec import evaluation, membership
+
+    result = evaluation.evaluate(recommender.score, members.histories("test"), members.targets("test"),
+                                 members.num_items)
+    ndcg = evaluation.per_user(result.ranks, "NDCG", 10)
+    _, low, high = evaluation.bootstrap_ci(ndcg)
+    out = {"model": name, **result.metrics((10,)), "NDCG@10 low": low, "NDCG@10 high": high}
+    if hasattr(recommender, "model"):  # a neural model: attack it
+        fit_in = membership.sequence_fit(recommender.model, members.train, max_len)
+        fit_out = membership.sequence_fit(recommender.model, non_members.train, max_len)
+        ok_in, ok_out = fit_in["positions"] > 0, fit_out["positions"] > 0
+        auc = membership.attack_auc(-fit_in["loss"][ok_in], -fit_out["loss"][ok_out])
+        top1 = membership.memorisation(fit_in, fit_out)
+        out.update({"attack AUC": auc["AUC"], "attack AUC low": auc["low"], "attack AUC high": auc["high"],
+                    "top-1 members": top1["members"], "top-1 non-members": top1["non-members"]})
+    return out
+
+
+def run(log=print, epsilons=EPSILONS, seed: int = 42) -> dict:
+    """The whole sweep (module docstring). Returns a JSON-ready record with ``rows`` and the settings."""
+    from lstmrec import baselines, data, dpsgd, membership, models, privacy, sequences
+
+    ml = data.load_movielens_100k()
+    split = sequences.leave_one_out(ml.interactions)
+    members, non_members = membership.split_members(split, share=0.5, seed=0)
+    n = members.num_users
+    log(f"  MovieLens-100K: {n} members, {non_members.num_users} non-members; delta {DP['delta']:g} "
+        f"(1/n = {1 / n:.1e})", flush=True)
+    rows = []
+    for name in ("Most popular", "Markov chain"):
+        model, _, _ = baselines.fit_best(name, members)
+        rows.append({**row(name, model, members, non_members, 0), "epsilon": None, "private": False})
+    config = dataclasses.replace(models.COURSE_CONFIGS["ml-100k"], seed=seed)
+    start = time.perf_counter()
+    trained = models.train(members, config)
+    rows.append({**row("LSTM (normal training)", trained.recommender, members, non_members, config.max_len),
+                  "epsilon": None, "private": False, "seconds": time.perf_counter() - start,
+                  "best epoch": trained.best_epoch})
+    log(f"  normal LSTM: NDCG@10 {rows[-1]['NDCG@10']:.4f}, attack AUC {rows[-1]['attack AUC']:.3f}", flush=True)
+    dp_config = dataclasses.replace(config, lr=LEARNING_RATE)
+    base = dpsgd.DPConfig(noise_multiplier=0.0, **DP)
+    q, steps = base.sampling_rate(n), base.steps(n)
+    for target in epsilons:
+        sigma = 0.0 if math.isinf(target) else privacy.noise_for_epsilon(target, q, steps, DP["delta"])
+        dp = dataclasses.replace(base, noise_multiplier=sigma)
+        result = dpsgd.train(members, dp_config, dp)
+        rows.append({**row(f"DP-SGD, epsilon {target:g}", result.recommender, members, non_members,
+                           config.max_len),
+                     "epsilon": None if math.isinf(result.epsilon) else result.epsilon, "private": True,
+                     "target epsilon": None if math.isinf(target) else target, "sigma": sigma, "steps": result.steps,
+                     "seconds": result.seconds, "clipped": result.history["clipped"][-1],
+                     "valid NDCG@10 by epoch": result.history["val_NDCG@10"]})
+        log(f"  epsilon {target:g} (sigma {sigma:.3f}, {result.steps} steps): NDCG@10 {rows[-1]['NDCG@10']:.4f}, "
+            f"attack AUC {rows[-1]['attack AUC']:.3f}, {result.seconds:.0f} s", flush=True)
+    return {"dataset": "ml-100k", "data_checksum": data.checksum(ml), "members": n,
+            "non_members": non_members.num_users, "dp": DP, "learning_rate": LEARNING_RATE, "sampling_rate": q,
+            "steps": steps, "seed": seed, "config": dataclasses.asdict(dp_config), "rows": rows}
+
