@@ -143,3 +143,50 @@ def test_case_dataset_runs_through_cases_and_writes_json(monkeypatch, tmp_path, 
     assert {"LSTM", "LSTM + copy"} <= set(record["comparisons"])
     assert [r["seed"] for r in record["runs"] if r["model"] == "LSTM"] == [42, 43]
     assert "Repeat: blend" in capsys.readouterr().out
+
+
+def test_suite_paths_and_loading(tmp_path):
+    assert bench.suite_path("privacy").name == "suite-privacy.json"
+    with pytest.raises(ValueError, match="suite"):
+        bench.suite_path("speed")
+    bad = tmp_path / "x.json"
+    bad.write_text('{"command": "x"}')
+    with pytest.raises(ValueError, match="not a suite artefact"):
+        bench.load_suite(bad)
+
+
+@pytest.mark.parametrize("args", [["--suite", "privacy", "--dataset", "ml-1m"], ["--suite", "compute", "--seeds", "2"],
+                                  ["--suite", "privacy", "--cached"]])
+def test_suites_refuse_other_options(args, capsys):
+    assert bench.main(args) == 2
+    assert "--suite" in capsys.readouterr().err
+
+
+def test_suite_runs_and_writes_json(monkeypatch, tmp_path, capsys):
+    """--suite compute with a stand-in run: the record carries the command, date, machine and the suite's result."""
+    from lstmrec import bench_compute
+
+    monkeypatch.setattr(bench_compute, "run", lambda log=print: {"points": [{"ms_per_step": 1.0}], "ml-1m": None})
+    out = tmp_path / "s.json"
+    assert bench.main(["--suite", "compute", "--json", str(out)]) == 0
+    record = bench.load_suite(out)
+    assert record["command"] == "python -m lstmrec.bench --suite compute" and record["suite"] == "compute"
+    assert record["points"] == [{"ms_per_step": 1.0}]
+
+
+def test_committed_suites_are_complete():
+    """The artefacts chapter 11 loads hold what it reads: every epsilon, and every point of the grid."""
+    from lstmrec import bench_compute, bench_privacy
+
+    privacy = bench.load_suite(bench.suite_path("privacy"))
+    targets = [r.get("target epsilon") for r in privacy["rows"] if r["private"]]
+    assert targets == [None if e == float("inf") else e for e in bench_privacy.EPSILONS]
+    assert {"Most popular", "Markov chain", "LSTM (normal training)"} <= {r["model"] for r in privacy["rows"]}
+    compute = bench.load_suite(bench.suite_path("compute"))
+    measured = {tuple(sorted((k, p[k]) for k in ("num_items", "max_len", "hidden_dim", "loss", "precision")))
+                for p in compute["points"]}
+    wanted = {tuple(sorted((k, getattr(p, k)) for k in ("num_items", "max_len", "hidden_dim", "loss", "precision")))
+              for p in bench_compute.grid()}
+    assert wanted <= measured
+    assert {"full", "sampled", "sampled, twice the epochs", "difference", "difference, twice the epochs"} <= set(
+        compute["ml-1m"])

@@ -115,3 +115,24 @@ def test_noise_for_epsilon_is_the_smallest_that_meets_the_target():
 def test_noise_for_epsilon_bad_input(args, message):
     with pytest.raises(ValueError, match=message):
         privacy.noise_for_epsilon(*args)
+
+
+def test_private_counts_cap_each_users_contribution():
+    # user 0: items 1 2 3 2 (distinct, most recent first: 2, 3, 1) capped at 2 -> counts 2 and 3; user 1: item 1
+    counts = privacy.private_counts([np.array([1, 2, 3, 2]), np.array([1])], 5, math.inf, 1e-5, max_items=2)
+    np.testing.assert_array_equal(counts, [0, 1, 1, 1, 0])
+
+
+def test_private_counts_noise_has_the_gaussian_mechanisms_scale():
+    sigma = privacy.noise_for_epsilon(1.0, 1.0, 1, 1e-5)
+    noisy = privacy.private_counts([np.array([1])], 20_001, 1.0, 1e-5, max_items=4, seed=3)
+    assert noisy[2:].std() == pytest.approx(sigma * 2.0, rel=0.03)  # sqrt(max_items) = 2
+    again = privacy.private_counts([np.array([1])], 20_001, 1.0, 1e-5, max_items=4, seed=3)
+    np.testing.assert_array_equal(noisy, again)
+
+
+def test_private_counts_bad_input():
+    with pytest.raises(ValueError, match="max_items"):
+        privacy.private_counts([np.array([1])], 3, 1.0, 1e-5, max_items=0)
+    with pytest.raises(ValueError, match="delta"):
+        privacy.private_counts([np.array([1])] * 10, 3, 1.0, 0.5)
