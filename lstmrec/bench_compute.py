@@ -112,7 +112,6 @@ def measure(point: Point) -> dict:
         ``gflops_per_s``.
     """
     import keras
-    import tensorflow as tf
 
     from lstmrec import cost, models, sampled, synthetic
 
@@ -122,7 +121,7 @@ def measure(point: Point) -> dict:
     config = models.Config(max_len=point.max_len, embedding_dim=point.embedding_dim, hidden_dim=point.hidden_dim,
                            batch_size=point.batch_size, dropout=0.0)
     windows_needed = point.steps * point.batch_size
-    num_users = max(64, windows_needed // max(1, (2 * point.max_len) // point.max_len))
+    num_users = max(64, windows_needed // 2)  # histories of about 2 * max_len items: about 2 windows each
     seqs = synthetic.catalogue_sequences(num_users, point.num_items, mean_length=2 * point.max_len, seed=0)
     dataset, _ = models.make_dataset(seqs, config)
     dataset = dataset.take(point.steps).cache()  # the same batches in both epochs
@@ -147,7 +146,6 @@ def measure(point: Point) -> dict:
     scored = SAMPLES + 1 if point.loss == "sampled" else point.num_items + 1
     flops = cost.training_flops(point.steps * point.batch_size * point.max_len, point.embedding_dim,
                                 point.hidden_dim, scored)  # every position is computed, padded or not
-    del tf
     return {**dataclasses.asdict(point), "ms_per_step": 1000 * seconds / point.steps,
             "positions_per_s": real / seconds, "peak_mb": peak_mb, "gflop_per_step": flops / point.steps / 1e9,
             "gflops_per_s": flops / seconds / 1e9}

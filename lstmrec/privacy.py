@@ -264,12 +264,21 @@ def private_counts(histories, num_items: int, epsilon: float, delta: float, max_
     if max_items < 1:
         raise ValueError(f"max_items={max_items} must be at least 1")
     check_delta(delta, max(len(histories), 1))
-    counts = np.zeros(num_items)
-    for h in histories:  # one pass to build the capped 0/1 contributions; the noise below is vectorised
-        h = np.asarray(h, dtype=np.int64)
-        _, first_from_end = np.unique(h[::-1], return_index=True)  # each distinct item's most recent position
-        recent = h[::-1][np.sort(first_from_end)][:max_items]  # distinct items, most recent first, capped
-        counts[recent] += 1.0
+    lengths = np.array([len(h) for h in histories], dtype=np.int64)  # (num_users,)
+    items = (np.concatenate([np.asarray(h, dtype=np.int64) for h in histories]) if lengths.sum()
+             else np.zeros(0, np.int64))  # (total,) every event, user after user
+    users = np.repeat(np.arange(len(lengths)), lengths)  # (total,)
+    starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    from_end = np.repeat(lengths, lengths) - 1 - (np.arange(len(items)) - starts)  # 0 = the user's most recent event
+    order = np.lexsort((from_end, items, users))  # by user, item, then most recent first
+    users, items, from_end = users[order], items[order], from_end[order]
+    first = np.r_[True, (users[1:] != users[:-1]) | (items[1:] != items[:-1])] if len(items) else np.zeros(0, bool)
+    users, items, from_end = users[first], items[first], from_end[first]  # each (user, item) once, at its latest
+    order = np.lexsort((from_end, users))  # each user's distinct items, most recent first
+    users, items = users[order], items[order]
+    user_start = np.r_[0, np.flatnonzero(users[1:] != users[:-1]) + 1] if len(users) else np.zeros(0, np.int64)
+    rank = np.arange(len(users)) - np.repeat(user_start, np.diff(np.r_[user_start, len(users)]))  # recency rank
+    counts = np.bincount(items[rank < max_items], minlength=num_items).astype(np.float64)  # (num_items,)
     counts[0] = 0.0
     if math.isinf(epsilon):
         return counts

@@ -123,6 +123,27 @@ def test_private_counts_cap_each_users_contribution():
     np.testing.assert_array_equal(counts, [0, 1, 1, 1, 0])
 
 
+def _loop_counts(histories, num_items, max_items):
+    """The rule written out user by user: each user's distinct items, most recent first, capped."""
+    counts = np.zeros(num_items)
+    for h in histories:
+        recent = []
+        for item in np.asarray(h)[::-1]:
+            if item not in recent:
+                recent.append(item)
+        counts[recent[:max_items]] += 1.0
+    counts[0] = 0.0
+    return counts
+
+
+@pytest.mark.parametrize("max_items", [1, 3, 100])
+def test_private_counts_equal_the_rule_user_by_user(max_items):
+    rng = np.random.default_rng(max_items)
+    histories = [rng.integers(1, 12, size=n) for n in rng.integers(0, 25, size=40)]  # some users empty
+    exact = privacy.private_counts(histories, 12, math.inf, 1e-5, max_items=max_items)
+    np.testing.assert_array_equal(exact, _loop_counts(histories, 12, max_items))
+
+
 def test_private_counts_noise_has_the_gaussian_mechanisms_scale():
     sigma = privacy.noise_for_epsilon(1.0, 1.0, 1, 1e-5)
     noisy = privacy.private_counts([np.array([1])], 20_001, 1.0, 1e-5, max_items=4, seed=3)
