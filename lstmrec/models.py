@@ -1,6 +1,6 @@
-"""The Keras next-item recommender: item embedding -> LSTM (or GRU) -> a score for every item.
+"""The Keras next-item recommender: item embedding -> LSTM (or GRU, SimpleRNN) -> a score for every item.
 
-Taught in chapter 06; used by chapters 07-10 (chapter 10 also on baskets: ``baskets.BasketSplit``) and ``python -m lstmrec.bench``.
+Taught in chapter 06; used by chapters 07-12 (chapter 12 adds ``cell="SASRec"``, built by ``lstmrec.attention``) (chapter 10 also on baskets: ``baskets.BasketSplit``) and ``python -m lstmrec.bench``.
 
 The model reads a user's history, oldest first, left-padded with 0 to
 ``max_len``, and at every position predicts the next item:
@@ -46,10 +46,10 @@ class Config:
     (chapter 06 explains each; chapter 07 and the bench use them).
 
     Attributes:
-        cell: ``"LSTM"`` or ``"GRU"``.
+        cell: ``"LSTM"``, ``"GRU"``, ``"SimpleRNN"`` or ``"SASRec"`` (self-attention, ``lstmrec.attention``).
         max_len: how many recent items the model reads (training windows and inputs).
         embedding_dim: size of an item embedding.
-        hidden_dim: size of the recurrent state.
+        hidden_dim: size of the recurrent state (SASRec: the inner width of its feed-forward network).
         dropout: drop RATE (the share of units zeroed during training), not a keep probability.
         tie_embeddings: score items with their input embeddings instead of a separate Dense layer.
         lr: Adam's learning rate.
@@ -57,6 +57,8 @@ class Config:
         max_epochs: the most epochs to train.
         patience: epochs without a better validation NDCG@10 before stopping.
         seed: the seed of the initial weights and the shuffling.
+        num_blocks: SASRec only: attention blocks.
+        num_heads: SASRec only: attention heads (they split ``embedding_dim``).
     """
 
     cell: str = "LSTM"
@@ -70,20 +72,41 @@ class Config:
     max_epochs: int = 40
     patience: int = 10
     seed: int = 42
+    num_blocks: int = 2
+    num_heads: int = 1
 
     def __post_init__(self):
-        if self.cell not in ("LSTM", "GRU"):
-            raise ValueError(f"cell={self.cell!r}: choose 'LSTM' or 'GRU'")
+        if self.cell not in CELLS:
+            raise ValueError(f"cell={self.cell!r}: choose from {CELLS}")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"dropout={self.dropout} is a drop rate and must be in [0, 1)")
-        for name in ("max_len", "embedding_dim", "hidden_dim", "batch_size", "max_epochs", "patience"):
+        for name in ("max_len", "embedding_dim", "hidden_dim", "batch_size", "max_epochs", "patience",
+                     "num_blocks", "num_heads"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name}={getattr(self, name)} must be at least 1")
+        if self.cell == "SASRec" and self.embedding_dim % self.num_heads:
+            raise ValueError(f"embedding_dim={self.embedding_dim} is not divisible by num_heads={self.num_heads}")
+
+    def settings(self) -> dict:
+        """The fields that define this model: the attention fields only for ``cell="SASRec"``.
+
+        A recurrent model does not depend on ``num_blocks`` or ``num_heads``, so
+        they are left out of its cache key and record (and the recurrent models
+        cached before chapter 12 added them keep their keys).
+        """
+        fields = dataclasses.asdict(self)
+        if self.cell != "SASRec":
+            del fields["num_blocks"], fields["num_heads"]
+        return fields
 
     def key(self, data_checksum: str) -> str:
         """A short hash of this configuration and the data: the cache file name."""
-        text = json.dumps(dataclasses.asdict(self), sort_keys=True) + data_checksum
+        text = json.dumps(self.settings(), sort_keys=True) + data_checksum
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+CELLS = ("LSTM", "GRU", "SimpleRNN", "SASRec")
+"""The sequence models ``build`` knows: three recurrent cells and self-attention."""
 
 
 COURSE_CONFIGS: dict[str, Config] = {
@@ -93,6 +116,25 @@ COURSE_CONFIGS: dict[str, Config] = {
     "ml-1m": Config(max_len=100, max_epochs=20, patience=3),
 }
 """The course's model for each data set (chapters 06 and 08, and the bench)."""
+
+CELL_SETTINGS: dict[str, dict] = {
+    "SASRec": {"hidden_dim": 64, "lr": 0.001, "dropout": 0.2, "num_blocks": 1},  # FFN width 64, as in SASRec
+    "SimpleRNN": {"lr": 0.003},
+}
+"""What changes from ``COURSE_CONFIGS`` for chapter 12's models, chosen on MovieLens-100K's validation split by
+``python -m lstmrec.bench --suite beyond`` (``results/suite-beyond.json``); the GRU and LSTM change nothing."""
+
+
+def course_config(dataset: str, cell: str = "LSTM", **changes) -> Config:
+    """The course's configuration of ``cell`` on ``dataset``: ``COURSE_CONFIGS`` with ``CELL_SETTINGS[cell]``.
+
+    Example:
+        >>> course_config("ml-1m", "SASRec").max_len   # ML-1M reads 100 items whatever the model
+        100
+    """
+    if dataset not in COURSE_CONFIGS:
+        raise ValueError(f"dataset={dataset!r}: choose from {list(COURSE_CONFIGS)}")
+    return dataclasses.replace(COURSE_CONFIGS[dataset], cell=cell, **{**CELL_SETTINGS.get(cell, {}), **changes})
 
 
 def build(num_items: int, config: Config, unroll: bool = False):
@@ -110,11 +152,15 @@ def build(num_items: int, config: Config, unroll: bool = False):
     """
     import keras
 
+    if config.cell == "SASRec":
+        from lstmrec import attention
+
+        return attention.build(num_items, config)
     items = keras.Input((config.max_len,), dtype="int32", name="items")  # (batch, max_len)
     embedding = keras.layers.Embedding(num_items, config.embedding_dim, mask_zero=True, name="item_embedding")
     x = embedding(items)  # (batch, max_len, embedding_dim); padding positions are masked from here on
     x = keras.layers.Dropout(config.dropout)(x)
-    recurrent = {"LSTM": keras.layers.LSTM, "GRU": keras.layers.GRU}[config.cell]
+    recurrent = {"LSTM": keras.layers.LSTM, "GRU": keras.layers.GRU, "SimpleRNN": keras.layers.SimpleRNN}[config.cell]
     h = recurrent(config.hidden_dim, return_sequences=True, unroll=unroll, name="recurrent")(x)  # (batch, max_len, hidden_dim)
     h = keras.layers.Dropout(config.dropout)(h)
     if config.tie_embeddings:
@@ -166,9 +212,9 @@ class Recommender:
         self.name = config.cell
         # To rank, only the last position's scores are needed: the same layers (same weights) applied to
         # the last state only, instead of computing (batch, max_len, num_items) and keeping one slice.
-        recurrent = model.get_layer("recurrent")
-        after = model.layers[model.layers.index(recurrent) + 1:]
-        out = keras.ops.take(recurrent.output, -1, axis=1)  # (batch, hidden_dim): after the last item
+        state = model.get_layer("encoder" if config.cell == "SASRec" else "recurrent")
+        after = model.layers[model.layers.index(state) + 1:]
+        out = keras.ops.take(state.output, -1, axis=1)  # (batch, hidden_dim or E): after the last item
         for layer in after:
             out = layer(out)  # ends as (batch, num_items) logits
         self._last_step = keras.Model(model.inputs[0], out)
@@ -389,7 +435,7 @@ def load_or_train(split: LeaveOneOutSplit, data_checksum: str, config: Config = 
     weights_path, record_path = cache_dir() / f"{key}.weights.h5", cache_dir() / f"{key}.json"
     if weights_path.exists() and record_path.exists():
         record = json.loads(record_path.read_text())
-        if record.get("config") == dataclasses.asdict(config) and record.get("data") == data:
+        if record.get("config") == config.settings() and record.get("data") == data:
             keras.utils.set_random_seed(config.seed)
             model = build(split.num_items, config)
             model.load_weights(weights_path)
@@ -403,7 +449,7 @@ def load_or_train(split: LeaveOneOutSplit, data_checksum: str, config: Config = 
             h5.replace(tmp)
         finally:
             h5.unlink(missing_ok=True)
-    record = {"config": dataclasses.asdict(config), "data": data, "history": trained.history,
+    record = {"config": config.settings(), "data": data, "history": trained.history,
               "best_epoch": trained.best_epoch, "seconds_to_best": trained.seconds_to_best,
               "seconds": trained.seconds}
     with atomic_write(record_path) as tmp:

@@ -1064,18 +1064,6 @@ CHAPTER_10 = [(checks.repeat_share, learner_repeat_share), (checks.most_frequent
 CHAPTER_10_IDS = ["repeat_share", "most_frequent_scores", "choose_exclude_seen"]
 
 
-@pytest.mark.parametrize("check, answer", CHAPTER_10, ids=CHAPTER_10_IDS)
-def test_chapter_10_learner_answers_pass(check, answer, capsys, strict):
-    assert bool(check(answer)) is True
-    assert capsys.readouterr().out.startswith("[ok] ")
-
-
-@pytest.mark.parametrize("check", [c for c, _ in CHAPTER_10], ids=CHAPTER_10_IDS)
-def test_chapter_10_stubs(check, capsys):
-    assert bool(check(stub)) is False
-    assert "not attempted yet" in capsys.readouterr().out
-
-
 def test_repeat_share_by_hand(capsys):
     # targets 3, 1, 6, 1 against [3 1 3], [2 4], [5 5 5], [1]: seen, not, not, seen -> 2 / 4
     assert not checks.repeat_share(lambda h, t: 0.0)
@@ -1155,18 +1143,6 @@ CHAPTER_11 = [(checks.clip_per_user, learner_clip_per_user),
 CHAPTER_11_IDS = ["clip_per_user", "sampled_softmax_loss", "step_flops"]
 
 
-@pytest.mark.parametrize("check, answer", CHAPTER_11, ids=CHAPTER_11_IDS)
-def test_chapter_11_learner_answers_pass(check, answer, capsys, strict):
-    assert bool(check(answer)) is True
-    assert capsys.readouterr().out.startswith("[ok] ")
-
-
-@pytest.mark.parametrize("check", [c for c, _ in CHAPTER_11], ids=CHAPTER_11_IDS)
-def test_chapter_11_stubs(check, capsys):
-    assert bool(check(stub)) is False
-    assert "not attempted yet" in capsys.readouterr().out
-
-
 def test_the_library_is_the_reference():
     """lstmrec.privacy and lstmrec.sampled, which the chapter trains with, pass their own exercises."""
     from lstmrec import privacy, sampled
@@ -1234,6 +1210,81 @@ def _loss_keeping_hits(hidden, emb, target, samples, q):
 ], ids=["per-variable", "whole-batch", "scale-up", "no-log-q", "accidental-hits", "half-flops", "one-gate",
         "untied", "no-recurrence"])
 def test_chapter_11_mistakes_get_their_hint(check, answer, hint, strict):
+    with pytest.raises(checks.CheckFailed) as info:
+        check(answer)
+    assert hint in str(info.value)
+
+
+# --- chapter 12: causal_mask and attention_block_params -----------------------------------------------
+
+
+def learner_causal_mask(seq_len):
+    """A learner's answer with broadcasting: position t reads s when s <= t."""
+    positions = np.arange(seq_len)
+    return positions[None, :] <= positions[:, None]
+
+
+def learner_attention_block_params(model_dim, num_heads, ffn_dim):
+    head = model_dim // num_heads
+    attention = 3 * num_heads * (model_dim * head + head) + (num_heads * head * model_dim + model_dim)
+    ffn = model_dim * ffn_dim + ffn_dim + ffn_dim * model_dim + model_dim
+    return attention + ffn + 2 * 2 * model_dim
+
+
+CHAPTER_12 = [(checks.causal_mask, learner_causal_mask),
+              (checks.attention_block_params, learner_attention_block_params)]
+CHAPTER_12_IDS = ["causal_mask", "attention_block_params"]
+
+# Every exercise from chapter 10 on, with a learner's correct answer written independently of the library.
+LATER_EXERCISES = CHAPTER_10 + CHAPTER_11 + CHAPTER_12
+LATER_IDS = CHAPTER_10_IDS + CHAPTER_11_IDS + CHAPTER_12_IDS
+
+
+@pytest.mark.parametrize("check, answer", LATER_EXERCISES, ids=LATER_IDS)
+def test_later_chapters_learner_answers_pass(check, answer, capsys, strict):
+    assert bool(check(answer)) is True
+    assert capsys.readouterr().out.startswith("[ok] ")
+
+
+@pytest.mark.parametrize("check", [c for c, _ in LATER_EXERCISES], ids=LATER_IDS)
+def test_later_chapters_stubs(check, capsys):
+    assert bool(check(stub)) is False
+    assert "not attempted yet" in capsys.readouterr().out
+
+
+def test_causal_mask_by_hand(capsys):
+    # seq_len 4: rows are the asking positions; row 1 reads positions 0 and 1
+    assert not checks.causal_mask(lambda t: np.eye(t, dtype=bool))
+    assert "wrong on case 'seq_len 4'" in capsys.readouterr().out  # seq_len 1 is the identity too
+
+
+def test_attention_block_params_matches_keras():
+    keras = pytest.importorskip("keras")
+    from lstmrec import attention, models
+
+    def count(blocks, heads):
+        config = models.Config(cell="SASRec", max_len=6, embedding_dim=8, hidden_dim=32, num_blocks=blocks,
+                               num_heads=heads)
+        return attention.build(20, config).count_params()
+
+    keras.utils.set_random_seed(0)
+    assert count(2, 2) - count(1, 2) == learner_attention_block_params(8, 2, 32) == 872
+    assert count(2, 1) == count(2, 2)  # heads split the width
+
+
+@pytest.mark.parametrize("check, answer, hint", [
+    (checks.causal_mask, lambda t: np.triu(np.ones((t, t), bool)), "transpose"),
+    (checks.causal_mask, lambda t: np.tril(np.ones((t, t), bool), -1), "its own item"),
+    (checks.causal_mask, lambda t: np.ones((t, t), bool), "learns to copy"),
+    (checks.causal_mask, lambda t: ~np.tril(np.ones((t, t), bool)), "opposite"),
+    (checks.attention_block_params, lambda d, h, f: h * 4 * (d * d + d) + 2 * d * f + f + d + 4 * d, "split"),
+    (checks.attention_block_params, lambda d, h, f: 4 * d * d + 2 * d * f + 4 * d, "bias"),
+    (checks.attention_block_params, lambda d, h, f: 3 * (d * d + d) + 2 * d * f + f + d + 4 * d, "W_o"),
+    (checks.attention_block_params, lambda d, h, f: 4 * (d * d + d) + 2 * d * f + f + d, "layer norm"),
+    (checks.attention_block_params, lambda d, h, f: 4 * (d * d + d) + 4 * d, "feed-forward"),
+], ids=["mask-transposed", "mask-no-diagonal", "mask-none", "mask-inverted", "params-times-heads",
+        "params-no-bias", "params-no-output", "params-no-norms", "params-no-ffn"])
+def test_chapter_12_mistakes_get_their_hint(check, answer, hint, strict):
     with pytest.raises(checks.CheckFailed) as info:
         check(answer)
     assert hint in str(info.value)

@@ -101,9 +101,9 @@ def test_config_is_frozen():
         models.Config().cell = "GRU"
 
 
-@pytest.mark.parametrize("cell", ["RNN", "lstm", ""])
+@pytest.mark.parametrize("cell", ["RNN", "lstm", "", "Transformer"])
 def test_config_rejects_an_unknown_cell(cell):
-    with pytest.raises(ValueError, match=r"cell=.*choose 'LSTM' or 'GRU'"):
+    with pytest.raises(ValueError, match=r"cell=.*choose from"):
         models.Config(cell=cell)
 
 
@@ -122,7 +122,8 @@ def test_config_accepts_a_dropout_in_0_1(dropout):
     assert models.Config(dropout=dropout).dropout == dropout
 
 
-@pytest.mark.parametrize("field", ["max_len", "embedding_dim", "hidden_dim", "batch_size", "max_epochs", "patience"])
+@pytest.mark.parametrize("field", ["max_len", "embedding_dim", "hidden_dim", "batch_size", "max_epochs", "patience",
+                                   "num_blocks", "num_heads"])
 def test_config_rejects_a_size_of_zero(field):
     with pytest.raises(ValueError, match=rf"{field}=0 must be at least 1"):
         models.Config(**{field: 0})
@@ -138,18 +139,44 @@ def test_config_key_is_stable():
 @pytest.mark.parametrize("change", [
     {"cell": "GRU"}, {"max_len": 51}, {"embedding_dim": 32}, {"hidden_dim": 64}, {"dropout": 0.31},
     {"tie_embeddings": False}, {"lr": 0.001}, {"batch_size": 64}, {"max_epochs": 41}, {"patience": 6},
-    {"seed": 43},
+    {"seed": 43}, {"num_blocks": 1, "cell": "SASRec"}, {"num_heads": 2, "cell": "SASRec"},
 ], ids=lambda change: next(iter(change)))
 def test_config_key_changes_with_every_field(change):
-    base = models.Config()
-    assert dataclasses.replace(base, **change).key("abc") != base.key("abc")
+    # the attention fields are changed on a SASRec configuration, the only one they belong to
+    base = models.Config(cell="SASRec") if len(change) > 1 else models.Config()
+    changed = dataclasses.replace(base, **{k: v for k, v in change.items() if k != "cell" or len(change) == 1})
+    assert changed.key("abc") != base.key("abc")
 
 
 def test_config_covers_every_field_in_the_key_test():
     # The parametrization above must change each field once; a new field needs a new case.
     assert {f.name for f in dataclasses.fields(models.Config)} == {
         "cell", "max_len", "embedding_dim", "hidden_dim", "dropout", "tie_embeddings", "lr", "batch_size",
-        "max_epochs", "patience", "seed"}
+        "max_epochs", "patience", "seed", "num_blocks", "num_heads"}
+
+
+def test_attention_fields_are_not_part_of_a_recurrent_models_key():
+    # A recurrent model does not use them; the keys of the models cached before chapter 12 stay the same.
+    assert models.Config(num_blocks=1).key("abc") == models.Config().key("abc")
+    assert "num_blocks" not in models.Config().settings() and "num_heads" in models.Config(cell="SASRec").settings()
+    import hashlib
+    fields = {k: v for k, v in dataclasses.asdict(models.Config()).items() if k not in ("num_blocks", "num_heads")}
+    expected = hashlib.sha256((json.dumps(fields, sort_keys=True) + "abc").encode()).hexdigest()[:16]
+    assert models.Config().key("abc") == expected
+
+
+@pytest.mark.parametrize("dataset, cell", [("ml-100k", "SASRec"), ("ml-1m", "SimpleRNN"), ("ml-1m", "LSTM")])
+def test_course_config_combines_the_dataset_and_the_cell(dataset, cell):
+    config = models.course_config(dataset, cell)
+    assert config.cell == cell and config.max_len == models.COURSE_CONFIGS[dataset].max_len
+    for name, value in models.CELL_SETTINGS.get(cell, {}).items():
+        assert getattr(config, name) == value
+    assert models.course_config(dataset, cell, seed=7).seed == 7
+
+
+def test_course_config_rejects_an_unknown_dataset():
+    with pytest.raises(ValueError, match="ml-10m"):
+        models.course_config("ml-10m")
 
 
 def test_config_key_changes_with_the_data_checksum():
@@ -222,6 +249,8 @@ def test_next_item_loss_equals_keras_sparse_crossentropy():
     ("LSTM", 4 * (H * (E + H) + H)),
     # GRU (Keras default reset_after=True, two biases): 3 * (4*(4+4) + 2*4) = 3 * 40 = 120.
     ("GRU", 3 * (H * (E + H) + 2 * H)),
+    # SimpleRNN: one block, 4*(4+4) + 4 = 36.
+    ("SimpleRNN", H * (E + H) + H),
 ])
 def test_build_tied_parameter_count(cell, recurrent_params):
     model = models.build(NUM_ITEMS, tiny(cell, tie=True))
@@ -465,7 +494,7 @@ def test_load_or_train_trains_once_then_reads_the_cache(split, cache, monkeypatc
     # exactly the weights and the record; no leftover temporary (.part) files
     assert sorted(p.name for p in models.cache_dir().iterdir()) == [f"{key}.json", f"{key}.weights.h5"]
     record = json.loads((models.cache_dir() / f"{key}.json").read_text())
-    assert record["config"] == dataclasses.asdict(CONFIG) and record["data"] == "checksum-1/ties=shuffle"
+    assert record["config"] == CONFIG.settings() and record["data"] == "checksum-1/ties=shuffle"
 
     second = models.load_or_train(split, "checksum-1", CONFIG)
     assert second.from_cache and cache == [CONFIG]  # not trained again
@@ -524,7 +553,7 @@ def test_load_or_train_does_not_trust_a_mismatched_record(split, fake_train, cor
     path.write_text(json.dumps(record))
     again = models.load_or_train(split, "checksum-1", CONFIG)
     assert not again.from_cache and len(fake_train) == 2
-    assert json.loads(path.read_text())["config"] == dataclasses.asdict(CONFIG)  # the record was rewritten
+    assert json.loads(path.read_text())["config"] == CONFIG.settings()  # the record was rewritten
     assert models.load_or_train(split, "checksum-1", CONFIG).from_cache
 
 
