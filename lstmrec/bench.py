@@ -10,17 +10,32 @@ the table reports the test split.
 ``--suite privacy`` and ``--suite compute`` run chapter 11's measurements
 instead (``bench_privacy``, ``bench_compute``): the DP-SGD sweep and the
 membership attack; the cost curves, sampled softmax and bfloat16.
+``--suite beyond`` runs chapter 12's (``bench_beyond``): the validation
+searches of SASRec and the SimpleRNN, the LSTM's hidden-size sweep and the
+learning curve over the share of MovieLens-1M's users.
 
 ``--dataset instacart`` and ``--dataset collegemsg`` run chapter 10's case
 studies (``lstmrec.cases``): past items are candidates there, the repeat
 heuristics join the baselines, and the LSTM gets its copy mixture.
 
-Columns: HR@10, NDCG@10, MRR (for the GRU and LSTM, the mean over seeds, and
-``NDCG@10 sd`` their standard deviation over seeds); ``train s``, the wall
-time of the final fit (for the neural models, the mean over seeds of the
+The neural models are the GRU, the LSTM, the SimpleRNN and SASRec
+(``NEURAL``; ``--models`` picks some), each with its settings chosen on
+validation (``models.CELL_SETTINGS``).
+
+Columns: HR@10, NDCG@10, MRR (for the neural models, the mean over seeds,
+and ``NDCG@10 sd`` their standard deviation over seeds); ``train s``, the
+wall time of the final fit (for the neural models, the mean over seeds of the
 whole training, including the epochs of patience after the best one); ``to
-best s``, the mean time until the end of the best validation epoch; ``select
-s``, the time spent choosing a baseline's settings on validation.
+best s``, the mean time until the end of the best validation epoch; ``<metric>
+low`` and ``<metric> high``, 95% bootstrap intervals over users (a neural
+model's per-user values averaged over seeds first); ``select
+s``, the time spent choosing a baseline's settings on validation; ``score
+ms``, the median time to rank the catalogue for one user from their whole
+(longest) history, the per-event cost when no state is kept, through
+``score`` as the evaluator calls it (eager Keras for the neural models, which
+costs a recurrent layer one round of dispatches per time step; chapter 12
+also times compiled graphs and the LSTM's streaming step); ``params``, a
+neural model's trained weights.
 
 Below the table, each neural model is compared with the strongest baseline on
 the test split (the most demanding comparison), user by user: the ratio of
@@ -54,7 +69,8 @@ import pandas as pd
 from lstmrec import baselines, data, evaluation, models, sequences, ties
 from lstmrec.data import atomic_write
 
-NEURAL = ("GRU", "LSTM")
+NEURAL = ("GRU", "LSTM", "SimpleRNN", "SASRec")
+"""The neural models of the table (``models.CELLS``), each with ``models.course_config``'s settings."""
 
 DATASETS = {
     "ml-100k": ("MovieLens-100K", data.load_movielens_100k, 5),
@@ -71,6 +87,34 @@ def results_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "results"
 
 
+def score_ms(score_fn, history) -> float:
+    """The median milliseconds of ``score_fn([history])``: ranking the catalogue for one user after a new event.
+
+    The history is read whole every time (no state kept between calls), as ``evaluation.evaluate`` does;
+    chapter 09 keeps the LSTM's state instead (``streaming``), chapter 12 compares the two.
+    """
+    from lstmrec import latency
+
+    return latency.percentiles(latency.time_calls(lambda: score_fn([history]), repeats=30, warmup=3), (50,))["p50"]
+
+
+def intervals(ranks, k: int = 10) -> dict[str, float]:
+    """95% bootstrap intervals over users of HR@k, NDCG@k and MRR, each user's value averaged over seeds first.
+
+    Args:
+        ranks: (num_users,) or (num_seeds, num_users) test ranks.
+
+    Returns:
+        ``{"HR@10 low": .., "HR@10 high": .., "NDCG@10 low": .., ..., "MRR high": ..}``.
+    """
+    ranks = np.atleast_2d(ranks)
+    out = {}
+    for metric, name in (("HR", f"HR@{k}"), ("NDCG", f"NDCG@{k}"), ("MRR", "MRR")):
+        per_user = np.mean([evaluation.per_user(r, metric, k) for r in ranks], axis=0)  # (num_users,)
+        _, out[f"{name} low"], out[f"{name} high"] = evaluation.bootstrap_ci(per_user)
+    return out
+
+
 def run_baselines(split: sequences.LeaveOneOutSplit, k: int = 10) -> tuple[list[dict], dict[str, np.ndarray]]:
     """One row per baseline: tuned on validation, fitted, scored on test.
 
@@ -84,15 +128,23 @@ def run_baselines(split: sequences.LeaveOneOutSplit, k: int = 10) -> tuple[list[
         select_seconds = time.perf_counter() - start - fit_seconds
         result = evaluation.evaluate(model.score, split.histories("test"), split.targets("test"), split.num_items, k=k)
         ranks[name] = result.ranks
-        rows.append({"model": name, **result.metrics((k,)), "train s": fit_seconds, "select s": select_seconds,
+        rows.append({"model": name, **result.metrics((k,)), **intervals(result.ranks, k),
+                     "train s": fit_seconds, "select s": select_seconds,
+                     "score ms": score_ms(model.score, _longest(split)),
                      "settings": ", ".join(f"{a}={b}" for a, b in settings.items()) or "-"})
     return rows, ranks
+
+
+def _longest(split: sequences.LeaveOneOutSplit) -> np.ndarray:
+    """The longest test history: the input of ``score_ms`` (a full window for every sequence model)."""
+    return max(split.histories("test"), key=len)
 
 
 def run_neural(split: sequences.LeaveOneOutSplit, data_checksum: str, seeds=(42, 43, 44), cached: bool = False,
                k: int = 10, log=print, config: models.Config = models.Config(), cells=NEURAL
                ) -> tuple[list[dict], list[dict], dict[str, np.ndarray]]:
-    """Each recurrent model of ``config`` (GRU, LSTM), once per seed; one row per model (mean over seeds).
+    """Each neural model (``cells``) on the data set's ``config`` with its own ``models.CELL_SETTINGS``,
+    once per seed; one row per model (mean over seeds).
 
     Returns:
         ``(rows, runs, ranks)``: the table rows, one record per (model, seed),
@@ -101,8 +153,9 @@ def run_neural(split: sequences.LeaveOneOutSplit, data_checksum: str, seeds=(42,
     rows, runs, ranks = [], [], {}
     for cell in cells:
         mine_ranks = []
+        cell_config = dataclasses.replace(config, cell=cell, **models.CELL_SETTINGS.get(cell, {}))
         for seed in seeds:
-            cfg = dataclasses.replace(config, cell=cell, seed=seed)
+            cfg = dataclasses.replace(cell_config, seed=seed)
             trained = (models.load_or_train(split, data_checksum, cfg) if cached else models.train(split, cfg))
             result = evaluation.evaluate(trained.recommender.score, split.histories("test"), split.targets("test"),
                                          split.num_items, k=k)
@@ -111,19 +164,31 @@ def run_neural(split: sequences.LeaveOneOutSplit, data_checksum: str, seeds=(42,
                          f"valid NDCG@{k}": trained.history[f"val_NDCG@{k}"][trained.best_epoch - 1]
                          if trained.history else None,
                          "to best s": trained.seconds_to_best, "train s": trained.seconds,
-                         "from cache": trained.from_cache})
+                         "from cache": trained.from_cache,
+                         "params": int(trained.recommender.model.count_params())
+                         if hasattr(trained.recommender, "model") else None,
+                         "score ms": score_ms(trained.recommender.score, _longest(split))})
             log(f"  {cell} seed {seed}: NDCG@{k} {runs[-1][f'NDCG@{k}']:.4f}, best epoch {trained.best_epoch}, "
                 f"{trained.seconds_to_best:.0f} s to best, {trained.seconds:.0f} s in all"
                 + (" (cached)" if trained.from_cache else ""))
         ranks[cell] = np.stack(mine_ranks)  # (num_seeds, num_users)
         mine = pd.DataFrame([r for r in runs if r["model"] == cell])
         rows.append({"model": cell, **{m: mine[m].mean() for m in (f"HR@{k}", f"NDCG@{k}", "MRR")},
+                     **intervals(ranks[cell], k),
                      f"NDCG@{k} sd": mine[f"NDCG@{k}"].std(ddof=1) if len(mine) > 1 else 0.0,
                      "train s": mine["train s"].mean(), "to best s": mine["to best s"].mean(),
-                     "settings": f"{len(seeds)} seeds; epochs {mine['best epoch'].tolist()}; E={config.embedding_dim}, "
-                                 f"H={config.hidden_dim}, max_len={config.max_len}, dropout={config.dropout}, "
-                                 f"tied={config.tie_embeddings}, lr={config.lr}, batch={config.batch_size}"})
+                     "score ms": mine["score ms"].median(), "params": mine["params"].iloc[0],
+                     "settings": f"{len(seeds)} seeds; epochs {mine['best epoch'].tolist()}; "
+                                 + _describe(cell_config)})
     return rows, runs, ranks
+
+
+def _describe(config: models.Config) -> str:
+    """The settings column of a neural row."""
+    size = (f"E={config.embedding_dim}, FFN={config.hidden_dim}, blocks={config.num_blocks}, heads={config.num_heads}"
+            if config.cell == "SASRec" else f"E={config.embedding_dim}, H={config.hidden_dim}")
+    return (f"{size}, max_len={config.max_len}, dropout={config.dropout}, tied={config.tie_embeddings}, "
+            f"lr={config.lr}, batch={config.batch_size}")
 
 
 def compare(model_ranks: np.ndarray, baseline_ranks: np.ndarray, k: int = 10) -> dict[str, float]:
@@ -152,28 +217,51 @@ def machine() -> dict[str, object]:
             "system": platform.platform(), "python": platform.python_version(), "tensorflow": tf.__version__}
 
 
-def artefact_path(dataset: str, tie_rule: str = "shuffle") -> Path:
-    """``results/bench-<dataset>-<ties>.json``: where the committed bench run of that setting lives.
+def artefact_path(dataset: str, tie_rule: str = "shuffle", variant: str | None = None) -> Path:
+    """``results/bench-<dataset>-<ties>[-<variant>].json``: where the committed bench run of that setting lives.
 
-    Written by ``python -m lstmrec.bench --dataset <dataset> --ties <ties> --json <that path>``.
+    Written by ``python -m lstmrec.bench --dataset <dataset> --ties <ties> --json <that path>``. A
+    ``variant`` names a second run of the same data with other options (its command is inside):
+    ``VARIANTS`` lists the committed ones.
     """
+    if variant is not None and (dataset, tie_rule, variant) not in VARIANTS:
+        raise ValueError(f"variant={variant!r} of {dataset!r}, {tie_rule!r}: the committed variants are {VARIANTS}")
+    suffix = f"-{variant}" if variant else ""
     if dataset == "instacart" and tie_rule == "cart-order":  # baskets are ordered by order and cart: no ties
-        return results_dir() / f"bench-{dataset}-{tie_rule}.json"
+        return results_dir() / f"bench-{dataset}-{tie_rule}{suffix}.json"
     if dataset not in DATASETS or tie_rule not in ties.TIE_RULES:
         raise ValueError(f"dataset={dataset!r}, ties={tie_rule!r}: choose from {list(DATASETS)} and {ties.TIE_RULES}")
-    return results_dir() / f"bench-{dataset}-{tie_rule}.json"
+    return results_dir() / f"bench-{dataset}-{tie_rule}{suffix}.json"
+
+
+VARIANTS = (("ml-1m", "shuffle", "all-models"),)
+"""Committed runs beside the main one: MovieLens-1M with every model of chapter 12 at one seed each
+(``--models GRU,LSTM,SASRec --seeds 1``), while ``bench-ml-1m-shuffle.json`` keeps chapter 08's three LSTM seeds."""
+
+
+REQUIRED = {"table": {"command", "date", "dataset", "ties", "machine", "table", "runs"},
+            "suite": {"command", "date", "suite", "machine", "seconds"}}
+"""The keys every artefact of each kind holds: a model table (``--dataset``) or a suite (``--suite``)."""
 
 
 def load_artefact(path: Path | str) -> dict:
-    """Read a JSON written by ``python -m lstmrec.bench --json``, checking it is one.
+    """Read a JSON written by ``python -m lstmrec.bench ... --json``, a model table or a suite, checking it is one.
+
+    A record with a ``suite`` key is a suite run and must hold ``REQUIRED["suite"]``;
+    any other must hold ``REQUIRED["table"]``.
 
     Raises:
-        ValueError: the file is not a bench artefact (a key is missing).
+        ValueError: the file is not a bench artefact (not JSON, or a key is missing).
     """
-    record = json.loads(Path(path).read_text())
-    missing = {"command", "date", "dataset", "ties", "machine", "table", "runs"} - set(record)
+    try:
+        record = json.loads(Path(path).read_text())
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path} is not a bench artefact: not JSON ({error})") from None
+    kind = "suite" if isinstance(record, dict) and "suite" in record else "table"
+    missing = REQUIRED[kind] - set(record if isinstance(record, dict) else ())
     if missing:
-        raise ValueError(f"{path} is not a bench artefact: it lacks {sorted(missing)}")
+        raise ValueError(f"{path} is not a bench {'suite ' if kind == 'suite' else ''}artefact: "
+                         f"it lacks {sorted(missing)}")
     return record
 
 
@@ -188,8 +276,9 @@ def _command(argv) -> str:
     return ("python -m lstmrec.bench " + " ".join(given)).strip()
 
 
-SUITES = ("privacy", "compute")
-"""``--suite`` -> chapter 11's measurements (``bench_privacy``, ``bench_compute``)."""
+SUITES = ("privacy", "compute", "beyond")
+"""``--suite`` -> chapter 11's measurements (``bench_privacy``, ``bench_compute``) and chapter 12's
+validation searches and levers (``bench_beyond``)."""
 
 
 def suite_path(suite: str) -> Path:
@@ -199,29 +288,18 @@ def suite_path(suite: str) -> Path:
     return results_dir() / f"suite-{suite}.json"
 
 
-def load_suite(path: Path | str) -> dict:
-    """Read a JSON written by ``python -m lstmrec.bench --suite ... --json``, checking it is one.
-
-    Raises:
-        ValueError: the file is not a suite artefact (a key is missing).
-    """
-    record = json.loads(Path(path).read_text())
-    missing = {"command", "date", "suite", "machine", "seconds"} - set(record)
-    if missing:
-        raise ValueError(f"{path} is not a suite artefact: it lacks {sorted(missing)}")
-    return record
-
-
 def run_suite(args, start: float, argv) -> int:
     """``--suite privacy|compute``: chapter 11's measurements, printed and (``--json``) saved."""
     if args.dataset != "ml-100k" or args.ties != "shuffle" or args.cached or args.baselines_only or \
-            args.seeds is not None or args.max_epochs is not None or args.models != ",".join(NEURAL):
+            args.seeds is not None or args.max_epochs is not None or args.models is not None:
         print(f"--suite {args.suite} fixes its own data and settings: give it only --json", file=sys.stderr)
         return 2
     if args.suite == "privacy":
         from lstmrec import bench_privacy as suite
-    else:
+    elif args.suite == "compute":
         from lstmrec import bench_compute as suite
+    else:
+        from lstmrec import bench_beyond as suite
     print(f"suite {args.suite}: {suite.__doc__.splitlines()[0]}", flush=True)
     result = suite.run(log=print)
     total = time.perf_counter() - start
@@ -240,7 +318,7 @@ def run_case(args, seeds: int, start: float, argv) -> int:
     from lstmrec import cases
 
     case = cases.CASES[args.dataset]
-    if args.ties != "shuffle" or args.baselines_only or args.models != ",".join(NEURAL):
+    if args.ties != "shuffle" or args.baselines_only or args.models is not None:
         print(f"--dataset {args.dataset} runs the case study as chapter 10 does: --ties, --models and "
               "--baselines-only apply to MovieLens only", file=sys.stderr)
         return 2
@@ -285,11 +363,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="order of equal timestamps (default: the course's seeded shuffle)")
     parser.add_argument("--json", metavar="FILE", help="also write the table and every run as JSON")
     parser.add_argument("--seeds", type=int, default=None, help="seeds per neural model (default 5 on ml-100k, 3 on ml-1m)")
-    parser.add_argument("--models", default=",".join(NEURAL), help="neural models to run, comma-separated (default GRU,LSTM)")
+    parser.add_argument("--models", default=None,
+                        help=f"neural models to run, comma-separated (default all: {','.join(NEURAL)})")
     parser.add_argument("--cached", action="store_true", help="reuse cached neural models where they exist")
     parser.add_argument("--baselines-only", action="store_true", help="skip the neural models")
     parser.add_argument("--suite", choices=SUITES, default=None,
-                        help="chapter 11's measurements instead of the model table: privacy or compute")
+                        help="chapter 11's or 12's measurements instead of the model table: privacy, compute or beyond")
     parser.add_argument("--max-epochs", type=int, default=None,
                         help="instacart/collegemsg: train the LSTM up to this many epochs instead of the case's cap")
     args = parser.parse_args(argv)
@@ -297,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
     seeds = default_seeds if args.seeds is None else args.seeds
     if seeds < 1:
         parser.error(f"--seeds must be at least 1, got {seeds}")
-    cells = [c.strip() for c in args.models.split(",") if c.strip()]
+    cells = [c.strip() for c in (args.models if args.models is not None else ",".join(NEURAL)).split(",") if c.strip()]
     if not cells or any(c not in NEURAL for c in cells):
         parser.error(f"--models must name some of {list(NEURAL)}, got {args.models!r}")
 

@@ -40,8 +40,12 @@ LEARNING_RATE = 0.01
 """Adam's learning rate for the DP runs."""
 
 
-def row(name: str, recommender, members, non_members, max_len: int) -> dict:
-    """One model's utility on the members' test items and the attack on members against non-members."""
+def row(name: str, recommender, members, non_members, max_len: int, fits: tuple | None = None) -> dict:
+    """One model's utility on the members' test items and the attack on members against non-members.
+
+    ``fits``: the ``membership.sequence_fit`` of the members and of the non-members, when the caller has
+    them already (chapter 11 computes them in its section 1); otherwise they are computed here.
+    """
     from lstmrec import evaluation, membership
 
     result = evaluation.evaluate(recommender.score, members.histories("test"), members.targets("test"),
@@ -50,8 +54,8 @@ def row(name: str, recommender, members, non_members, max_len: int) -> dict:
     _, low, high = evaluation.bootstrap_ci(ndcg)
     out = {"model": name, **result.metrics((10,)), "NDCG@10 low": low, "NDCG@10 high": high}
     if hasattr(recommender, "model"):  # a neural model: attack it
-        fit_in = membership.sequence_fit(recommender.model, members.train, max_len)
-        fit_out = membership.sequence_fit(recommender.model, non_members.train, max_len)
+        fit_in, fit_out = fits or (membership.sequence_fit(recommender.model, members.train, max_len),
+                                   membership.sequence_fit(recommender.model, non_members.train, max_len))
         ok_in, ok_out = fit_in["positions"] > 0, fit_out["positions"] > 0
         auc = membership.attack_auc(-fit_in["loss"][ok_in], -fit_out["loss"][ok_out])
         top1 = membership.memorisation(fit_in, fit_out)

@@ -28,7 +28,8 @@ def test_bench_table_has_every_baseline_and_the_columns():
 
 def test_bench_is_deterministic():
     a, b = (pd.DataFrame(bench.run_baselines(small_split())[0]).set_index("model") for _ in range(2))
-    pd.testing.assert_frame_equal(a.drop(columns=["train s", "select s"]), b.drop(columns=["train s", "select s"]))
+    timings = ["train s", "select s", "score ms"]
+    pd.testing.assert_frame_equal(a.drop(columns=timings), b.drop(columns=timings))
 
 
 def test_bench_main_prints_and_writes_json(tmp_path, capsys):
@@ -90,10 +91,38 @@ def test_neural_rows_average_over_seeds(monkeypatch):
 
     monkeypatch.setattr(models, "train", lambda split_, config: Fake(config))
     rows, runs, ranks = bench.run_neural(split, "x", seeds=(42, 43), log=lambda *a: None)
-    assert [r["model"] for r in rows] == ["GRU", "LSTM"] and len(runs) == 4
+    assert [r["model"] for r in rows] == list(bench.NEURAL) and len(runs) == 2 * len(bench.NEURAL)
+    assert "blocks=" in rows[3]["settings"] and "H=" in rows[1]["settings"]  # SASRec's own settings
+    assert rows[1]["NDCG@10 low"] <= rows[1]["NDCG@10"] <= rows[1]["NDCG@10 high"] and rows[1]["score ms"] > 0
     assert ranks["LSTM"].shape == (2, split.num_users)
     assert rows[1]["NDCG@10 sd"] == 0.0 and rows[1]["to best s"] == 1.0
     assert "epochs [1, 2]" in rows[1]["settings"]
+
+
+def test_intervals_by_hand():
+    # one user, two seeds, ranks 0 and 1: per-user NDCG (1 + 1/log2 3) / 2 every resample
+    out = bench.intervals(np.array([[0], [1]]))
+    expected = (1 + 1 / np.log2(3)) / 2
+    assert out["NDCG@10 low"] == pytest.approx(expected) and out["NDCG@10 high"] == pytest.approx(expected)
+    assert out["HR@10 low"] == out["HR@10 high"] == 1.0 and out["MRR low"] == pytest.approx(0.75)
+    many = bench.intervals(np.array([0, 20, 0, 20, 0, 20, 0, 20]))  # HR 0.5 on 8 users: an interval around it
+    assert many["HR@10 low"] < 0.5 < many["HR@10 high"]
+
+
+def test_artefact_path_of_a_variant():
+    assert bench.artefact_path("ml-1m", variant="all-models").name == "bench-ml-1m-shuffle-all-models.json"
+    with pytest.raises(ValueError, match="committed variants"):
+        bench.artefact_path("ml-100k", variant="all-models")
+
+
+def test_committed_tables_hold_every_model():
+    """The runs chapter 12 loads: every neural model on ML-100K, the GRU, LSTM and SASRec on ML-1M, with intervals."""
+    ml100k = bench.load_artefact(bench.artefact_path("ml-100k"))
+    assert set(bench.NEURAL) <= {r["model"] for r in ml100k["table"]}
+    ml1m = bench.load_artefact(bench.artefact_path("ml-1m", variant="all-models"))
+    assert {"GRU", "LSTM", "SASRec"} <= {r["model"] for r in ml1m["table"]}
+    for row in ml100k["table"] + ml1m["table"]:
+        assert row["NDCG@10 low"] <= row["NDCG@10"] <= row["NDCG@10 high"] and row["score ms"] > 0
 
 
 def test_artefact_path_of_the_cases():
@@ -150,9 +179,19 @@ def test_suite_paths_and_loading(tmp_path):
     with pytest.raises(ValueError, match="suite"):
         bench.suite_path("speed")
     bad = tmp_path / "x.json"
-    bad.write_text('{"command": "x"}')
-    with pytest.raises(ValueError, match="not a suite artefact"):
-        bench.load_suite(bad)
+    bad.write_text('{"command": "x", "suite": "privacy"}')
+    with pytest.raises(ValueError, match=r"not a bench suite artefact: it lacks \['date', 'machine', 'seconds'\]"):
+        bench.load_artefact(bad)
+
+
+@pytest.mark.parametrize("text, message", [("[1, 2]", "not a bench artefact: it lacks"),
+                                           ("{not json", "not JSON"),
+                                           ('{"table": []}', "lacks")])
+def test_load_artefact_rejects_what_is_not_an_artefact(tmp_path, text, message):
+    path = tmp_path / "x.json"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=message):
+        bench.load_artefact(path)
 
 
 @pytest.mark.parametrize("args", [["--suite", "privacy", "--dataset", "ml-1m"], ["--suite", "compute", "--seeds", "2"],
@@ -169,7 +208,7 @@ def test_suite_runs_and_writes_json(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(bench_compute, "run", lambda log=print: {"points": [{"ms_per_step": 1.0}], "ml-1m": None})
     out = tmp_path / "s.json"
     assert bench.main(["--suite", "compute", "--json", str(out)]) == 0
-    record = bench.load_suite(out)
+    record = bench.load_artefact(out)
     assert record["command"] == "python -m lstmrec.bench --suite compute" and record["suite"] == "compute"
     assert record["points"] == [{"ms_per_step": 1.0}]
 
@@ -178,11 +217,11 @@ def test_committed_suites_are_complete():
     """The artefacts chapter 11 loads hold what it reads: every epsilon, and every point of the grid."""
     from lstmrec import bench_compute, bench_privacy
 
-    privacy = bench.load_suite(bench.suite_path("privacy"))
+    privacy = bench.load_artefact(bench.suite_path("privacy"))
     targets = [r.get("target epsilon") for r in privacy["rows"] if r["private"]]
     assert targets == [None if e == float("inf") else e for e in bench_privacy.EPSILONS]
     assert {"Most popular", "Markov chain", "LSTM (normal training)"} <= {r["model"] for r in privacy["rows"]}
-    compute = bench.load_suite(bench.suite_path("compute"))
+    compute = bench.load_artefact(bench.suite_path("compute"))
     measured = {tuple(sorted((k, p[k]) for k in ("num_items", "max_len", "hidden_dim", "loss", "precision")))
                 for p in compute["points"]}
     wanted = {tuple(sorted((k, getattr(p, k)) for k in ("num_items", "max_len", "hidden_dim", "loss", "precision")))

@@ -37,3 +37,6 @@ def test_rows_of_a_baseline_and_of_a_model():
     row = bench_privacy.row("LSTM", trained.recommender, members, outsiders, config.max_len)
     assert 0 <= row["attack AUC low"] <= row["attack AUC"] <= row["attack AUC high"] <= 1
     assert 0 <= row["top-1 members"] <= 1
+    fits = (membership.sequence_fit(trained.recommender.model, members.train, config.max_len),
+            membership.sequence_fit(trained.recommender.model, outsiders.train, config.max_len))
+    assert bench_privacy.row("LSTM", trained.recommender, members, outsiders, config.max_len, fits=fits) == row

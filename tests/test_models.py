@@ -315,6 +315,13 @@ def test_score_equals_the_last_position_of_the_full_model(recommender):
     np.testing.assert_allclose(scores[:, 1:], full[:, 1:], atol=1e-5, rtol=0)
 
 
+def test_compiled_graph_gives_the_scores(recommender):
+    histories = [np.array([1, 2, 3]), np.array([4, 5, 6, 7, 8, 9])]
+    x = pad_sequences(histories, MAX_LEN)
+    compiled = np.asarray(recommender.compiled()(x))  # (2, num_items)
+    np.testing.assert_allclose(compiled[:, 1:], recommender.score(histories)[:, 1:], rtol=1e-5, atol=1e-5)
+
+
 def test_score_is_repeatable(recommender):
     np.testing.assert_array_equal(recommender.score(HISTORIES), recommender.score(HISTORIES))
 
