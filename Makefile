@@ -1,9 +1,15 @@
-# Two commands do everything on a fresh machine with Python 3.11, pip and make:
+# Two commands do everything on a fresh machine with Python 3.11, 3.12 or 3.13, pip and make:
 #   make run    set up, obtain the data, execute the whole course into _build/
 #   make test   set up, obtain the data, unit tests + nbval over every notebook and solution
 # and, for learners, `make lab` opens JupyterLab on the course.
 
-PYTHON ?= python3
+# The first of python3.11, python3.12, python3.13, python3 that is 3.11-3.13 (or PYTHON=... given).
+SUPPORTED := 3.11, 3.12 or 3.13
+FITS := import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(shell for p in python3.11 python3.12 python3.13 python3; do \
+	$$p -c '$(FITS)' >/dev/null 2>&1 && { echo $$p; break; }; done)
+endif
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
@@ -24,7 +30,8 @@ help:
 
 # The virtual environment is (re)built only when requirements.txt or pyproject.toml change.
 $(STAMP): requirements.txt pyproject.toml
-	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version.split()[0]'
+	@test -n "$(PYTHON)" || { echo "No Python $(SUPPORTED) found (tried python3.11, python3.12, python3.13, python3): install one, or give its path, e.g. make PYTHON=/usr/bin/python3.12 ..." >&2; exit 1; }
+	@$(PYTHON) -c '$(FITS)' >/dev/null 2>&1 || { echo "The course needs Python $(SUPPORTED); PYTHON=$(PYTHON) is $$($(PYTHON) --version 2>&1 | head -1). Give one of those, e.g. make PYTHON=/usr/bin/python3.12 ..." >&2; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt

@@ -44,6 +44,7 @@ NAV_TAG = "nav"  # the generated previous / contents / next cell at the end of a
 CONTENTS_TAG = "contents"  # the generated chapter list in 00_start_here
 CHECK_TAG = "nbval-check-output"  # nbval compares this cell's output; its output is committed
 PINNED = ("tensorflow", "keras", "keras-rs", "numpy", "pandas", "seaborn")
+PYTHONS = ((3, 11), (3, 12), (3, 13))  # the Python versions the course is tested on (Makefile, CI)
 
 
 def repo_root() -> Path:
@@ -77,7 +78,7 @@ def _pins() -> dict[str, str]:
 
 
 def check_versions(packages: tuple[str, ...] = PINNED) -> dict[str, str]:
-    """Check Python 3.11 and that key packages are the versions ``requirements.txt`` pins.
+    """Check Python 3.11-3.13 and that key packages are the versions ``requirements.txt`` pins.
 
     Returns:
         package -> installed version.
@@ -85,9 +86,9 @@ def check_versions(packages: tuple[str, ...] = PINNED) -> dict[str, str]:
     Raises:
         RuntimeError: a package is missing or another version, with the fix.
     """
-    if sys.version_info[:2] != (3, 11):
-        raise RuntimeError(f"the course is tested on Python 3.11, this is {platform.python_version()}; "
-                           f"run `make lab` to use the course's environment")
+    if not PYTHONS[0] <= sys.version_info[:2] <= PYTHONS[-1]:
+        raise RuntimeError(f"the course is tested on Python 3.11, 3.12 and 3.13, this is "
+                           f"{platform.python_version()}; run `make lab` to use the course's environment")
     pins, found, wrong = _pins(), {}, []
     for name in packages:
         try:

@@ -166,6 +166,25 @@ def test_check_versions_names_the_wrong_package(monkeypatch):
         course.check_versions()
 
 
+@pytest.mark.parametrize("version, ok", [((3, 10, 13), False), ((3, 11, 7), True), ((3, 12, 1), True),
+                                         ((3, 13, 0), True), ((3, 14, 0), False)])
+def test_check_versions_accepts_python_3_11_to_3_13(monkeypatch, version, ok):
+    monkeypatch.setattr(course.sys, "version_info", version)
+    if ok:
+        assert "numpy" in course.check_versions()
+    else:
+        with pytest.raises(RuntimeError, match=r"tested on Python 3\.11, 3\.12 and 3\.13"):
+            course.check_versions()
+
+
+def test_makefile_names_the_versions_course_accepts():
+    makefile = (course.repo_root() / "Makefile").read_text()
+    assert "(3, 11) <= sys.version_info[:2] <= (3, 13)" in makefile
+    assert course.PYTHONS == ((3, 11), (3, 12), (3, 13))
+    for version in course.PYTHONS:
+        assert "python%d.%d" % version in makefile
+
+
 def test_strip_keeps_only_checked_outputs(tmp_path):
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("print(1)", execution_count=1,
