@@ -14,15 +14,18 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-# Quieter TensorFlow logs in every command.
-export TF_CPP_MIN_LOG_LEVEL := 2
+# No TensorFlow C++ log lines (INFO, WARNING, ERROR; FATAL still shows) in any command or notebook;
+# errors still raise Python exceptions, and Python warnings still show (lstmrec/tflog.py says more).
+export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: setup data run test lab bench serve clean help
+.PHONY: setup data run test lint test-browser chromium lab bench serve clean help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make run    - set up, get the data (MovieLens-100K and -1M, Instacart, CollegeMsg), execute every notebook into _build/"
-	@echo "make test   - set up, get the data, unit tests and nbval over notebooks/ and solutions/"
+	@echo "make test   - set up, get the data, make lint, unit tests and nbval over notebooks/ and solutions/"
+	@echo "make lint   - what the pre-commit hooks check: stripped notebooks, generated navigation, ruff"
+	@echo "make test-browser - install Chromium if missing (Debian/Ubuntu), then JupyterLab and the book in it"
 	@echo "make lab    - open JupyterLab on the course"
 	@echo "make bench  - print the model table (python -m lstmrec.bench \$$BENCH_ARGS, e.g. BENCH_ARGS='--dataset ml-1m')"
 	@echo "make serve  - serve the course's LSTM over HTTP on 127.0.0.1 (python -m lstmrec.serve \$$SERVE_ARGS, e.g. SERVE_ARGS='--port 8001')"
@@ -46,8 +49,26 @@ data: $(STAMP)
 run: data
 	$(PY) -m lstmrec.build
 
-test: data
+test: data lint
 	$(PY) -m pytest
+
+# The checks of .pre-commit-config.yaml, changing nothing (tests/test_course.py keeps the two in step).
+lint: $(STAMP)
+	$(PY) -m lstmrec.course check
+	$(PY) -m lstmrec.course strip --check
+	$(VENV)/bin/nbstripout --verify --keep-count --keep-id notebooks/*.ipynb solutions/*.ipynb
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pre-commit validate-config .pre-commit-config.yaml
+
+# The browser test: JupyterLab and the built book in headless Chromium (part of `make test` where Chromium is).
+test-browser: $(STAMP) chromium
+	$(PY) -m pytest tests/test_browser.py -p no:nbval -v
+
+chromium:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  command -v apt-get >/dev/null || { echo "Install Chromium and its chromedriver with your package manager." >&2; exit 1; }; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; }
 
 lab: data
 	$(VENV)/bin/jupyter lab notebooks/00_start_here.ipynb

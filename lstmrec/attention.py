@@ -171,8 +171,9 @@ def build(num_items: int, config):
     x = keras.layers.Dropout(rate)(x)
     for b in range(config.num_blocks):
         q = keras.layers.LayerNormalization(epsilon=1e-6, name=f"block{b}_norm1")(x)
-        a = keras.layers.MultiHeadAttention(config.num_heads, e // config.num_heads, dropout=rate,
-                                            name=f"block{b}_attention")(q, q, use_causal_mask=True)  # (batch, max_len, E)
+        attention = keras.layers.MultiHeadAttention(config.num_heads, e // config.num_heads, dropout=rate,
+                                                    name=f"block{b}_attention")
+        a = attention(q, q, use_causal_mask=True)  # (batch, max_len, E)
         x = keras.layers.Add()([x, keras.layers.Dropout(rate)(a)])
         y = keras.layers.LayerNormalization(epsilon=1e-6, name=f"block{b}_norm2")(x)
         y = keras.layers.Dense(config.hidden_dim, activation="relu", name=f"block{b}_ffn1")(y)  # (batch, max_len, f)

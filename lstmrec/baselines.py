@@ -372,7 +372,8 @@ def tune(make: Callable[..., Recommender], grid: dict[str, list[Any]], split: Le
     return best, table.sort_values(metric, ascending=False, kind="stable").reset_index(drop=True)
 
 
-def fit_best(name: str, split: LeaveOneOutSplit, exclude_seen: bool = True) -> tuple[Recommender, dict[str, Any], float]:
+def fit_best(name: str, split: LeaveOneOutSplit,
+             exclude_seen: bool = True) -> tuple[Recommender, dict[str, Any], float]:
     """Tune baseline ``name`` (of ``BASELINES`` or ``REPEAT_BASELINES``) on validation, then fit it at its best.
 
     Args:

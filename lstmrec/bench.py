@@ -1,4 +1,7 @@
-"""``python -m lstmrec.bench [--dataset ml-100k|ml-1m|instacart|collegemsg] [--ties RULE] [--seeds N] [--json FILE] ...``: every model, one table.
+"""``python -m lstmrec.bench``: every model, one table.
+
+Options: ``--dataset ml-100k|ml-1m|instacart|collegemsg``, ``--ties RULE``,
+``--seeds N``, ``--json FILE`` and more (``--help``).
 
 Protocol (the course's, chapter 07): temporal leave-one-out, every item of the
 catalogue ranked, the user's history excluded, ties counted against the
@@ -362,7 +365,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ties", choices=ties.TIE_RULES, default="shuffle",
                         help="order of equal timestamps (default: the course's seeded shuffle)")
     parser.add_argument("--json", metavar="FILE", help="also write the table and every run as JSON")
-    parser.add_argument("--seeds", type=int, default=None, help="seeds per neural model (default 5 on ml-100k, 3 on ml-1m)")
+    parser.add_argument("--seeds", type=int, default=None,
+                        help="seeds per neural model (default 5 on ml-100k, 3 on ml-1m)")
     parser.add_argument("--models", default=None,
                         help=f"neural models to run, comma-separated (default all: {','.join(NEURAL)})")
     parser.add_argument("--cached", action="store_true", help="reuse cached neural models where they exist")

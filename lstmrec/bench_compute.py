@@ -203,12 +203,14 @@ def sampled_vs_full(log=print, max_epochs: int = 10) -> dict:
         rows[name] = {**result.metrics((10,)), "NDCG@10 low": low, "NDCG@10 high": high,
                       "best epoch": trained.best_epoch, "epochs": epochs,
                       "s per epoch": trained.seconds / epochs, "to best s": trained.seconds_to_best,
-                      "train s": trained.seconds, "valid NDCG@10": trained.history["val_NDCG@10"][trained.best_epoch - 1]}
+                      "train s": trained.seconds,
+                      "valid NDCG@10": trained.history["val_NDCG@10"][trained.best_epoch - 1]}
         log(f"  {name}: test NDCG@10 {rows[name]['NDCG@10']:.4f} [{low:.4f}, {high:.4f}], best epoch "
             f"{trained.best_epoch} of {epochs}, {rows[name]['s per epoch']:.1f} s per epoch", flush=True)
     difference = evaluation.paired_comparison(per_user["sampled"], per_user["full"])
     longer = evaluation.paired_comparison(per_user["sampled, twice the epochs"], per_user["full"])
-    return {"full": rows["full"], "sampled": rows["sampled"], "sampled, twice the epochs": rows["sampled, twice the epochs"],
+    return {"full": rows["full"], "sampled": rows["sampled"],
+            "sampled, twice the epochs": rows["sampled, twice the epochs"],
             "difference": difference, "difference, twice the epochs": longer,
             "config": dataclasses.asdict(config), "samples": SAMPLES, "num_items": split.num_items - 1,
             "num_users": split.num_users}

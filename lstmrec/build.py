@@ -1,16 +1,19 @@
 """``python -m lstmrec.build``: execute the whole course into ``_build/`` (what ``make run`` does).
 
 Every chapter in ``notebooks/`` runs in order, headless, then every solution
-in ``solutions/`` (in strict mode, like the tests). For each one the executed
-notebook and an HTML page are written under ``_build/``, plus ``_build/index.html``
-linking them all; the run ends with a summary: which notebooks ran, in how
+in ``solutions/`` (in strict mode, like the tests). Each executed notebook is
+written under ``_build/``, and ``lstmrec.book`` makes the site around them:
+``_build/index.html`` (the contents page), a page per notebook and
+``_build/results.html``. ``_build/summary.json`` keeps the run's record (times,
+status, headline numbers, machine), from which ``docs/instructor.md``'s run
+times are generated. The run ends with a summary: which notebooks ran, in how
 long, and the headline metrics each reported through ``course.report``.
 """
 
 from __future__ import annotations
 
 import argparse
-import html
+import datetime
 import json
 import os
 import sys
@@ -20,16 +23,15 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
-from nbconvert import HTMLExporter
 
-from lstmrec import course
+from lstmrec import book, course, tflog
 from lstmrec.data import atomic_write
 
 TIMEOUT = 900  # seconds for one cell
 
 
 def run_notebook(path: Path, out_dir: Path, strict: bool, report_dir: Path) -> dict:
-    """Execute one notebook; write ``<name>.ipynb`` and ``<name>.html`` to ``out_dir``.
+    """Execute one notebook; write the executed ``<name>.ipynb`` to ``out_dir``.
 
     Metrics reported with ``course.report`` land in ``report_dir/<folder>/``;
     the kernel's stderr in ``out_dir/<name>.kernel.log``.
@@ -57,36 +59,23 @@ def run_notebook(path: Path, out_dir: Path, strict: bool, report_dir: Path) -> d
         except CellExecutionError as e:
             error = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
     seconds = time.perf_counter() - start
+    noisy = [i for i, cell in enumerate(nb.cells) if tflog.output_log_lines(cell.get("outputs"))]
+    if error is None and noisy:  # what a learner would see as red start-up noise (lstmrec.tflog)
+        error = f"TensorFlow log lines in the output of cell {noisy[0]}"
     with atomic_write(out_dir / path.name) as tmp:
         nbformat.write(nb, tmp)
-    body, _ = HTMLExporter().from_notebook_node(nb)
-    with atomic_write(out_dir / f"{path.stem}.html") as tmp:
-        tmp.write_text(body, encoding="utf-8")
     metrics_file = report_dir / f"{path.stem}.json"
     metrics = json.loads(metrics_file.read_text()) if metrics_file.exists() else {}
     return {"notebook": f"{path.parent.name}/{path.name}", "seconds": seconds, "ok": error is None,
             "error": error, "metrics": metrics}
 
 
-def write_index(results: list[dict], build_dir: Path) -> Path:
-    """``_build/index.html``: every executed notebook, its time, status and metrics."""
-    rows = []
-    for r in results:
-        page = r["notebook"].replace(".ipynb", ".html")
-        status = "ok" if r["ok"] else f"FAILED: {html.escape(r['error'] or '')}"
-        metrics = ", ".join(f"{html.escape(k)} = {v}" for k, v in r["metrics"].items())
-        rows.append(f"<tr><td><a href='{page}'>{html.escape(r['notebook'])}</a></td>"
-                    f"<td>{r['seconds']:.1f}</td><td>{status}</td><td>{metrics}</td></tr>")
-    page = ("<!doctype html><html><head><meta charset='utf-8'><title>LSTM for recommender systems</title>"
-            "<style>body{font-family:sans-serif;max-width:70em;margin:2em auto}td,th{padding:.3em .8em;"
-            "border-bottom:1px solid #ddd;text-align:left}</style></head><body>"
-            "<h1>LSTM for recommender systems: the executed course</h1>"
-            "<table><tr><th>notebook</th><th>seconds</th><th>status</th><th>headline metrics</th></tr>"
-            + "".join(rows) + "</table></body></html>")
-    path = build_dir / "index.html"
-    with atomic_write(path) as tmp:
-        tmp.write_text(page, encoding="utf-8")
-    return path
+def machine() -> dict[str, object]:
+    """Where the build ran: what its run times mean."""
+    import platform
+
+    return {"machine": platform.machine(), "cpus": os.cpu_count(), "system": platform.platform(),
+            "python": platform.python_version()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,21 +92,26 @@ def main(argv: list[str] | None = None) -> int:
     jobs = [(p, "notebooks", False) for p in sorted((course.repo_root() / "notebooks").glob("*.ipynb"))]
     if not args.no_solutions:
         jobs += [(p, "solutions", True) for p in sorted((course.repo_root() / "solutions").glob("*.ipynb"))]
-    results = []
+    results, executed = [], {}
     total = time.perf_counter()
     for path, folder, strict in jobs:
         print(f"running {folder}/{path.name} ...", flush=True)
         results.append(run_notebook(path, build_dir / folder, strict, report_dir))
-    index = write_index(results, build_dir)
+        executed[f"{folder}/{path.name}"] = nbformat.read(build_dir / folder / path.name, as_version=4)
+    seconds = time.perf_counter() - total
+    index = book.write_site(results, executed, build_dir, seconds)
+    summary = {"command": "make run", "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
+                   timespec="seconds"), "machine": machine(), "seconds": seconds, "results": results}
+    with atomic_write(build_dir / "summary.json") as tmp:
+        tmp.write_text(json.dumps(summary, indent=1))
 
-    print(f"\nThe course ran in {time.perf_counter() - total:.0f} s; open {index}")
+    print(f"\nThe course ran in {seconds:.0f} s; open {index}")
     width = max(len(r["notebook"]) for r in results) if results else 10
     for r in results:
         status = "ok" if r["ok"] else f"FAILED ({r['error']})"
         metrics = ", ".join(f"{k}={v}" for k, v in r["metrics"].items())
         print(f"  {r['notebook']:<{width}}  {r['seconds']:6.1f} s  {status}  {metrics}")
     return 0 if all(r["ok"] for r in results) else 1
-
 
 if __name__ == "__main__":
     sys.exit(main())

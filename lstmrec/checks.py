@@ -450,7 +450,8 @@ def interactions_per_user(answer: Callable[[Any], Any]) -> CheckResult:
 
     mistakes = [
         Mistake(lambda df: _series_pairs(df["user_id"].value_counts()),
-                "value_counts() sorts by the count, not by user: add .sort_index() (or use groupby('user_id').size())."),
+                "value_counts() sorts by the count, not by user: add .sort_index() "
+                "(or use groupby('user_id').size())."),
         Mistake(lambda df: _series_pairs(df.groupby("item_id").size()),
                 "that counts interactions per movie: group by user_id."),
         Mistake(lambda df: _series_pairs(df.groupby("user_id")["item_id"].nunique()),
@@ -490,8 +491,8 @@ def popular_unseen(answer: Callable[[np.ndarray, Sequence[int], int], np.ndarray
     mistakes = [
         Mistake(keep_seen, "leave out the items in `seen`: the user has already watched them."),
         Mistake(padding_in, "item 0 is padding, not a movie: never recommend it (set its score to -inf too)."),
-        Mistake(ties_to_higher_id, "np.argsort(counts)[::-1] puts tied items in DEcreasing id order; sort by "
-                                   "-counts with a stable sort so ties go to the lower id, as everywhere in the course."),
+        Mistake(ties_to_higher_id, "np.argsort(counts)[::-1] puts tied items in DEcreasing id order; sort by -counts "
+                                   "with a stable sort so ties go to the lower id, as everywhere in the course."),
         Mistake(lambda counts, seen, k: np.sort(np.asarray(counts))[::-1][:k],
                 "return the item ids (positions), not their counts."),
     ]
@@ -535,7 +536,10 @@ def _reference_clip(grads, max_norm):
 
 
 def clip_by_global_norm(answer: Callable[[list, float], list]) -> CheckResult:
-    """Check ``clip_by_global_norm(grads, max_norm)``: rescale all gradients together if their global norm is too big."""
+    """Check ``clip_by_global_norm(grads, max_norm)``: rescale all gradients together.
+
+    All of them by the same factor, and only if their global norm is too big.
+    """
     cases = [
         Case("one gradient [3, 4] (norm 5), max_norm 1", ([np.array([3.0, 4.0])], 1.0)),
         Case("[3] and [[4], [12]] (global norm 13), max_norm 6.5", ([np.array([3.0]), np.array([[4.0], [12.0]])], 6.5)),
@@ -556,10 +560,12 @@ def clip_by_global_norm(answer: Callable[[list, float], list]) -> CheckResult:
     mistakes = [
         Mistake(per_tensor, "clip by the GLOBAL norm sqrt(sum of all squared entries of all gradients), and scale "
                             "every gradient by the same factor, so the direction of the whole update is kept."),
-        Mistake(always_scale, "only scale down when the global norm is larger than max_norm: use min(1, max_norm / norm)."),
+        Mistake(always_scale,
+                "only scale down when the global norm is larger than max_norm: use min(1, max_norm / norm)."),
         Mistake(squared_norm, "the norm is the square root of the sum of squares."),
         Mistake(lambda grads, c: tuple(np.clip(np.asarray(g, float), -c, c) for g in grads),
-                "clipping each value to [-c, c] changes the direction of the update; rescale the whole gradient instead."),
+                "clipping each value to [-c, c] changes the direction of the update; "
+                "rescale the whole gradient instead."),
     ]
     return check("clip_by_global_norm", lambda g, c: tuple(answer(g, c)), _reference_clip, cases, mistakes)
 
@@ -568,7 +574,10 @@ def clip_by_global_norm(answer: Callable[[list, float], list]) -> CheckResult:
 
 
 def activity_windows(answer: Callable[[np.ndarray, int], tuple]) -> CheckResult:
-    """Check ``activity_windows(active, window)``: inputs = the ``window`` periods before the last, target = the last."""
+    """Check ``activity_windows(active, window)``: inputs and target for every user.
+
+    The inputs are the ``window`` periods before the last; the target is the last.
+    """
     active = np.array([[1, 0, 1, 1, 0, 1],
                        [0, 0, 1, 0, 1, 0],
                        [1, 1, 0, 0, 0, 1]])  # (3 users, 6 periods)
@@ -658,7 +667,10 @@ def gru_model(answer: Callable[[int], Any]) -> CheckResult:
 
 
 def leave_one_out_user(answer: Callable[[np.ndarray], tuple]) -> CheckResult:
-    """Check ``leave_one_out_user(history)``: ``(train, valid_target, test_target)`` for one user's chronological items."""
+    """Check ``leave_one_out_user(history)``: ``(train, valid_target, test_target)`` for one user.
+
+    ``history`` is the user's items in chronological order.
+    """
     cases = [Case("history [5, 3, 9, 1, 7]", (np.array([5, 3, 9, 1, 7]),)),
              Case("the shortest history that can be split, [4, 8, 2]", (np.array([4, 8, 2]),)),
              Case("history [10, 20, 30, 40]", (np.array([10, 20, 30, 40]),))]
@@ -779,7 +791,10 @@ def _sequence_model_facts(model) -> dict:
 
 
 def sequence_model(answer: Callable[[int, int, str], Any]) -> CheckResult:
-    """Check ``build_model(num_items, max_len, cell)``: Embedding(mask_zero) -> cell(return_sequences) -> Dense logits."""
+    """Check ``build_model(num_items, max_len, cell)``.
+
+    The model: Embedding(mask_zero) -> cell(return_sequences) -> Dense logits.
+    """
     import keras
 
     def build(num_items, max_len, cell, mask=True, sequences=True, activation=None, cell_override=None):
@@ -836,7 +851,8 @@ def catalog_coverage(answer: Callable[[np.ndarray, int], float]) -> CheckResult:
         Mistake(lambda r, n: len(np.unique(r)) / n, "the catalogue has num_items - 1 real items: 0 is padding."),
         Mistake(lambda r, n: np.asarray(r).size / (n - 1),
                 "count each item once, however many users it is recommended to: np.unique."),
-        Mistake(lambda r, n: float(len(np.unique(r))), "return a share of the catalogue (between 0 and 1), not a count."),
+        Mistake(lambda r, n: float(len(np.unique(r))),
+                "return a share of the catalogue (between 0 and 1), not a count."),
     ]
     return check("catalog_coverage", answer, evaluation.catalog_coverage, cases, mistakes)
 
@@ -869,7 +885,10 @@ def recommender_param_count(answer: Callable[[int, int, int], int]) -> CheckResu
 
 
 def length_groups(answer: Callable[[np.ndarray, int], np.ndarray]) -> CheckResult:
-    """Check ``length_groups(lengths, num_groups)``: group ids 0..num_groups-1 of (nearly) equal size, shortest first."""
+    """Check ``length_groups(lengths, num_groups)``: group ids 0..num_groups-1, shortest first.
+
+    The groups are of (nearly) equal size.
+    """
     import pandas as pd
 
     cases = [Case("8 users, 4 groups", (np.array([5, 1, 9, 3, 7, 2, 8, 4]), 4)),
@@ -886,7 +905,8 @@ def length_groups(answer: Callable[[np.ndarray, int], np.ndarray]) -> CheckResul
         Mistake(equal_width, "groups of equal WIDTH (pd.cut) put most users in the first group when lengths have a "
                              "long tail; cut at the quantiles (pd.qcut) so each group holds about as many users."),
         Mistake(lambda lengths, n: reference(lengths, n) + 1, "number the groups from 0 (shortest) to num_groups - 1."),
-        Mistake(lambda lengths, n: n - 1 - reference(lengths, n), "group 0 is the SHORTEST histories, not the longest."),
+        Mistake(lambda lengths, n: n - 1 - reference(lengths, n),
+                "group 0 is the SHORTEST histories, not the longest."),
     ]
     return check("length_groups", lambda lengths, n: np.asarray(answer(lengths, n)).astype(np.int64), reference,
                  cases, mistakes)
@@ -948,7 +968,10 @@ def _step_variant(lstm, h, c, items, *, order=("i", "f", "c", "o"), recurrent=Tr
 
 
 def stream_step(answer: Callable[..., tuple]) -> CheckResult:
-    """Check ``stream_step(lstm, h, c, items) -> (h_t, c_t)``, then that stepping through a history equals ``encode``."""
+    """Check ``stream_step(lstm, h, c, items) -> (h_t, c_t)``.
+
+    Then check that stepping through a history equals ``encode``.
+    """
     cases = [_stream_case("one user, H=2", 0, 1, 2), _stream_case("4 users, H=3", 1, 4, 3),
              _stream_case("3 users, H=5, large weights", 2, 3, 5, scale=3.0)]
 
@@ -957,7 +980,8 @@ def stream_step(answer: Callable[..., tuple]) -> CheckResult:
 
     mistakes = [
         Mistake(lambda *a: _step_variant(*a, order=("i", "f", "o", "c")),
-                "Keras's gate order in the columns is i, f, c, o (input, forget, candidate, output), as in chapter 03."),
+                "Keras's gate order in the columns is i, f, c, o (input, forget, candidate, output), "
+                "as in chapter 03."),
         Mistake(lambda *a: _step_variant(*a, recurrent=False),
                 "add the recurrent term h_{t-1} @ recurrent_kernel: without it the step forgets the order of events."),
         Mistake(lambda *a: _step_variant(*a, squash_c=False),
@@ -1000,7 +1024,8 @@ def p50_p99(answer: Callable[[np.ndarray], tuple]) -> CheckResult:
                 "p50 is the median, not the mean: one slow call moves the mean but not the median."),
         Mistake(lambda s: (float(np.percentile(s, 50)), float(np.percentile(s, 99))),
                 "report milliseconds: the timings are in seconds, so multiply by 1000."),
-        Mistake(lambda s: (float(np.asarray(s)[len(s) // 2] * 1000), float(np.asarray(s)[int(0.99 * (len(s) - 1))] * 1000)),
+        Mistake(lambda s: (float(np.asarray(s)[len(s) // 2] * 1000),
+                           float(np.asarray(s)[int(0.99 * (len(s) - 1))] * 1000)),
                 "sort the timings first (or use np.percentile): they arrive in the order the calls were made."),
         Mistake(lambda s: (float(np.percentile(s, 50) * 1000), float(np.max(s) * 1000)),
                 "p99 is the value 99% of the calls stay under, not the slowest call (the maximum)."),
@@ -1046,7 +1071,10 @@ def _reference_most_frequent(histories, num_items) -> np.ndarray:
 
 
 def most_frequent_scores(answer: Callable[[list, int], np.ndarray]) -> CheckResult:
-    """Check ``most_frequent_scores(histories, num_items) -> (n, num_items)``: each item's count in the user's history."""
+    """Check ``most_frequent_scores(histories, num_items) -> (n, num_items)``.
+
+    Each item's score is its count in the user's history.
+    """
     cases = [Case("one user", ([np.array([2, 1, 2])], 4)),
              Case("three users, one empty", ([np.array([1, 1, 1, 3]), np.array([], dtype=np.int64),
                                              np.array([4, 2, 4, 2, 4])], 5)),

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lstmrec import SEED
+from lstmrec import SEED, tflog
 
 CHAPTERS: list[tuple[str, str]] = [
     ("00_start_here", "Start here: the course map, exercises and checks, the data"),
@@ -45,6 +45,8 @@ CONTENTS_TAG = "contents"  # the generated chapter list in 00_start_here
 CHECK_TAG = "nbval-check-output"  # nbval compares this cell's output; its output is committed
 PINNED = ("tensorflow", "keras", "keras-rs", "numpy", "pandas", "seaborn")
 PYTHONS = ((3, 11), (3, 12), (3, 13))  # the Python versions the course is tested on (Makefile, CI)
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}  # every notebook's
+LANGUAGE_INFO = {"name": "python"}  # committed without the machine's Python version
 
 
 def repo_root() -> Path:
@@ -107,6 +109,11 @@ def check_versions(packages: tuple[str, ...] = PINNED) -> dict[str, str]:
 def setup(seed: int = SEED, tensorflow: bool = True) -> None:
     """The first code cell of every chapter: check versions, seed everything, make runs repeatable.
 
+    With ``tensorflow``, it imports TensorFlow first and quietly
+    (``lstmrec.tflog.import_tensorflow``), so it must run before anything
+    imports ``keras`` or ``tensorflow``: that is why it has a cell of its own,
+    before the chapter's imports.
+
     Seeds Python's ``random``, NumPy and (with ``tensorflow``) Keras/TensorFlow
     through ``keras.utils.set_random_seed``, and turns on TensorFlow's op
     determinism, so the same run on the same machine gives the same numbers.
@@ -121,13 +128,12 @@ def setup(seed: int = SEED, tensorflow: bool = True) -> None:
     random.seed(seed)
     np.random.seed(seed)
     if tensorflow:
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        tf = tflog.import_tensorflow()  # first, so TensorFlow's start-up log lines stay out of the cell
         import keras
-        import tensorflow as tf
 
         keras.utils.set_random_seed(seed)
         tf.config.experimental.enable_op_determinism()
-        tf.config.list_physical_devices()  # device start-up (and its log lines) happen here, not in a later cell
+        tf.config.list_physical_devices()  # device start-up happens here, not in a later cell
     print(f"Python {platform.python_version()} | " + " | ".join(f"{k} {v}" for k, v in versions.items())
           + f" | seed {seed}")
 
@@ -274,8 +280,17 @@ def sync(write: bool = True) -> list[str]:
     return changed
 
 
-def strip(path: Path | str) -> bool:
+def strip(path: Path | str, write: bool = True) -> bool:
     """Remove outputs and execution counts, except in cells tagged ``nbval-check-output``.
+
+    Those cells get ``"keep_output": true`` in their metadata, which is what
+    nbstripout (``.pre-commit-config.yaml``, ``make lint``) keeps. The
+    notebook's kernel is set to the course's and its ``language_info`` loses
+    the machine's Python version.
+
+    Args:
+        path: the notebook.
+        write: write the stripped notebook back (False: only say whether it would change).
 
     Returns:
         True if the file changed.
@@ -284,14 +299,21 @@ def strip(path: Path | str) -> bool:
     nb = _read(path)
     before = json.dumps(nb, sort_keys=True)
     for cell in nb["cells"]:
-        if cell["cell_type"] != "code" or CHECK_TAG in _tags(cell):
+        if cell["cell_type"] != "code":
             continue
+        if CHECK_TAG in _tags(cell):
+            cell["metadata"]["keep_output"] = True  # what tells nbstripout (the pre-commit hook) to keep it
+            continue
+        cell["metadata"].pop("keep_output", None)
         cell["outputs"] = []
         cell["execution_count"] = None
     nb["metadata"].pop("widgets", None)
+    nb["metadata"]["kernelspec"] = dict(KERNELSPEC)
+    nb["metadata"]["language_info"] = dict(LANGUAGE_INFO)
     if json.dumps(nb, sort_keys=True) == before:
         return False
-    _write(path, nb)
+    if write:
+        _write(path, nb)
     return True
 
 
@@ -328,23 +350,27 @@ def refresh(path: Path | str) -> None:
     strip(path)
 
 
+def _all_notebooks() -> list[str]:
+    return sorted(str(p) for f in ("notebooks", "solutions") for p in (repo_root() / f).glob("*.ipynb"))
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m lstmrec.course {sync,check,strip,refresh}``."""
+    """``python -m lstmrec.course {sync,check,strip,refresh} [--check] [paths]``."""
     parser = argparse.ArgumentParser(prog="python -m lstmrec.course", description=main.__doc__)
     parser.add_argument("command", choices=["sync", "check", "strip", "refresh"])
     parser.add_argument("paths", nargs="*", help="notebooks to strip or refresh (default: all)")
-    args = parser.parse_args(argv)
+    parser.add_argument("--check", action="store_true", help="strip: change nothing, exit 1 if a notebook would change")
+    args = parser.parse_intermixed_args(argv)
     if args.command == "refresh":
-        for p in args.paths or sorted(str(p) for f in ("notebooks", "solutions") for p in (repo_root() / f).glob("*.ipynb")):
+        for p in args.paths or _all_notebooks():
             print(f"refreshing {p}", flush=True)
             refresh(p)
         return 0
     if args.command == "strip":
-        paths = args.paths or sorted(str(p) for f in ("notebooks", "solutions") for p in (repo_root() / f).glob("*.ipynb"))
-        for p in paths:
-            if strip(p):
-                print(f"stripped {p}")
-        return 0
+        dirty = [p for p in args.paths or _all_notebooks() if strip(p, write=not args.check)]
+        for p in dirty:
+            print(("would strip " if args.check else "stripped ") + p)
+        return 1 if (dirty and args.check) else 0
     changed = sync(write=args.command == "sync")
     for c in changed:
         print(("updated " if args.command == "sync" else "stale: ") + c)

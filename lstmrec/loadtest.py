@@ -250,7 +250,8 @@ def crash(artefact: Path | str, folder: Path | str, num_events: int = 600, num_u
         for t in threads:
             t.start()
         if kill is not None:
-            while sum(map(len, acked)) < kill_after and time.monotonic() < deadline and any(map(threading.Thread.is_alive, threads)):
+            while (sum(map(len, acked)) < kill_after and time.monotonic() < deadline
+                   and any(map(threading.Thread.is_alive, threads))):
                 time.sleep(0.001)
             kill.kill()  # SIGKILL: no clean-up runs in the server
         for t in threads:

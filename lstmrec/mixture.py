@@ -31,6 +31,7 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
+
 from lstmrec.baselines import recency_counts
 from lstmrec.baskets import evaluate_stage
 

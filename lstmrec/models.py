@@ -1,6 +1,8 @@
 """The Keras next-item recommender: item embedding -> LSTM (or GRU, SimpleRNN) -> a score for every item.
 
-Taught in chapter 06; used by chapters 07-12 (chapter 12 adds ``cell="SASRec"``, built by ``lstmrec.attention``) (chapter 10 also on baskets: ``baskets.BasketSplit``) and ``python -m lstmrec.bench``.
+Taught in chapter 06; used by chapters 07-12 (chapter 12 adds ``cell="SASRec"``,
+built by ``lstmrec.attention``) (chapter 10 also on baskets: ``baskets.BasketSplit``)
+and ``python -m lstmrec.bench``.
 
 The model reads a user's history, oldest first, left-padded with 0 to
 ``max_len``, and at every position predicts the next item:
@@ -161,7 +163,8 @@ def build(num_items: int, config: Config, unroll: bool = False):
     x = embedding(items)  # (batch, max_len, embedding_dim); padding positions are masked from here on
     x = keras.layers.Dropout(config.dropout)(x)
     recurrent = {"LSTM": keras.layers.LSTM, "GRU": keras.layers.GRU, "SimpleRNN": keras.layers.SimpleRNN}[config.cell]
-    h = recurrent(config.hidden_dim, return_sequences=True, unroll=unroll, name="recurrent")(x)  # (batch, max_len, hidden_dim)
+    h = recurrent(config.hidden_dim, return_sequences=True, unroll=unroll,
+                  name="recurrent")(x)  # (batch, max_len, hidden_dim)
     h = keras.layers.Dropout(config.dropout)(h)
     if config.tie_embeddings:
         h = keras.layers.Dense(config.embedding_dim, name="to_embedding_space")(h)  # (batch, max_len, embedding_dim)
@@ -370,8 +373,9 @@ def train(split: LeaveOneOutSplit, config: Config = Config(), k: int = 10, verbo
 
 def fit(model, split: LeaveOneOutSplit, config: Config, k: int = 10, verbose: bool = False,
         exclude_seen: bool = True) -> TrainedModel:
-    """``train``'s loop for a model already built and compiled (``train`` builds the course's; ``sampled`` another loss).
+    """``train``'s loop for a model already built and compiled.
 
+    ``train`` builds the course's model; ``sampled`` one with another loss.
     Seeds are the caller's to set, before building the model.
     """
     import keras

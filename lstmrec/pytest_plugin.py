@@ -6,12 +6,19 @@ checks in ``solutions/`` must pass for real. So strict mode
 a notebook in ``solutions/``, and off for every other test: the kernel
 inherits the environment of this process when it starts. ``LSTMREC_HEADLESS=1``
 tells widget demos that no one can click (``lstmrec.demo``).
+
+It also fails any notebook cell whose output holds TensorFlow's log lines
+(``lstmrec.tflog``): what a learner would see as red start-up noise, such as
+"failed call to cuInit", is a test failure, in every notebook the run executes.
 """
 
+import functools
 import os
 from pathlib import Path
 
 import pytest
+
+from lstmrec import tflog
 
 SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
 
@@ -23,3 +30,42 @@ def pytest_runtest_setup(item):
         os.environ["LSTMREC_STRICT"] = "1"
     else:
         os.environ.pop("LSTMREC_STRICT", None)
+
+
+def pytest_configure(config):
+    """Start nbval's kernels as JupyterLab starts them, so cells show what a learner would see.
+
+    ipykernel shows what C/C++ code writes to descriptors 1 and 2 (TensorFlow's
+    log lines) in the cell's output, except when ``PYTEST_CURRENT_TEST`` is
+    in its environment, which pytest sets while nbval starts the kernel. So
+    nbval's ``start_new_kernel`` is given the environment without it.
+    """
+    try:
+        from nbval import kernel
+    except ImportError:  # nbval not installed: nothing to start
+        return
+    if getattr(kernel.start_new_kernel, "as_jupyterlab", False):
+        return
+    start = kernel.start_new_kernel
+
+    @functools.wraps(start)
+    def start_as_jupyterlab(*args, **kwargs):
+        kwargs.setdefault("env", {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"})
+        return start(*args, **kwargs)
+
+    start_as_jupyterlab.as_jupyterlab = True
+    kernel.start_new_kernel = start_as_jupyterlab
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if call.when != "call" or not report.passed:
+        return
+    lines = tflog.output_log_lines(getattr(item, "test_outputs", None))  # nbval keeps a cell's outputs there
+    if lines:
+        report.outcome = "failed"
+        report.longrepr = (f"{item.name}: TensorFlow log lines in the cell's output, which a learner would see:\n  "
+                           + "\n  ".join(lines[:5])
+                           + "\nDoes something import keras or tensorflow before course.setup()? (lstmrec/tflog.py)")

@@ -8,7 +8,8 @@ import pytest
 from lstmrec import bench_compute, cost
 
 
-@pytest.mark.parametrize("kwargs, message", [({"num_items": 0}, "num_items"), ({"num_items": 10, "loss": "nce"}, "loss"),
+@pytest.mark.parametrize("kwargs, message", [({"num_items": 0}, "num_items"),
+                                             ({"num_items": 10, "loss": "nce"}, "loss"),
                                              ({"num_items": 10, "precision": "float16"}, "precision"),
                                              ({"num_items": 10, "steps": 0}, "steps")])
 def test_bad_points(kwargs, message):

@@ -957,7 +957,8 @@ def test_num_windows_by_hand(capsys):
 
 @pytest.mark.parametrize("check, answer, hint", [
     (checks.length_groups, lambda lengths, n: pd.cut(np.asarray(lengths), n, labels=False), "equal WIDTH"),
-    (checks.length_groups, lambda lengths, n: pd.qcut(np.asarray(lengths), n, labels=False) + 1, "number the groups from 0"),
+    (checks.length_groups, lambda lengths, n: pd.qcut(np.asarray(lengths), n, labels=False) + 1,
+     "number the groups from 0"),
     (checks.length_groups, lambda lengths, n: n - 1 - pd.qcut(np.asarray(lengths), n, labels=False), "SHORTEST"),
     (checks.num_windows, lambda lengths, m: int((-(-np.asarray(lengths) // m)).sum()), "L - 1"),
     (checks.num_windows, lambda lengths, m: int((np.maximum(np.asarray(lengths) - 1, 0) // m).sum()), "round UP"),

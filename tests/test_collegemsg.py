@@ -45,10 +45,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
-from lstmrec import collegemsg, fetch, ties
 from wheelhouse import serve_source, sha256, write_wheel
 
+from lstmrec import collegemsg, fetch, ties
 
 pytestmark = pytest.mark.usefixtures("offline")  # tests/conftest.py: no network, no pip
 

@@ -185,6 +185,33 @@ def test_makefile_names_the_versions_course_accepts():
         assert "python%d.%d" % version in makefile
 
 
+def makefile_recipe(target: str) -> list[str]:
+    lines = (course.repo_root() / "Makefile").read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"{target}:"))
+    recipe = []
+    for line in lines[start + 1:]:
+        if not line.startswith("\t"):
+            break
+        recipe.append(line.strip().replace("$(PY)", ".venv/bin/python").replace("$(VENV)", ".venv"))
+    return recipe
+
+
+def test_make_lint_checks_what_the_pre_commit_hooks_fix():
+    import yaml
+
+    config = yaml.safe_load((course.repo_root() / ".pre-commit-config.yaml").read_text())
+    entries = {hook["id"]: hook["entry"] for repo in config["repos"] for hook in repo["hooks"]}
+    lint = makefile_recipe("lint")
+    # each hook changes files; its twin in `make lint` only checks
+    twins = {"nbstripout": entries["nbstripout"] + " --verify", "course-strip": entries["course-strip"] + " --check",
+             "course-sync": entries["course-sync"].replace(" sync", " check"),
+             "ruff": entries["ruff"].replace(" --fix", "")}
+    for hook, command in twins.items():
+        words = set(command.split())
+        assert any(words <= set(line.split()) for line in lint), f"`make lint` does not check what hook {hook} does"
+    assert "lint" in (course.repo_root() / "Makefile").read_text().split("\ntest:")[1].splitlines()[0]
+
+
 def test_strip_keeps_only_checked_outputs(tmp_path):
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("print(1)", execution_count=1,
@@ -192,13 +219,42 @@ def test_strip_keeps_only_checked_outputs(tmp_path):
         nbformat.v4.new_code_cell("print(2)", execution_count=2, metadata={"tags": [course.CHECK_TAG]},
                                   outputs=[nbformat.v4.new_output("stream", text="2\n")]),
     ])
+    nb.metadata["kernelspec"] = {"name": "other", "display_name": "Other", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python", "version": "3.12.1"}
     path = tmp_path / "x.ipynb"
     nbformat.write(nb, path)
+    before = path.read_text()
+    assert course.main(["strip", "--check", str(path)]) == 1 and path.read_text() == before  # --check writes nothing
     assert course.strip(path) is True
     c1, c2 = cells(path)
-    assert c1["outputs"] == [] and c1["execution_count"] is None
-    assert c2["outputs"] and c2["execution_count"] == 2
+    assert c1["outputs"] == [] and c1["execution_count"] is None and "keep_output" not in c1["metadata"]
+    assert c2["outputs"] and c2["execution_count"] == 2 and c2["metadata"]["keep_output"] is True
+    stripped = json.loads(path.read_text())["metadata"]
+    assert stripped["kernelspec"] == course.KERNELSPEC and stripped["language_info"] == {"name": "python"}
     assert course.strip(path) is False  # nothing left to strip
+    assert course.main(["strip", "--check", str(path)]) == 0
+
+
+ABSOLUTE_PATH = re.compile(r"(?<![\w.~])(/(home|Users|root|tmp|work|opt|mnt|var|private)/|[A-Za-z]:\\\\)")
+
+
+@pytest.mark.parametrize("path", ALL_FILES, ids=ids(ALL_FILES))
+def test_committed_notebook_carries_no_machine_specifics(path):
+    """The course's kernel, no Python patch version, no absolute path in any source, output or metadata."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    assert nb["metadata"]["kernelspec"] == course.KERNELSPEC, "another kernel: `python -m lstmrec.course strip`"
+    assert nb["metadata"].get("language_info", {}) == course.LANGUAGE_INFO, "machine's language_info: `course strip`"
+    found = ABSOLUTE_PATH.findall(path.read_text(encoding="utf-8"))
+    assert not found, f"absolute paths {sorted({m[0] for m in found})}: use course.repo_root() or data.data_dir()"
+
+
+@pytest.mark.parametrize("text, found", [
+    ("see /home/ana/course/data", True), ("C:\\\\Users\\\\ana", True), ("/tmp/x.json", True),
+    ("../notebooks/01_x.ipynb", False), ("data/ml-100k/u.data", False), ("https://grouplens.org/datasets/", False),
+    ("~/work/ and a/work/b", False),
+])
+def test_absolute_path_pattern(text, found):
+    assert bool(ABSOLUTE_PATH.search(text)) is found
 
 
 @pytest.mark.parametrize("path", ALL_FILES, ids=ids(ALL_FILES))

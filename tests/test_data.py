@@ -39,8 +39,8 @@ points into ``tmp_path``), except that the ``test_real_*`` tests read it.
 
 from __future__ import annotations
 
-import gzip
 import dataclasses
+import gzip
 import hashlib
 import http.client
 import random
@@ -54,10 +54,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 import wheelhouse
-from lstmrec import data, ties
 
+from lstmrec import data, ties
 
 # The 19 genre flags of u.item, in file order, copied from the ml-100k README.
 GENRES_IN_FILE_ORDER = (
@@ -162,7 +161,8 @@ U_DATA = "".join(f"{u}\t{i}\t{r}\t{t}\n" for u, i, r, t in U_DATA_ROWS).encode()
 ANIMATION_CHILDRENS_COMEDY = flags("Animation", "Children's", "Comedy")
 ANIMATION_CHILDRENS = flags("Animation", "Children's")
 U_ITEM = "\n".join([  # written in latin-1, as GroupLens does; not in id order
-    f"543|Misérables, Les (1995)|01-Jan-1995||http://us.imdb.com/M/title-exact?Mis%E9rables%2C%20Les%20%281995%29|{flags('Drama', 'Musical')}",
+    "543|Misérables, Les (1995)|01-Jan-1995||http://us.imdb.com/M/title-exact?Mis%E9rables%2C%20Les%20%281995%29"
+    f"|{flags('Drama', 'Musical')}",
     f"1|Toy Story (1995)|01-Jan-1995||http://us.imdb.com/M/title-exact?Toy%20Story%20(1995)|{ANIMATION_CHILDRENS_COMEDY}",
     f"267|unknown||||{flags('unknown')}",
     f"1005|Double vie de Véronique, La (Double Life of Veronique, The) (1991)|01-Jan-1991||http://us.imdb.com/Title?Podwojne+zycie+Weroniki|{flags('Drama')}",
@@ -1073,7 +1073,8 @@ def test_grouplens_connection_dropped_falls_through_to_next_source(tmp_path, mon
 
 @pytest.mark.parametrize("sources", [("cache", "kaggle"), ("GroupLens",), ("pip",)])
 def test_unknown_source(tmp_path, sources):
-    with pytest.raises(ValueError, match=r"unknown source\(s\) \['\w+'\]; choose from \['cache', 'grouplens', 'pypi'\]"):
+    with pytest.raises(ValueError,
+                       match=r"unknown source\(s\) \['\w+'\]; choose from \['cache', 'grouplens', 'pypi'\]"):
         data.load_movielens_100k(folder=tmp_path, sources=sources)
 
 

@@ -32,10 +32,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from lstmrec import fetch
 import wheelhouse
 from wheelhouse import fake_pip_download, sha256
+
+from lstmrec import fetch
 
 pytestmark = pytest.mark.usefixtures("offline")  # tests/conftest.py: no network, no pip
 

@@ -43,10 +43,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
-from lstmrec import fetch, instacart
 from wheelhouse import serve_source, sha256, write_wheel
 
+from lstmrec import fetch, instacart
 
 pytestmark = pytest.mark.usefixtures("offline")  # tests/conftest.py: no network, no pip
 

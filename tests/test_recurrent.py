@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from lstmrec.recurrent import lstm_bias_initializer, global_gradient_norm, input_gradient_norms, sequence_classifier
+from lstmrec.recurrent import global_gradient_norm, input_gradient_norms, lstm_bias_initializer, sequence_classifier
 
 SEQ_LEN, NUM_ITEMS, EMBEDDING_DIM, HIDDEN_DIM = 6, 9, 4, 3
 KINDS = ["SimpleRNN", "LSTM", "GRU"]

@@ -1,0 +1,110 @@
+"""Tests of ``lstmrec.book``: the contents page, the chapter pages' navigation, the results page."""
+
+import json
+
+import nbformat
+import pytest
+
+from lstmrec import bench, book, course
+
+CHAPTERS = [slug for slug, _ in course.written_chapters()]
+
+
+@pytest.mark.parametrize("page, expected", [
+    ('<a href="05_sequence_data.ipynb">', '<a href="05_sequence_data.html">'),
+    ('<a href="../solutions/05_x.ipynb#Exercise-1">', '<a href="../solutions/05_x.html#Exercise-1">'),
+    ('<a href="https://colab.research.google.com/github/o/r/blob/main/notebooks/05_x.ipynb">',
+     '<a href="https://colab.research.google.com/github/o/r/blob/main/notebooks/05_x.ipynb">'),
+    ('<a href="/abs/x.ipynb">', '<a href="/abs/x.ipynb">'),
+    ('<a href="data/README.md">', '<a href="data/README.md">'),
+])
+def test_html_links(page, expected):
+    assert book.html_links(page) == expected
+
+
+@pytest.mark.parametrize("slug", CHAPTERS)
+def test_chapter_info_reads_title_and_objectives(slug):
+    info = book.chapter_info(course.notebook_path(slug))
+    assert info["number"] == slug[:2]
+    assert dict(course.CHAPTERS)[slug].split(":")[0].split(",")[0].lower() in info["title"].lower()
+    assert len(info["objectives"]) >= 2 and all(o and not o.startswith("- ") for o in info["objectives"])
+
+
+def test_inline_markdown_escapes_and_formats():
+    assert book._inline_markdown("use `x<3` and **bold**, *it*") == \
+        "use <code>x&lt;3</code> and <strong>bold</strong>, <em>it</em>"
+
+
+def fake_results():
+    return [
+        {"notebook": "notebooks/00_start_here.ipynb", "seconds": 12.4, "ok": True, "error": None,
+         "metrics": {"users": 943, "most_popular_valid_ndcg10": 0.04321}},
+        {"notebook": "notebooks/01_recommender_basics.ipynb", "seconds": 3.0, "ok": False, "error": "E<1>",
+         "metrics": {}},
+        {"notebook": "solutions/00_start_here.ipynb", "seconds": 1.0, "ok": True, "error": None, "metrics": {}},
+    ]
+
+
+def test_contents_page_shows_titles_objectives_times_numbers_and_failures():
+    page = book.contents_page(fake_results(), 125.0)
+    first = book.chapter_info(course.notebook_path(CHAPTERS[0]))
+    assert first["title"] in page and "ran in 12 s" in page
+    assert "most popular valid ndcg10 = 0.04321" in page and "users = 943" in page
+    assert "failed: E&lt;1&gt;" in page and "1 notebook(s) failed" in page
+    assert "solutions/00_start_here.html" in page and "2.1 minutes" in page
+    assert "<a href='notebooks/00_start_here.html'>" in page
+    for slug in CHAPTERS:  # every chapter is listed, run or not
+        assert book.chapter_info(course.notebook_path(slug))["title"].split("`")[0][:20] in page
+
+
+def test_results_page_has_every_table_with_its_origin():
+    page = book.results_page()
+    for name, heading, _ in book.RESULT_TABLES:
+        record = json.loads((bench.results_dir() / name).read_text())
+        assert heading.split(":")[0] in page and record["command"] in page and f"results/{name}" in page
+    assert "LSTM" in page and "Item-kNN" in page and " [0." in page  # intervals shown
+
+
+def test_results_page_says_when_an_artefact_is_missing(monkeypatch, tmp_path):
+    monkeypatch.setattr(bench, "results_dir", lambda: tmp_path)
+    assert "results/bench-ml-100k-shuffle.json is missing" in book.results_page()
+
+
+def tiny(path, text):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(text),
+                                         nbformat.v4.new_code_cell("1 + 1")])
+    nb.metadata["kernelspec"] = course.KERNELSPEC
+    nbformat.write(nb, path)
+    return nb
+
+
+def test_write_site_links_pages_in_order(tmp_path, monkeypatch):
+    for folder in ("notebooks", "solutions"):
+        (tmp_path / folder).mkdir()
+    slugs = ["00_a", "01_b", "02_c"]
+    executed = {}
+    for i, slug in enumerate(slugs):
+        text = f"# {slug[:2]} · Chapter {slug}\n\n**Objectives**\n\n- one\n- two\n\n[next](01_b.ipynb)"
+        executed[f"notebooks/{slug}.ipynb"] = tiny(tmp_path / "notebooks" / f"{slug}.ipynb", text)
+    monkeypatch.setattr(course, "repo_root", lambda: tmp_path)
+    monkeypatch.setattr(course, "written_chapters", lambda: [(s, f"Chapter {s}") for s in slugs])
+    monkeypatch.setattr(course, "notebook_path", lambda slug, folder="notebooks": tmp_path / folder / f"{slug}.ipynb")
+    results = [{"notebook": n, "seconds": 1.0, "ok": True, "error": None, "metrics": {}} for n in executed]
+    index = book.write_site(results, executed, tmp_path / "_build", 3.0)
+    middle = (tmp_path / "_build" / "notebooks" / "01_b.html").read_text()
+    assert middle.count('<nav class="course">') == 2  # top and bottom
+    assert 'href="00_a.html">← 00 Chapter 00_a' in middle and 'href="02_c.html">02 Chapter 02_c →' in middle
+    assert 'href="../index.html">Contents' in middle and 'href="../book.css"' in middle
+    assert 'href="01_b.html">next' in middle  # the notebook's own .ipynb link now points at the page
+    first = (tmp_path / "_build" / "notebooks" / "00_a.html").read_text()
+    assert "←" not in first
+    assert (tmp_path / "_build" / "book.css").exists() and (tmp_path / "_build" / "results.html").exists()
+    assert "Chapter 02_c" in index.read_text()
+
+
+def test_contents_page_of_notebooks_not_executed():
+    results = [{"notebook": f"notebooks/{slug}.ipynb", "seconds": None, "ok": True, "error": None, "metrics": {}}
+               for slug in CHAPTERS]
+    page = book.contents_page(results, None)
+    assert "not executed" in page and "not executed: <code>make run</code> executes them" in page
+    assert "ran in" not in page
