@@ -18,7 +18,7 @@ STAMP  := $(VENV)/.installed
 # errors still raise Python exceptions, and Python warnings still show (lstmrec/tflog.py says more).
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: setup data run test lint test-browser chromium lab bench serve clean help
+.PHONY: python-check setup kit kit-install data run test lint test-browser chromium lab bench serve clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -27,21 +27,37 @@ help:
 	@echo "make lint   - what the pre-commit hooks check: stripped notebooks, generated navigation, ruff"
 	@echo "make test-browser - install Chromium if missing (Debian/Ubuntu), then JupyterLab and the book in it"
 	@echo "make lab    - open JupyterLab on the course"
+	@echo "make kit    - write the offline workshop kit (wheels, data, trained models) to _build/"
+	@echo "make setup KIT=path - set up from a kit, with no network"
 	@echo "make bench  - print the model table (python -m lstmrec.bench \$$BENCH_ARGS, e.g. BENCH_ARGS='--dataset ml-1m')"
 	@echo "make serve  - serve the course's LSTM over HTTP on 127.0.0.1 (python -m lstmrec.serve \$$SERVE_ARGS, e.g. SERVE_ARGS='--port 8001')"
 	@echo "make clean  - remove _build/ (keeps .venv/ and data/)"
 
 # The virtual environment is (re)built only when requirements.txt or pyproject.toml change.
-$(STAMP): requirements.txt pyproject.toml
-	@test -n "$(PYTHON)" || { echo "No Python $(SUPPORTED) found (tried python3.11, python3.12, python3.13, python3): install one, or give its path, e.g. make PYTHON=/usr/bin/python3.12 ..." >&2; exit 1; }
-	@$(PYTHON) -c '$(FITS)' >/dev/null 2>&1 || { echo "The course needs Python $(SUPPORTED); PYTHON=$(PYTHON) is $$($(PYTHON) --version 2>&1 | head -1). Give one of those, e.g. make PYTHON=/usr/bin/python3.12 ..." >&2; exit 1; }
+$(STAMP): requirements.txt pyproject.toml | python-check
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	PYTHONWARNINGS=ignore $(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-setup: $(STAMP)
+python-check:
+	@test -n "$(PYTHON)" || { echo "No Python $(SUPPORTED) found (tried python3.11, python3.12, python3.13, python3): install one, or give its path, e.g. make PYTHON=/usr/bin/python3.12 ..." >&2; exit 1; }
+	@$(PYTHON) -c '$(FITS)' >/dev/null 2>&1 || { echo "The course needs Python $(SUPPORTED); PYTHON=$(PYTHON) is $$($(PYTHON) --version 2>&1 | head -1). Give one of those, e.g. make PYTHON=/usr/bin/python3.12 ..." >&2; exit 1; }
+
+setup: $(if $(KIT),kit-install,$(STAMP))
+
+# The offline workshop kit (lstmrec/kit.py): make it where there is internet, install it where there is none.
+kit: data
+	$(PY) -m lstmrec.kit build $(if $(NODATA),--no-data)
+
+kit-install: python-check
+	$(PYTHON) -m lstmrec.kit unpack "$(KIT)" .kit
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --no-index --find-links .kit/wheels -r requirements.txt
+	PYTHONWARNINGS=ignore $(PY) -m pip install --quiet --no-index --no-deps --no-build-isolation -e .
+	$(PY) -m lstmrec.kit restore .kit
+	touch $(STAMP)
 
 data: $(STAMP)
 	$(PY) -m lstmrec.data

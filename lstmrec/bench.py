@@ -64,6 +64,7 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -144,22 +145,33 @@ def _longest(split: sequences.LeaveOneOutSplit) -> np.ndarray:
 
 
 def run_neural(split: sequences.LeaveOneOutSplit, data_checksum: str, seeds=(42, 43, 44), cached: bool = False,
-               k: int = 10, log=print, config: models.Config = models.Config(), cells=NEURAL
-               ) -> tuple[list[dict], list[dict], dict[str, np.ndarray]]:
-    """Each neural model (``cells``) on the data set's ``config`` with its own ``models.CELL_SETTINGS``,
-    once per seed; one row per model (mean over seeds).
+               k: int = 10, log=print, dataset: str = "ml-100k", cells=NEURAL,
+               learners: dict[str, Callable] | None = None) -> tuple[list[dict], list[dict], dict[str, np.ndarray]]:
+    """Each neural model on ``dataset``'s course configuration (``models.course_config``), once per seed;
+    one row per model (mean over seeds).
+
+    Args:
+        cells: the course's models to run (``NEURAL``).
+        learners: more models, name -> ``build_fn`` (``lstmrec.leaderboard``): each is checked, then trained
+            with the data set's course configuration (as the LSTM is) and scored by the same code.
 
     Returns:
         ``(rows, runs, ranks)``: the table rows, one record per (model, seed),
         and each model's (num_seeds, num_users) test ranks.
     """
+    from lstmrec import leaderboard
+
+    learners = learners or {}
     rows, runs, ranks = [], [], {}
-    for cell in cells:
+    for cell in [*cells, *learners]:
         mine_ranks = []
-        cell_config = dataclasses.replace(config, cell=cell, **models.CELL_SETTINGS.get(cell, {}))
+        cell_config = models.course_config(dataset, "LSTM" if cell in learners else cell)
         for seed in seeds:
             cfg = dataclasses.replace(cell_config, seed=seed)
-            trained = (models.load_or_train(split, data_checksum, cfg) if cached else models.train(split, cfg))
+            if cell in learners:
+                trained = leaderboard.train(learners[cell], split, cfg, k)
+            else:
+                trained = models.load_or_train(split, data_checksum, cfg) if cached else models.train(split, cfg)
             result = evaluation.evaluate(trained.recommender.score, split.histories("test"), split.targets("test"),
                                          split.num_items, k=k)
             mine_ranks.append(result.ranks)
@@ -176,13 +188,15 @@ def run_neural(split: sequences.LeaveOneOutSplit, data_checksum: str, seeds=(42,
                 + (" (cached)" if trained.from_cache else ""))
         ranks[cell] = np.stack(mine_ranks)  # (num_seeds, num_users)
         mine = pd.DataFrame([r for r in runs if r["model"] == cell])
+        described = (f"your model, trained as the LSTM: max_len={cell_config.max_len}, lr={cell_config.lr}, "
+                     f"batch={cell_config.batch_size}, patience={cell_config.patience}" if cell in learners
+                     else _describe(cell_config))
         rows.append({"model": cell, **{m: mine[m].mean() for m in (f"HR@{k}", f"NDCG@{k}", "MRR")},
                      **intervals(ranks[cell], k),
                      f"NDCG@{k} sd": mine[f"NDCG@{k}"].std(ddof=1) if len(mine) > 1 else 0.0,
                      "train s": mine["train s"].mean(), "to best s": mine["to best s"].mean(),
                      "score ms": mine["score ms"].median(), "params": mine["params"].iloc[0],
-                     "settings": f"{len(seeds)} seeds; epochs {mine['best epoch'].tolist()}; "
-                                 + _describe(cell_config)})
+                     "settings": f"{len(seeds)} seeds; epochs {mine['best epoch'].tolist()}; " + described})
     return rows, runs, ranks
 
 
@@ -359,6 +373,58 @@ def run_case(args, seeds: int, start: float, argv) -> int:
     return 0
 
 
+def run_learner(args, seeds: int, start: float, k: int = 10) -> int:
+    """``--model``: the learner's model beside the course's, in the bench's table (``lstmrec.leaderboard``).
+
+    The baselines are tuned and scored again here (seconds); the course's neural
+    rows come from the committed bench run of the same data set, named in the output.
+    """
+    from lstmrec import leaderboard
+
+    try:
+        build_fn = leaderboard.load_build_fn(args.model)
+    except leaderboard.ModelRejected as e:
+        print(f"rejected: {e}", file=sys.stderr)
+        return 2
+    name, load, _ = DATASETS[args.dataset]
+    ml = load(ties=args.ties)
+    split = sequences.leave_one_out(ml.interactions, ties=args.ties)
+    print(f"{name}: your model {args.model} against the course's, same split, training and evaluator "
+          f"(test split, full ranking, seen items excluded)", flush=True)
+    try:  # before anything is trained: a model that cannot be scored fairly is rejected at once
+        leaderboard.build_checked(build_fn, split.num_items, models.course_config(args.dataset))
+    except leaderboard.ModelRejected as e:
+        print(f"rejected: {e}", file=sys.stderr)
+        return 2
+    rows, ranks = run_baselines(split, k)
+    try:
+        mine, _, mine_ranks = run_neural(split, data.checksum(ml), tuple(42 + i for i in range(seeds)), k=k,
+                                         dataset=args.dataset, cells=(), learners={args.model: build_fn})
+    except leaderboard.ModelRejected as e:
+        print(f"rejected: {e}", file=sys.stderr)
+        return 2
+    variant = "all-models" if (args.dataset, args.ties, "all-models") in VARIANTS else None
+    source = artefact_path(args.dataset, args.ties, variant)
+    course = ([r for r in load_artefact(source)["table"] if r["model"] in NEURAL]
+              if source.exists() else [])
+    table = pd.DataFrame(rows + course + mine).set_index("model")
+    table["seeds"] = [int(s.split()[0]) if isinstance(s, str) and s[:1].isdigit() else None
+                      for s in table["settings"]]
+    table = table.sort_values(f"NDCG@{k}", ascending=False)
+    columns = [f"NDCG@{k}", f"NDCG@{k} low", f"NDCG@{k} high", f"HR@{k}", "MRR", "seeds", "params", "to best s"]
+    with pd.option_context("display.width", 250):
+        print(table[columns].round(4).to_string(na_rep=""))
+    best_baseline = max(baselines.BASELINES, key=lambda b: table.loc[b, f"NDCG@{k}"])
+    c = compare(mine_ranks[args.model], ranks[best_baseline], k)
+    print(f"your model ({seeds} seed{'s' * (seeds > 1)}) vs {best_baseline}: per-user NDCG@{k} difference "
+          f"{c['mean difference']:+.4f} [{c['low']:+.4f}, {c['high']:+.4f}] (paired bootstrap 95%), "
+          f"Wilcoxon p = {c['p-value']:.3g}")
+    print("the course's neural rows: " + (f"{source.relative_to(results_dir().parent)} "
+                                           f"({load_artefact(source)['command']})" if course else "none on record")
+          + f"; the baselines and your model: now, in {time.perf_counter() - start:.0f} s")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lstmrec.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", choices=list(DATASETS), default="ml-100k", help="the data set (default ml-100k)")
@@ -373,11 +439,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baselines-only", action="store_true", help="skip the neural models")
     parser.add_argument("--suite", choices=SUITES, default=None,
                         help="chapter 11's or 12's measurements instead of the model table: privacy, compute or beyond")
+    parser.add_argument("--model", metavar="MODULE:FUNCTION", default=None,
+                        help="also train and score your own Keras model, build_fn(num_items, config), with the "
+                             "course's split, training and evaluator (lstmrec.leaderboard; default 1 seed)")
     parser.add_argument("--max-epochs", type=int, default=None,
                         help="instacart/collegemsg: train the LSTM up to this many epochs instead of the case's cap")
     args = parser.parse_args(argv)
     name, load, default_seeds = DATASETS[args.dataset]
-    seeds = default_seeds if args.seeds is None else args.seeds
+    seeds = (1 if args.model else default_seeds) if args.seeds is None else args.seeds
     if seeds < 1:
         parser.error(f"--seeds must be at least 1, got {seeds}")
     cells = [c.strip() for c in (args.models if args.models is not None else ",".join(NEURAL)).split(",") if c.strip()]
@@ -385,6 +454,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--models must name some of {list(NEURAL)}, got {args.models!r}")
 
     start = time.perf_counter()
+    if args.model:
+        if args.suite or load is None or args.max_epochs is not None or args.models is not None:
+            parser.error("--model scores your model on --dataset ml-100k or ml-1m, beside the course's models")
+        return run_learner(args, seeds, start)
     if args.suite:
         return run_suite(args, start, argv)
     if load is None:
@@ -401,7 +474,7 @@ def main(argv: list[str] | None = None) -> int:
     runs, comparisons = [], {}
     if not args.baselines_only:
         neural_rows, runs, neural_ranks = run_neural(split, checksum, tuple(42 + i for i in range(seeds)),
-                                                     cached=args.cached, config=config, cells=cells)
+                                                     cached=args.cached, dataset=args.dataset, cells=cells)
         rows += neural_rows
     table = pd.DataFrame(rows).set_index("model")
     total = time.perf_counter() - start

@@ -203,7 +203,8 @@ class Recommender:
     """A trained sequence model as the evaluator sees it: ``score(histories) -> (batch, num_items)``.
 
     Args:
-        model: the Keras model from ``build``.
+        model: the Keras model from ``build``, or any model with the same contract
+            ((batch, max_len) ids -> (batch, max_len, num_items) logits; ``lstmrec.leaderboard``).
         config: its configuration.
         num_items: catalogue size including padding.
     """
@@ -215,11 +216,15 @@ class Recommender:
         self.name = config.cell
         # To rank, only the last position's scores are needed: the same layers (same weights) applied to
         # the last state only, instead of computing (batch, max_len, num_items) and keeping one slice.
-        state = model.get_layer("encoder" if config.cell == "SASRec" else "recurrent")
-        after = model.layers[model.layers.index(state) + 1:]
-        out = keras.ops.take(state.output, -1, axis=1)  # (batch, hidden_dim or E): after the last item
-        for layer in after:
-            out = layer(out)  # ends as (batch, num_items) logits
+        name = "encoder" if config.cell == "SASRec" else "recurrent"
+        if name in [layer.name for layer in model.layers]:
+            state = model.get_layer(name)
+            after = model.layers[model.layers.index(state) + 1:]
+            out = keras.ops.take(state.output, -1, axis=1)  # (batch, hidden_dim or E): after the last item
+            for layer in after:
+                out = layer(out)  # ends as (batch, num_items) logits
+        else:  # another architecture (a learner's, lstmrec.leaderboard): the last position of its whole output
+            out = keras.ops.take(model.outputs[0], -1, axis=1)  # (batch, num_items)
         self._last_step = keras.Model(model.inputs[0], out)
         self._compiled = None
 
