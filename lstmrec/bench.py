@@ -169,9 +169,10 @@ def run_neural(split: sequences.LeaveOneOutSplit, data_checksum: str, seeds=(42,
         for seed in seeds:
             cfg = dataclasses.replace(cell_config, seed=seed)
             if cell in learners:
-                trained = leaderboard.train(learners[cell], split, cfg, k)
-            else:
-                trained = models.load_or_train(split, data_checksum, cfg) if cached else models.train(split, cfg)
+                trained = leaderboard.train(learners[cell], split, cfg, k, verbose=False)
+            else:  # the log line below is each run's progress
+                trained = (models.load_or_train(split, data_checksum, cfg, verbose=False) if cached
+                           else models.train(split, cfg, verbose=False))
             result = evaluation.evaluate(trained.recommender.score, split.histories("test"), split.targets("test"),
                                          split.num_items, k=k)
             mine_ranks.append(result.ranks)

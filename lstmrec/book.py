@@ -15,6 +15,9 @@ pages a learner or a projector can read:
   ``results/``, each with the command, date and machine that produced it.
 - ``book.css``: larger type than JupyterLab's, plots never wider than the page.
 
+It also keeps ``docs/instructor.md``'s run-time table generated from a
+``make run`` summary (``python -m lstmrec.book runtimes _build/summary.json``).
+
 Example:
     >>> html_links('<a href="05_sequence_data.ipynb#Set-up">next</a>')
     '<a href="05_sequence_data.html#Set-up">next</a>'
@@ -23,6 +26,7 @@ Example:
 from __future__ import annotations
 
 import html
+import json
 import re
 import shutil
 from pathlib import Path
@@ -243,3 +247,85 @@ def write_site(results: list[dict], executed: dict[str, object], build_dir: Path
     with atomic_write(index) as tmp:
         tmp.write_text(contents_page(results, total_seconds), encoding="utf-8")
     return index
+
+
+# --- the instructor guide's run times, generated from a `make run` summary ---------------------------------
+
+GUIDE = Path("docs") / "instructor.md"
+RUNTIMES = Path("results") / "make-run.json"  # a `make run` summary, committed: the guide's run times
+_MARKERS = ("<!-- runtimes:start -->", "<!-- runtimes:end -->")
+
+
+def runtimes_table(summary: dict) -> str:
+    """The guide's run-time table (Markdown) from a ``make run`` summary (``_build/summary.json``)."""
+    seconds = {r["notebook"]: r["seconds"] for r in summary["results"]}
+    machine = summary["machine"]
+    lines = ["| chapter | title | chapter run | solutions run |", "|---|---|---|---|"]
+    for slug, title in course.written_chapters():
+        chapter, solved = seconds.get(f"notebooks/{slug}.ipynb"), seconds.get(f"solutions/{slug}.ipynb")
+        lines.append(f"| {slug[:2]} | {title} | " + (f"{chapter:.0f} s" if chapter is not None else "–") + " | "
+                     + (f"{solved:.0f} s" if solved is not None else "–") + " |")
+    lines.append(f"\n`{summary['command']}` on {summary['date'][:10]}: {summary['seconds'] / 60:.1f} minutes in all on "
+                 f"{machine['cpus']} CPUs ({machine['machine']}, Python {machine['python']}), with the trained models "
+                 f"already cached by an earlier run; the first run on a machine also trains them "
+                 f"(source: `{RUNTIMES.as_posix()}`).")
+    return "\n".join(lines)
+
+
+def sync_guide(write: bool = True) -> bool:
+    """Regenerate the run-time table of ``docs/instructor.md`` from ``results/make-run.json``.
+
+    Returns:
+        True if the guide was (or, with ``write=False``, would be) changed.
+    """
+    root = course.repo_root()
+    guide, summary = root / GUIDE, root / RUNTIMES
+    if not guide.exists() or not summary.exists():
+        return False
+    text = guide.read_text(encoding="utf-8")
+    start, end = text.index(_MARKERS[0]) + len(_MARKERS[0]), text.index(_MARKERS[1])
+    new = text[:start] + "\n" + runtimes_table(json.loads(summary.read_text())) + "\n" + text[end:]
+    if new == text:
+        return False
+    if write:
+        with atomic_write(guide) as tmp:
+            tmp.write_text(new, encoding="utf-8")
+    return True
+
+
+def save_runtimes(summary_path: Path) -> Path:
+    """Keep a ``make run`` summary as ``results/make-run.json`` and regenerate the guide's table from it."""
+    summary = json.loads(Path(summary_path).read_text())
+    if set(summary) < {"command", "date", "machine", "seconds", "results"}:
+        raise ValueError(f"{summary_path} is not a `make run` summary (_build/summary.json)")
+    if not all(r["ok"] for r in summary["results"]):
+        raise ValueError(f"{summary_path}: some notebooks failed; their times would mislead")
+    keep = {**summary, "results": [{k: r[k] for k in ("notebook", "seconds", "ok")} for r in summary["results"]]}
+    target = course.repo_root() / RUNTIMES
+    with atomic_write(target) as tmp:
+        tmp.write_text(json.dumps(keep, indent=1))
+    sync_guide()
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m lstmrec.book runtimes _build/summary.json`` | ``python -m lstmrec.book check``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m lstmrec.book", description=main.__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    keep = sub.add_parser("runtimes", help="keep a make run summary and regenerate docs/instructor.md's table")
+    keep.add_argument("summary", type=Path)
+    sub.add_parser("check", help="exit 1 if docs/instructor.md's table is not the one results/make-run.json gives")
+    args = parser.parse_args(argv)
+    if args.command == "runtimes":
+        print(f"wrote {save_runtimes(args.summary)} and {GUIDE}")
+        return 0
+    stale = sync_guide(write=False)
+    if stale:
+        print(f"stale: {GUIDE}: run `python -m lstmrec.book runtimes _build/summary.json` after `make run`")
+    return 1 if stale else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

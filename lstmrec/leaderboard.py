@@ -138,10 +138,12 @@ def build_checked(build_fn: Callable, num_items: int, config: models.Config):
     return keras.Model(items, model(items), name="learner")
 
 
-def train(build_fn: Callable, split: LeaveOneOutSplit, config: models.Config, k: int = 10) -> models.TrainedModel:
+def train(build_fn: Callable, split: LeaveOneOutSplit, config: models.Config, k: int = 10,
+          verbose: bool | None = None) -> models.TrainedModel:
     """Build, check and train the learner's model exactly as ``models.train`` trains the course's.
 
-    Seeds with ``config.seed`` first, so the same machine gives the same model.
+    Seeds with ``config.seed`` first, so the same machine gives the same model;
+    ``verbose`` is ``models.train``'s.
     """
     import keras
     import tensorflow as tf
@@ -150,4 +152,4 @@ def train(build_fn: Callable, split: LeaveOneOutSplit, config: models.Config, k:
     tf.config.experimental.enable_op_determinism()
     model = build_checked(build_fn, split.num_items, config)
     model.compile(optimizer=keras.optimizers.Adam(config.lr), loss=models.next_item_loss)
-    return models.fit(model, split, config, k)
+    return models.fit(model, split, config, k, verbose, name="your model")

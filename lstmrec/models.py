@@ -349,7 +349,7 @@ class TrainedModel:
     from_cache: bool = False
 
 
-def train(split: LeaveOneOutSplit, config: Config = Config(), k: int = 10, verbose: bool = False,
+def train(split: LeaveOneOutSplit, config: Config = Config(), k: int = 10, verbose: bool | None = None,
           exclude_seen: bool = True) -> TrainedModel:
     """Train on ``split.train`` with early stopping on validation NDCG@k; keep the best epoch's weights.
 
@@ -359,7 +359,9 @@ def train(split: LeaveOneOutSplit, config: Config = Config(), k: int = 10, verbo
             histories are learned from, and its validation targets choose the epoch.
         config: the model and training settings.
         k: the cut-off of the validation metric.
-        verbose: print one line per epoch.
+        verbose: progress (``lstmrec.progress``): None prints one line per epoch while
+            someone watches (not under ``make run`` or ``make test``) and one summary line
+            for the model; True always prints both, False prints nothing.
         exclude_seen: the domain's candidate rule for the validation metric
             (``evaluation.evaluate``): the same rule as at test time.
 
@@ -376,24 +378,30 @@ def train(split: LeaveOneOutSplit, config: Config = Config(), k: int = 10, verbo
     return fit(model, split, config, k, verbose, exclude_seen)
 
 
-def fit(model, split: LeaveOneOutSplit, config: Config, k: int = 10, verbose: bool = False,
-        exclude_seen: bool = True) -> TrainedModel:
+def fit(model, split: LeaveOneOutSplit, config: Config, k: int = 10, verbose: bool | None = None,
+        exclude_seen: bool = True, name: str | None = None) -> TrainedModel:
     """``train``'s loop for a model already built and compiled.
 
-    ``train`` builds the course's model; ``sampled`` one with another loss.
-    Seeds are the caller's to set, before building the model.
+    ``train`` builds the course's model; ``sampled`` one with another loss,
+    ``leaderboard`` a learner's. Seeds are the caller's to set, before building
+    the model. ``verbose`` is ``train``'s; ``name`` names the model in its
+    summary line (default: the cell).
     """
     import keras
 
+    from lstmrec import progress
+
     dataset, _ = make_dataset(split.train, config)
-    times = []
+    times, best_so_far = [], [-np.inf]
+    epochs = verbose if verbose is not None else progress.watched()
 
     class Clock(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
             times.append(time.perf_counter() - start)
-            if verbose:
-                print(f"epoch {epoch + 1}: loss {logs['loss']:.4f}, val NDCG@{k} {logs[f'val_NDCG@{k}']:.4f} "
-                      f"({times[-1]:.0f} s)", flush=True)
+            best_so_far[0] = max(best_so_far[0], logs[f"val_NDCG@{k}"])
+            if epochs:
+                print(progress.epoch_line(epoch + 1, config.max_epochs, logs, k, best_so_far[0], times[-1]),
+                      flush=True)
 
     stop = keras.callbacks.EarlyStopping(monitor=f"val_NDCG@{k}", mode="max", patience=config.patience,
                                          restore_best_weights=True)
@@ -402,8 +410,20 @@ def fit(model, split: LeaveOneOutSplit, config: Config, k: int = 10, verbose: bo
                         callbacks=[_ranking_callback(split, config, k, exclude_seen), Clock(), stop])
     history = {name: [float(v) for v in values] for name, values in history.history.items()}
     best = int(np.argmax(history[f"val_NDCG@{k}"]))
-    return TrainedModel(Recommender(model, config, split.num_items), config, history, best + 1,
-                        times[best], times[-1])
+    trained = TrainedModel(Recommender(model, config, split.num_items), config, history, best + 1,
+                           times[best], times[-1])
+    if verbose is not False:
+        print(summary_line(trained, k, name), flush=True)
+    return trained
+
+
+def summary_line(trained: TrainedModel, k: int = 10, name: str | None = None) -> str:
+    """The one line a trained or cached model prints (``lstmrec.progress.model_line``)."""
+    from lstmrec import progress
+
+    valid = trained.history.get(f"val_NDCG@{k}", [None] * trained.best_epoch)[trained.best_epoch - 1]
+    return progress.model_line(f"{name or trained.config.cell} seed {trained.config.seed}", trained.best_epoch,
+                               len(trained.history.get("loss", [])), valid, trained.seconds, trained.from_cache, k)
 
 
 def cache_dir() -> Path:
@@ -433,7 +453,7 @@ def data_key(split: LeaveOneOutSplit, data_checksum: str, exclude_seen: bool = T
 
 
 def load_or_train(split: LeaveOneOutSplit, data_checksum: str, config: Config = Config(),
-                  verbose: bool = False, exclude_seen: bool = True) -> TrainedModel:
+                  verbose: bool | None = None, exclude_seen: bool = True) -> TrainedModel:
     """The model for ``config`` on this data: from the cache if it was trained before, else trained and cached.
 
     The cache holds only weights (HDF5, no code, nothing unpickled) and a JSON
@@ -445,7 +465,7 @@ def load_or_train(split: LeaveOneOutSplit, data_checksum: str, config: Config = 
         data_checksum: ``data.checksum(ml)``: a model is reused only on the same data,
             split with the same tie rule (``split.ties``).
         config: the settings.
-        verbose: print training progress.
+        verbose: progress, as in ``train``; a model from the cache prints its summary line.
         exclude_seen: the domain's candidate rule (``train``); part of the cache key.
 
     Returns:
@@ -464,8 +484,11 @@ def load_or_train(split: LeaveOneOutSplit, data_checksum: str, config: Config = 
             keras.utils.set_random_seed(config.seed)
             model = build(split.num_items, config)
             model.load_weights(weights_path)
-            return TrainedModel(Recommender(model, config, split.num_items), config, record["history"],
-                                record["best_epoch"], record["seconds_to_best"], record["seconds"], True)
+            trained = TrainedModel(Recommender(model, config, split.num_items), config, record["history"],
+                                   record["best_epoch"], record["seconds_to_best"], record["seconds"], True)
+            if verbose is not False:
+                print(summary_line(trained), flush=True)
+            return trained
     trained = train(split, config, verbose=verbose, exclude_seen=exclude_seen)
     with atomic_write(weights_path) as tmp:
         h5 = tmp.with_name(tmp.name + ".weights.h5")  # Keras wants the suffix

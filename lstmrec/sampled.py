@@ -128,7 +128,7 @@ def _sampled_model_class():
 
 
 def train(split: LeaveOneOutSplit, config: models.Config, num_samples: int = 512, alpha: float = 0.75,
-          k: int = 10, verbose: bool = False, exclude_seen: bool = True) -> models.TrainedModel:
+          k: int = 10, verbose: bool | None = None, exclude_seen: bool = True) -> models.TrainedModel:
     """``models.train`` with the sampled softmax loss: same model, windows, validation and early stopping.
 
     Args:

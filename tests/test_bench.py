@@ -89,7 +89,7 @@ def test_neural_rows_average_over_seeds(monkeypatch):
             self.best_epoch, self.seconds_to_best, self.seconds, self.from_cache = config.seed - 41, 1.0, 2.0, False
             self.history = {"val_NDCG@10": [0.1, 0.2]}
 
-    monkeypatch.setattr(models, "train", lambda split_, config: Fake(config))
+    monkeypatch.setattr(models, "train", lambda split_, config, verbose=None: Fake(config))
     rows, runs, ranks = bench.run_neural(split, "x", seeds=(42, 43), log=lambda *a: None)
     assert [r["model"] for r in rows] == list(bench.NEURAL) and len(runs) == 2 * len(bench.NEURAL)
     assert "blocks=" in rows[3]["settings"] and "H=" in rows[1]["settings"]  # SASRec's own settings

@@ -108,3 +108,50 @@ def test_contents_page_of_notebooks_not_executed():
     page = book.contents_page(results, None)
     assert "not executed" in page and "not executed: <code>make run</code> executes them" in page
     assert "ran in" not in page
+
+
+def summary(ok=True):
+    return {"command": "make run", "date": "2026-11-30T08:00:00+00:00", "seconds": 660.0,
+            "machine": {"machine": "x86_64", "cpus": 2, "system": "Linux", "python": "3.11.7"},
+            "results": [{"notebook": "notebooks/00_start_here.ipynb", "seconds": 12.4, "ok": ok, "error": None,
+                         "metrics": {"users": 943}},
+                        {"notebook": "solutions/00_start_here.ipynb", "seconds": 1.2, "ok": True, "error": None,
+                         "metrics": {}}]}
+
+
+def test_runtimes_table_by_hand():
+    table = book.runtimes_table(summary())
+    assert "| 00 | Start here: the course map, exercises and checks, the data | 12 s | 1 s |" in table
+    assert "| 01 | Recommender systems and why order matters | – | – |" in table  # not in this summary
+    assert "11.0 minutes in all on 2 CPUs (x86_64, Python 3.11.7)" in table and "results/make-run.json" in table
+
+
+def test_save_runtimes_rejects_a_failed_run_and_non_summaries(tmp_path):
+    bad = tmp_path / "s.json"
+    bad.write_text(json.dumps(summary(ok=False)))
+    with pytest.raises(ValueError, match="some notebooks failed"):
+        book.save_runtimes(bad)
+    bad.write_text(json.dumps({"results": []}))
+    with pytest.raises(ValueError, match="not a `make run` summary"):
+        book.save_runtimes(bad)
+
+
+def test_save_runtimes_keeps_the_summary_and_regenerates_the_guide(tmp_path, monkeypatch):
+    (tmp_path / "docs").mkdir()
+    guide = tmp_path / "docs" / "instructor.md"
+    guide.write_text("# Guide\n<!-- runtimes:start -->\nold\n<!-- runtimes:end -->\nend\n")
+    source = tmp_path / "summary.json"
+    source.write_text(json.dumps(summary()))
+    chapters = course.written_chapters()
+    monkeypatch.setattr(course, "repo_root", lambda: tmp_path)
+    monkeypatch.setattr(course, "written_chapters", lambda: chapters)
+    target = book.save_runtimes(source)
+    kept = json.loads(target.read_text())
+    assert kept["results"][0] == {"notebook": "notebooks/00_start_here.ipynb", "seconds": 12.4, "ok": True}
+    guide = (tmp_path / "docs" / "instructor.md").read_text()
+    assert "\nold\n" not in guide and "| 00 |" in guide and guide.endswith("<!-- runtimes:end -->\nend\n")
+    assert book.sync_guide(write=False) is False and book.main(["check"]) == 0
+
+
+def test_the_instructor_guide_run_times_are_current():
+    assert book.sync_guide(write=False) is False, "run `python -m lstmrec.book runtimes _build/summary.json`"

@@ -33,7 +33,10 @@ from lstmrec import book, course
 
 ROOT = course.repo_root()
 SHOTS = ROOT / "_build" / "screenshots"
-CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+# Debian's packages; on GitHub's Ubuntu runners, the preinstalled Google Chrome and its chromedriver.
+CHROMIUM = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
+CHROMEDRIVER = shutil.which("chromedriver") or shutil.which(
+    "chromedriver", path=os.environ.get("CHROMEWEBDRIVER", os.defpath))
 
 pytestmark = pytest.mark.skipif(
     not (CHROMIUM and CHROMEDRIVER),

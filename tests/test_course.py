@@ -185,6 +185,19 @@ def test_makefile_names_the_versions_course_accepts():
         assert "python%d.%d" % version in makefile
 
 
+def test_ci_workflow_runs_make_test_on_every_supported_python():
+    import yaml
+
+    workflow = yaml.safe_load((course.repo_root() / ".github" / "workflows" / "ci.yml").read_text())
+    job = workflow["jobs"]["test"]
+    assert job["strategy"]["matrix"]["python"] == ["%d.%d" % v for v in course.PYTHONS]
+    runs = [step.get("run", "") for step in job["steps"]]
+    assert any(run.startswith("make test") for run in runs)
+    uses = [step.get("uses", "") + str(step.get("with", {})) for step in job["steps"]]
+    assert any("setup-python" in u and "'cache': 'pip'" in u for u in uses), "pip is cached"
+    assert any("actions/cache" in u and "data/*" in u for u in uses), "the data folder is cached"
+
+
 def makefile_recipe(target: str) -> list[str]:
     lines = (course.repo_root() / "Makefile").read_text().splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith(f"{target}:"))

@@ -599,3 +599,26 @@ def test_train_on_baskets_stops_on_the_basket_metric(monkeypatch):
                                         split.num_items).metrics()["NDCG@10"]
     assert trained.history["val_NDCG@10"][trained.best_epoch - 1] == pytest.approx(expected, abs=1e-6)
     assert models.data_key(split, "x", exclude_seen=False) == "x/ties=cart-order/seen=candidates"
+
+
+# --- progress: epoch lines while watched, one line per model always ------------------------------------
+
+
+def test_training_shows_epochs_while_watched_then_one_summary_line(split, monkeypatch, capsys):
+    monkeypatch.delenv("LSTMREC_HEADLESS", raising=False)
+    trained = models.train(split, CONFIG)
+    lines = capsys.readouterr().out.splitlines()
+    epochs = len(trained.history["loss"])
+    assert len(lines) == epochs + 1
+    assert lines[0].startswith(f"epoch 1/{CONFIG.max_epochs}: loss ") and "val NDCG@10" in lines[0]
+    assert lines[-1].startswith(f"LSTM seed {CONFIG.seed}: best epoch {trained.best_epoch} of {epochs}, val NDCG@10")
+
+
+def test_headless_cache_hits_print_their_one_line_and_verbose_false_nothing(split, fake_train, monkeypatch, capsys):
+    monkeypatch.setenv("LSTMREC_HEADLESS", "1")
+    models.load_or_train(split, "checksum-1", CONFIG)  # trained (the fake prints nothing)
+    capsys.readouterr()
+    models.load_or_train(split, "checksum-1", CONFIG)
+    assert capsys.readouterr().out.endswith("from the cache\n")
+    models.load_or_train(split, "checksum-1", CONFIG, verbose=False)
+    assert capsys.readouterr().out == ""

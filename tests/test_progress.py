@@ -1,0 +1,40 @@
+"""Tests of ``lstmrec.progress``: the lines, headless or watched, and the bar of a sweep."""
+
+import pytest
+
+from lstmrec import progress
+
+
+@pytest.mark.parametrize("value, watched", [(None, True), ("1", False), ("0", True)])
+def test_watched_follows_lstmrec_headless(monkeypatch, value, watched):
+    if value is None:
+        monkeypatch.delenv("LSTMREC_HEADLESS", raising=False)
+    else:
+        monkeypatch.setenv("LSTMREC_HEADLESS", value)
+    assert progress.watched() is watched
+
+
+def test_epoch_line_by_hand():
+    line = progress.epoch_line(3, 40, {"loss": 5.12345, "val_NDCG@10": 0.08706}, 10, 0.0912, 12.49)
+    assert line == "epoch 3/40: loss 5.1235, val NDCG@10 0.0871 (best 0.0912), 12 s"
+
+
+@pytest.mark.parametrize("args, line", [
+    (("LSTM seed 42", 17, 27, 0.10821, 75.6), "LSTM seed 42: best epoch 17 of 27, val NDCG@10 0.1082, trained in 76 s"),
+    (("GRU seed 43", 9, 19, None, 30.0, True), "GRU seed 43: best epoch 9 of 19, from the cache"),
+])
+def test_model_line_by_hand(args, line):
+    assert progress.model_line(*args) == line
+
+
+def test_steps_is_silent_and_complete_when_headless(monkeypatch, capsys):
+    monkeypatch.setenv("LSTMREC_HEADLESS", "1")
+    assert list(progress.steps(iter(range(5)), "sweep")) == [0, 1, 2, 3, 4]
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+
+
+def test_steps_shows_a_bar_when_watched(monkeypatch, capsys):
+    monkeypatch.delenv("LSTMREC_HEADLESS", raising=False)
+    assert list(progress.steps(["a", "b", "c"], "learning rates")) == ["a", "b", "c"]
+    assert "learning rates" in capsys.readouterr().err  # tqdm writes to stderr in a terminal
