@@ -42,6 +42,7 @@ CHAPTERS: list[tuple[str, str]] = [
 
 NAV_TAG = "nav"  # the generated previous / contents / next cell at the end of a notebook
 CONTENTS_TAG = "contents"  # the generated chapter list in 00_start_here
+COLAB_TAG = "colab"  # the generated "Open in Colab" badge and the cell that installs the course where it is missing
 CHECK_TAG = "nbval-check-output"  # nbval compares this cell's output; its output is committed
 PINNED = ("tensorflow", "keras", "keras-rs", "numpy", "pandas", "seaborn")
 PYTHONS = ((3, 11), (3, 12), (3, 13))  # the Python versions the course is tested on (Makefile, CI)
@@ -195,6 +196,61 @@ def contents_markdown() -> str:
     return "\n".join(lines)
 
 
+def github_repository() -> str | None:
+    """``"owner/name"`` of the course's public GitHub repository, from pyproject.toml's ``[project.urls]``.
+
+    None while no ``Repository = "https://github.com/owner/name"`` is set there: then
+    ``sync`` adds no Colab badge and no install cell (they would point nowhere).
+    """
+    import tomllib
+
+    path = repo_root() / "pyproject.toml"
+    if not path.exists():
+        return None
+    url = tomllib.loads(path.read_text()).get("project", {}).get("urls", {}).get("Repository", "")
+    match = re.fullmatch(r"https://github\.com/([\w.-]+/[\w.-]+?)(\.git)?/?", url)
+    return match[1] if match else None
+
+
+def colab_badge(slug: str, folder: str, repository: str) -> str:
+    """The "Open in Colab" badge of a notebook (generated, tagged ``colab``)."""
+    url = f"https://colab.research.google.com/github/{repository}/blob/main/{folder}/{slug}.ipynb"
+    return f"[![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)]({url})"
+
+
+def colab_install(repository: str) -> str:
+    """The cell before the set-up cell: on Colab (or wherever ``lstmrec`` is missing) fetch and install the course."""
+    return ("# On Colab, or wherever the course's library is missing: fetch the course and install it\n"
+            "# (a few minutes; if Colab then asks to restart the session, do, and run from the top).\n"
+            "# In the course's own environment (make lab) this cell does nothing.\n"
+            "import importlib.util\n"
+            "import subprocess\n"
+            "import sys\n"
+            "\n"
+            "if importlib.util.find_spec(\"lstmrec\") is None:\n"
+            f"    url = \"https://github.com/{repository}\"\n"
+            "    subprocess.run([\"git\", \"clone\", \"--quiet\", \"--depth\", \"1\", url, \"course\"], check=True)\n"
+            "    subprocess.run([sys.executable, \"-m\", \"pip\", \"install\", \"--quiet\",\n"
+            "                    \"-r\", \"course/requirements.txt\", \"-e\", \"course\"], check=True)\n"
+            "    sys.path.insert(0, \"course\")")
+
+
+def _sync_colab(nb: dict, slug: str, folder: str, repository: str | None) -> bool:
+    """Add, update or (without a repository) remove a notebook's two generated Colab cells."""
+    cells = nb["cells"]
+    before = json.dumps(cells)
+    cells[:] = [c for c in cells if COLAB_TAG not in _tags(c)]
+    if repository:
+        badge = {"cell_type": "markdown", "id": f"{slug}-colab-badge", "metadata": {"tags": [COLAB_TAG]},
+                 "source": _source(colab_badge(slug, folder, repository))}
+        install = {"cell_type": "code", "execution_count": None, "id": f"{slug}-colab-install",
+                   "metadata": {"tags": [COLAB_TAG]}, "outputs": [], "source": _source(colab_install(repository))}
+        first_code = next(i for i, c in enumerate(cells) if c["cell_type"] == "code")
+        cells.insert(first_code, install)
+        cells.insert(1, badge)
+    return json.dumps(cells) != before
+
+
 README_START, README_END = "<!-- chapters:start -->", "<!-- chapters:end -->"
 
 
@@ -250,7 +306,11 @@ def _source(text: str) -> list[str]:
 
 
 def sync(write: bool = True) -> list[str]:
-    """Regenerate the ``nav`` and ``contents`` cells of every notebook and solution, and the README's chapter table.
+    """Regenerate the generated cells of every notebook and solution, and the README's chapter table.
+
+    The generated cells: ``nav`` (previous / contents / next), ``contents`` (00's
+    course map) and, once pyproject.toml names the public repository, ``colab``
+    (the badge after the title and the install cell before the set-up cell).
 
     Args:
         write: write the changes (False: only report which are stale).
@@ -259,10 +319,11 @@ def sync(write: bool = True) -> list[str]:
         The notebooks that changed (or would change).
     """
     changed = ["README.md"] if _sync_readme(write) else []
+    repository = github_repository()
     for folder in ("notebooks", "solutions"):
         for path in sorted((repo_root() / folder).glob("*.ipynb")):
             nb = _read(path)
-            dirty = False
+            dirty = _sync_colab(nb, path.stem, folder, repository)
             for cell in nb["cells"]:
                 if NAV_TAG in _tags(cell):
                     text = nav_markdown(path.stem, folder)

@@ -30,8 +30,8 @@ These checks catch a cheat by construction, not every possible one. A
 ``build_fn`` that loads the test items itself is out of reach of any check:
 the leaderboard is for workshops, in good faith.
 
-Example (``lstmrec/examples/leaderboard_gru.py``):
-    >>> build_fn = load_build_fn("lstmrec.examples.leaderboard_gru:build")   # doctest: +SKIP
+Example (``examples/leaderboard_model.py``, run from the repository's folder):
+    >>> build_fn = load_build_fn("examples.leaderboard_model:build")   # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def load_build_fn(spec: str) -> Callable:
     module_name, sep, name = spec.partition(":")
     if not sep or not module_name or not name.isidentifier():
         raise ModelRejected(f"--model {spec!r}: write it as package.module:build_fn, e.g. "
-                            "lstmrec.examples.leaderboard_gru:build")
+                            "examples.leaderboard_model:build")
     try:
         module = importlib.import_module(module_name)
     except ImportError as e:

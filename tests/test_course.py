@@ -69,8 +69,8 @@ def test_chapter_structure(path):
     number = path.stem[:2]
     assert cs[0]["cell_type"] == "markdown" and text(cs[0]).startswith(f"# {number} · "), "title first"
     assert any("**Objectives**" in text(c) for c in cs[:3]), "objectives right after the title"
-    code = [c for c in cs if c["cell_type"] == "code"]
-    assert "course.setup(" in text(code[0]), "the first code cell is the set-up cell"
+    code = [c for c in cs if c["cell_type"] == "code" and course.COLAB_TAG not in c["metadata"].get("tags", [])]
+    assert "course.setup(" in text(code[0]), "the first code cell (after Colab's install cell) is the set-up cell"
     assert any("parameters" in c.get("metadata", {}).get("tags", []) for c in code), "a settings cell tagged parameters"
     headings = [text(c).splitlines()[0] for c in cs if c["cell_type"] == "markdown" and text(c)]
     assert "## Summary" in headings and "## Exercises" in headings
@@ -82,7 +82,7 @@ def test_chapter_structure(path):
 def test_solution_structure(path):
     cs = cells(path)
     assert text(cs[0]).startswith(f"# {path.stem[:2]} · ") and "solutions" in text(cs[0]).splitlines()[0]
-    code = [text(c) for c in cs if c["cell_type"] == "code"]
+    code = [text(c) for c in cs if c["cell_type"] == "code" and course.COLAB_TAG not in c["metadata"].get("tags", [])]
     assert "course.setup(" in code[0]
     assert not any("raise NotImplementedError" in c for c in code), "a solution still has a stub"
     assert any("checks." in c for c in code), "a solution runs the checks"
@@ -108,7 +108,8 @@ def test_no_code_cell_is_copied_between_notebooks():
     for path in ALL_FILES:
         for cell in cells(path):
             body = "\n".join(line for line in text(cell).splitlines() if line.strip() and not line.startswith("#"))
-            if cell["cell_type"] == "code" and body.count("\n") >= 3:
+            generated = course.COLAB_TAG in cell.get("metadata", {}).get("tags", [])  # one source: course.py
+            if cell["cell_type"] == "code" and body.count("\n") >= 3 and not generated:
                 seen[body].append(f"{path.parent.name}/{path.name}")
     copies = {body: where for body, where in seen.items() if len(set(where)) > 1}
     assert not copies, f"code copied between notebooks (move it into lstmrec): {copies}"
@@ -119,6 +120,38 @@ def test_generated_navigation_is_current():
 
 
 # --- the module ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url, repository", [
+    ("https://github.com/owner/lstm-course", "owner/lstm-course"),
+    ("https://github.com/owner/lstm.course.git", "owner/lstm.course"),
+    ("https://gitlab.com/owner/lstm-course", None),
+    ("", None),
+])
+def test_github_repository_from_pyproject(tmp_path, monkeypatch, url, repository):
+    (tmp_path / "pyproject.toml").write_text(f'[project]\nname = "x"\n[project.urls]\nRepository = "{url}"\n')
+    monkeypatch.setattr(course, "repo_root", lambda: tmp_path)
+    assert course.github_repository() == repository
+
+
+def test_colab_cells_are_added_updated_and_removed():
+    nb = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": ["# 05 · X"]},
+                    {"cell_type": "markdown", "metadata": {}, "source": ["**Objectives**"]},
+                    {"cell_type": "code", "metadata": {}, "source": ["course.setup()"], "outputs": []}]}
+    assert course._sync_colab(nb, "05_x", "notebooks", "owner/name") is True
+    kinds = [(c["cell_type"], course.COLAB_TAG in c["metadata"].get("tags", [])) for c in nb["cells"]]
+    assert kinds == [("markdown", False), ("markdown", True), ("markdown", False), ("code", True), ("code", False)]
+    assert "github/owner/name/blob/main/notebooks/05_x.ipynb" in "".join(nb["cells"][1]["source"])
+    assert course._sync_colab(nb, "05_x", "notebooks", "owner/name") is False  # idempotent
+    assert course._sync_colab(nb, "05_x", "notebooks", "other/name") is True
+    assert course._sync_colab(nb, "05_x", "notebooks", None) is True and len(nb["cells"]) == 3
+
+
+def test_colab_install_cell_is_valid_python_in_short_lines():
+    code = course.colab_install("a-rather-long-organisation-name/lstm-recommender-systems-course")
+    compile(code, "colab", "exec")
+    assert max(len(line) for line in code.splitlines()) <= 120
+    assert 'find_spec("lstmrec") is None' in code and "--depth" in code
 
 
 def test_chapters_are_numbered_in_order():
