@@ -57,6 +57,7 @@ kit-install: python-check
 	$(PY) -m pip install --quiet --no-index --find-links .kit/wheels -r requirements.txt
 	PYTHONWARNINGS=ignore $(PY) -m pip install --quiet --no-index --no-deps --no-build-isolation -e .
 	$(PY) -m lstmrec.kit restore .kit
+	rm -rf .kit
 	touch $(STAMP)
 
 data: $(STAMP)

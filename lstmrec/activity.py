@@ -113,9 +113,15 @@ def article_model(window: int = 6, cell: str = "LSTM", units: int = 50):
 
 def fit(model, data: ActivityData, train: np.ndarray, valid: np.ndarray | None = None, epochs: int = 200,
         batch_size: int = 32, callbacks=None) -> tuple[dict, float]:
-    """``model.fit`` on the training users, watching the validation users; returns (history, seconds)."""
+    """``model.fit`` on the training users, watching the validation users; returns (history, seconds).
+
+    One line per epoch while someone watches (``lstmrec.progress``), nothing under ``make run``/``make test``.
+    """
+    from lstmrec import progress
+
     start = time.perf_counter()
-    history = model.fit(data.x[train], data.y[train], epochs=epochs, batch_size=batch_size, verbose=0,
+    history = model.fit(data.x[train], data.y[train], epochs=epochs, batch_size=batch_size,
+                        verbose=progress.keras_verbose(),
                         validation_data=None if valid is None else (data.x[valid], data.y[valid]),
                         callbacks=callbacks or [])
     return history.history, time.perf_counter() - start

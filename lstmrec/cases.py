@@ -29,7 +29,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from lstmrec import baselines, data, evaluation, mixture, models, sequences
+from lstmrec import baselines, data, evaluation, mixture, models, progress, sequences
 from lstmrec.baskets import BasketSplit, evaluate_baskets, next_basket_split
 
 
@@ -223,7 +223,7 @@ def run(key: str | Case, seeds=(42,), cached: bool = True, log=print, k: int = 1
         rows.append({"model": name, **{m: float(v.mean()) for m, v in values.items()},
                      f"NDCG@{k} low": low, f"NDCG@{k} high": high, "settings": settings, "seconds": seconds})
 
-    for name in case.baselines:
+    for name in progress.steps(case.baselines, "tuning the baselines"):
         start = time.perf_counter()
         model, settings, _ = baselines.fit_best(name, split, exclude_seen=case.exclude_seen)
         add(name, model.score, ", ".join(f"{a}={b}" for a, b in settings.items()) or "-",
@@ -234,8 +234,9 @@ def run(key: str | Case, seeds=(42,), cached: bool = True, log=print, k: int = 1
     runs, record = [], []
     for seed in seeds:
         config = dataclasses.replace(case.config, seed=seed)
-        trained = (models.load_or_train(split, checksum, config, exclude_seen=case.exclude_seen) if cached
-                   else models.train(split, config, exclude_seen=case.exclude_seen))
+        epochs = progress.watched()  # epoch lines while someone watches; the log line below is the model's line
+        trained = (models.load_or_train(split, checksum, config, exclude_seen=case.exclude_seen, verbose=epochs)
+                   if cached else models.train(split, config, exclude_seen=case.exclude_seen, verbose=epochs))
         log(f"LSTM seed {seed}: best epoch {trained.best_epoch} of at most {config.max_epochs}, "
             f"{trained.seconds:.0f} s of training" + (" (recorded when it was trained; loaded from the cache now)"
                                                      if trained.from_cache else ""))

@@ -1,8 +1,9 @@
 """Progress of long work in a notebook cell: what a learner watches, and one line per model when no one does.
 
 Watched (JupyterLab, ``make lab``, a terminal): training prints one line per
-epoch with the validation metric (``epoch_line``), and a sweep shows a
-progress bar over its runs (``steps``, tqdm: a widget in JupyterLab).
+epoch with the validation metric (``epoch_line``; Keras's own ``model.fit``
+with ``verbose=keras_verbose()``), and a sweep shows a progress bar over its
+runs (``steps``, tqdm: a widget in JupyterLab).
 
 Headless (``make run`` and ``make test`` set ``LSTMREC_HEADLESS=1``, and no one
 watches a static page): epoch lines and bars stay quiet, and each trained or
@@ -25,6 +26,17 @@ T = TypeVar("T")
 def watched() -> bool:
     """Whether someone watches the output: False under ``make run`` and ``make test`` (``LSTMREC_HEADLESS=1``)."""
     return os.environ.get("LSTMREC_HEADLESS") != "1"
+
+
+def say(line: str) -> None:
+    """Print ``line`` while someone watches; nothing under ``make run`` or ``make test`` (a ``log=`` for loops)."""
+    if watched():
+        print(line, flush=True)
+
+
+def keras_verbose() -> int:
+    """``verbose`` for Keras's ``model.fit``: 2 (one line per epoch) while someone watches, else 0."""
+    return 2 if watched() else 0
 
 
 def epoch_line(epoch: int, max_epochs: int, logs: dict, k: int, best: float, seconds: float) -> str:

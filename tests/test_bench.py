@@ -162,7 +162,8 @@ def test_case_dataset_runs_through_cases_and_writes_json(monkeypatch, tmp_path, 
         seen.append(config)
         return models.TrainedModel(Popular(s), config, {"val_NDCG@10": [0.1]}, 1, 1.0, 1.0, False)
 
-    monkeypatch.setattr(models, "train", lambda s, config, exclude_seen=True: fake(s, "", config, exclude_seen))
+    monkeypatch.setattr(models, "train",
+                        lambda s, config, exclude_seen=True, verbose=None: fake(s, "", config, exclude_seen))
     out = tmp_path / "c.json"
     assert bench.main(["--dataset", "collegemsg", "--seeds", "2", "--max-epochs", "7", "--json", str(out)]) == 0
     assert [c.max_epochs for c in seen] == [7, 7] and [c.seed for c in seen] == [42, 43]

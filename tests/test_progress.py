@@ -14,6 +14,25 @@ def test_watched_follows_lstmrec_headless(monkeypatch, value, watched):
     assert progress.watched() is watched
 
 
+@pytest.mark.parametrize("value, verbose", [(None, 2), ("1", 0)])
+def test_keras_verbose(monkeypatch, value, verbose):
+    if value is None:
+        monkeypatch.delenv("LSTMREC_HEADLESS", raising=False)
+    else:
+        monkeypatch.setenv("LSTMREC_HEADLESS", value)
+    assert progress.keras_verbose() == verbose
+
+
+@pytest.mark.parametrize("value, shown", [(None, "step 3\n"), ("1", "")])
+def test_say_prints_only_while_watched(monkeypatch, capsys, value, shown):
+    if value is None:
+        monkeypatch.delenv("LSTMREC_HEADLESS", raising=False)
+    else:
+        monkeypatch.setenv("LSTMREC_HEADLESS", value)
+    progress.say("step 3")
+    assert capsys.readouterr().out == shown
+
+
 def test_epoch_line_by_hand():
     line = progress.epoch_line(3, 40, {"loss": 5.12345, "val_NDCG@10": 0.08706}, 10, 0.0912, 12.49)
     assert line == "epoch 3/40: loss 5.1235, val NDCG@10 0.0871 (best 0.0912), 12 s"
