@@ -79,7 +79,7 @@ lint: $(STAMP)
 
 # The browser test: JupyterLab and the built book in headless Chromium (part of `make test` where Chromium is).
 test-browser: $(STAMP) chromium
-	$(PY) -m pytest tests/test_browser.py -p no:nbval -v
+	$(PY) -m pytest tests/test_browser.py -v
 
 chromium:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \

@@ -70,7 +70,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lstmrec import baselines, data, evaluation, models, sequences, ties
+from lstmrec import baselines, data, evaluation, models, sequences, tflog, ties
 from lstmrec.data import atomic_write
 
 NEURAL = ("GRU", "LSTM", "SimpleRNN", "SASRec")
@@ -409,12 +409,13 @@ def run_learner(args, seeds: int, start: float, k: int = 10) -> int:
     course = ([r for r in load_artefact(source)["table"] if r["model"] in NEURAL]
               if source.exists() else [])
     table = pd.DataFrame(rows + course + mine).set_index("model")
-    table["seeds"] = [int(s.split()[0]) if isinstance(s, str) and s[:1].isdigit() else None
-                      for s in table["settings"]]
+    table["seeds"] = pd.array([int(s.split()[0]) if isinstance(s, str) and s[:1].isdigit() else None
+                               for s in table["settings"]], dtype="Int64")
+    table["params"] = table["params"].astype("Float64").round().astype("Int64")
     table = table.sort_values(f"NDCG@{k}", ascending=False)
     columns = [f"NDCG@{k}", f"NDCG@{k} low", f"NDCG@{k} high", f"HR@{k}", "MRR", "seeds", "params", "to best s"]
     with pd.option_context("display.width", 250):
-        print(table[columns].round(4).to_string(na_rep=""))
+        print(table[columns].round(4).round({"to best s": 0}).to_string(na_rep=""))
     best_baseline = max(baselines.BASELINES, key=lambda b: table.loc[b, f"NDCG@{k}"])
     c = compare(mine_ranks[args.model], ranks[best_baseline], k)
     print(f"your model ({seeds} seed{'s' * (seeds > 1)}) vs {best_baseline}: per-user NDCG@{k} difference "
@@ -446,6 +447,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-epochs", type=int, default=None,
                         help="instacart/collegemsg: train the LSTM up to this many epochs instead of the case's cap")
     args = parser.parse_args(argv)
+    tflog.import_tensorflow()  # before anything imports it: no start-up log lines in the terminal
     name, load, default_seeds = DATASETS[args.dataset]
     seeds = (1 if args.model else default_seeds) if args.seeds is None else args.seeds
     if seeds < 1:

@@ -169,7 +169,9 @@ def _table_html(record: dict, metrics: tuple[str, ...]) -> str:
     rows = record["table"]
     columns = [m for m in metrics if any(m in r for r in rows)]
     extra = [c for c in ("params", "to best s") if any(r.get(c) is not None for r in rows)]
-    head = "<tr><th>model</th>" + "".join(f"<th>{html.escape(c)}</th>" for c in columns + extra) + "</tr>"
+    labels = {"params": "weights", "to best s": "seconds to best epoch"}
+    head = ("<tr><th>model</th>" + "".join(f"<th>{html.escape(labels.get(c, c))}</th>" for c in columns + extra)
+            + "</tr>")
     body = []
     for r in rows:
         cells = [f"<td>{html.escape(str(r['model']))}</td>"]

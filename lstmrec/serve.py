@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
 
-from lstmrec import evaluation, export, models
+from lstmrec import evaluation, export, models, tflog
 from lstmrec.store import EventConflict, StateStore
 from lstmrec.streaming import StreamingLSTM
 
@@ -454,6 +454,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="NORMAL survives a process crash; FULL also a power cut (one fsync per event)")
     parser.add_argument("--bench", action="store_true", help="measure the service and print its figures")
     args = parser.parse_args(argv)
+    tflog.import_tensorflow()  # before anything imports it: no start-up log lines in the terminal
     if not 0 < args.port < 65536:
         parser.error(f"--port {args.port} is not a TCP port (1-65535)")
     from lstmrec.data import data_dir
