@@ -415,7 +415,10 @@ def run_learner(args, seeds: int, start: float, k: int = 10) -> int:
     table = table.sort_values(f"NDCG@{k}", ascending=False)
     columns = [f"NDCG@{k}", f"NDCG@{k} low", f"NDCG@{k} high", f"HR@{k}", "MRR", "seeds", "params", "to best s"]
     with pd.option_context("display.width", 250):
-        print(table[columns].round(4).round({"to best s": 0}).to_string(na_rep=""))
+        formats = {"seeds": "{:.0f}", "params": "{:,.0f}", "to best s": "{:.0f}"}
+        shown = pd.DataFrame({c: [("" if pd.isna(v) else formats.get(c, "{:.4f}").format(v)) for v in table[c]]
+                              for c in columns}, index=table.index)  # blank where a baseline has no seeds
+        print(shown.to_string())
     best_baseline = max(baselines.BASELINES, key=lambda b: table.loc[b, f"NDCG@{k}"])
     c = compare(mine_ranks[args.model], ranks[best_baseline], k)
     print(f"your model ({seeds} seed{'s' * (seeds > 1)}) vs {best_baseline}: per-user NDCG@{k} difference "

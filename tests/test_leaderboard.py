@@ -153,7 +153,7 @@ def test_bench_model_prints_the_learners_row_beside_the_courses(monkeypatch, cap
     out = capsys.readouterr().out
     assert "examples.leaderboard_model:build" in out and "Item-kNN" in out and "LSTM" in out
     assert "results/bench-ml-100k-shuffle.json (python -m lstmrec.bench" in out
-    assert "your model (1 seed) vs" in out
+    assert "your model (1 seed) vs" in out and "<NA>" not in out and "nan" not in out.lower()
 
 
 @pytest.mark.parametrize("spec, message", [
