@@ -15,15 +15,16 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
 # No TensorFlow C++ log lines (INFO, WARNING, ERROR; FATAL still shows) in any command or notebook;
-# errors still raise Python exceptions, and Python warnings still show (lstmrec/tflog.py says more).
+# errors still raise Python exceptions, and Python warnings still show (lstmrec/util/tflog.py says more).
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: python-check setup kit kit-install data run test lint test-browser chromium lab bench serve clean help
+.PHONY: python-check setup kit kit-install data run test check lint test-browser chromium lab bench serve clean help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make run    - set up, get the data (MovieLens-100K and -1M, Instacart, CollegeMsg), execute every notebook into _build/"
 	@echo "make test   - set up, get the data, make lint, unit tests and nbval over notebooks/ and solutions/"
+	@echo "make check  - the maintainers' fast loop (at most 2 minutes): make lint and the unit tests that are not slow"
 	@echo "make lint   - what the pre-commit hooks check: stripped notebooks, generated navigation, ruff"
 	@echo "make test-browser - install Chromium if missing (Debian/Ubuntu), then JupyterLab and the book in it"
 	@echo "make lab    - open JupyterLab on the course"
@@ -47,16 +48,16 @@ python-check:
 
 setup: $(if $(KIT),kit-install,$(STAMP))
 
-# The offline workshop kit (lstmrec/kit.py): make it where there is internet, install it where there is none.
+# The offline workshop kit (lstmrec/course/kit.py): make it where there is internet, install it where there is none.
 kit: data
-	$(PY) -m lstmrec.kit build $(if $(NODATA),--no-data)
+	$(PY) -m lstmrec.course.kit build $(if $(NODATA),--no-data)
 
 kit-install: python-check
-	$(PYTHON) -m lstmrec.kit unpack "$(KIT)" .kit
+	$(PYTHON) -m lstmrec.course.kit unpack "$(KIT)" .kit
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --no-index --find-links .kit/wheels -r requirements.txt
 	PYTHONWARNINGS=ignore $(PY) -m pip install --quiet --no-index --no-deps --no-build-isolation -e .
-	$(PY) -m lstmrec.kit restore .kit
+	$(PY) -m lstmrec.course.kit restore .kit
 	rm -rf .kit
 	touch $(STAMP)
 
@@ -64,10 +65,14 @@ data: $(STAMP)
 	$(PY) -m lstmrec.data
 
 run: data
-	$(PY) -m lstmrec.build
+	$(PY) -m lstmrec.course.build
 
 test: data lint
 	$(PY) -m pytest
+
+# The fast loop for a maintainer: no training, no servers, no real data, no notebooks (markers in pyproject.toml).
+check: lint
+	$(PY) -m pytest tests -m "not slow and not real_data and not notebooks" -q --durations=5
 
 # The checks of .pre-commit-config.yaml, changing nothing (tests/test_course.py keeps the two in step).
 lint: $(STAMP)

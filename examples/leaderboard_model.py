@@ -5,7 +5,7 @@ Run it from the repository's folder (`make setup` first):
     .venv/bin/python -m lstmrec.bench --model examples.leaderboard_model:build
 
 It is trained and scored exactly as the course's LSTM: same windows, loss,
-optimiser settings, early stopping and evaluator (``lstmrec.leaderboard``).
+optimiser settings, early stopping and evaluator (``lstmrec.bench.leaderboard``).
 Copy this file, change the layers, and run your own.
 
 The model reads the history with stacked 1-D convolutions whose ``padding="causal"``

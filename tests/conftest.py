@@ -1,7 +1,7 @@
 """Fixtures shared by the data tests: no network, no pip, and a data folder inside ``tmp_path``.
 
 Used with ``pytestmark = pytest.mark.usefixtures("offline")`` by the tests of
-``lstmrec.fetch``, ``lstmrec.instacart`` and ``lstmrec.collegemsg``; a test that
+``data.fetch``, ``data.instacart`` and ``data.collegemsg``; a test that
 reads the real cached data asks for ``real_data_dir`` instead.
 """
 
@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from lstmrec import fetch
+from lstmrec import data, util
 
 REAL_DATA_DIR_ENV = os.environ.get("LSTMREC_DATA_DIR")  # before any test changes it
 
@@ -26,7 +26,7 @@ def offline(monkeypatch, tmp_path, request):
 
     monkeypatch.setattr(urllib.request, "urlopen", refuse("reach the network"))
     monkeypatch.setattr(subprocess, "run", refuse("run a subprocess"))
-    monkeypatch.setattr(fetch, "pip_download", refuse("run pip download"))
+    monkeypatch.setattr(data.fetch, "pip_download", refuse("run pip download"))
     if "real_data_dir" not in request.fixturenames:
         monkeypatch.setenv("LSTMREC_DATA_DIR", str(tmp_path / "LSTMREC_DATA_DIR"))
 
@@ -38,4 +38,4 @@ def real_data_dir(monkeypatch):
         monkeypatch.setenv("LSTMREC_DATA_DIR", REAL_DATA_DIR_ENV)
     else:
         monkeypatch.delenv("LSTMREC_DATA_DIR", raising=False)
-    return fetch.data_dir()
+    return util.paths.data_dir()

@@ -1,11 +1,11 @@
-"""Unit tests for ``lstmrec.attention``: the causal mask, counts by hand, and the model's causality against Keras."""
+"""Unit tests for ``lstmrec.models.attention``: the causal mask, counts by hand, and the model's causality against Keras."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from lstmrec import attention, models
+from lstmrec import data, models
 
 keras = pytest.importorskip("keras")
 
@@ -15,13 +15,13 @@ NUM_ITEMS, MAX_LEN = 20, 6
 def tiny(**kwargs):
     settings = dict(cell="SASRec", max_len=MAX_LEN, embedding_dim=8, hidden_dim=16, dropout=0.0, num_blocks=2,
                     num_heads=2)
-    return models.Config(**{**settings, **kwargs})
+    return models.config.Config(**{**settings, **kwargs})
 
 
 @pytest.fixture(scope="module")
 def model():
     keras.utils.set_random_seed(3)
-    return attention.build(NUM_ITEMS, tiny())
+    return models.attention.build(NUM_ITEMS, tiny())
 
 
 @pytest.mark.parametrize("seq_len, expected", [
@@ -29,20 +29,20 @@ def model():
     (3, [[1, 0, 0], [1, 1, 0], [1, 1, 1]]),
 ])
 def test_causal_mask_by_hand(seq_len, expected):
-    np.testing.assert_array_equal(attention.causal_mask(seq_len), np.array(expected, dtype=bool))
+    np.testing.assert_array_equal(models.attention.causal_mask(seq_len), np.array(expected, dtype=bool))
 
 
 def test_causal_mask_is_the_one_keras_applies():
     layer = keras.layers.MultiHeadAttention(1, 4)
     x = keras.ops.zeros((1, 5, 4))
     keras_mask = layer._compute_causal_mask(x)  # (1, T, T): what use_causal_mask=True adds
-    np.testing.assert_array_equal(np.asarray(keras_mask)[0], attention.causal_mask(5))
+    np.testing.assert_array_equal(np.asarray(keras_mask)[0], models.attention.causal_mask(5))
 
 
 @pytest.mark.parametrize("seq_len", [0, -2])
 def test_causal_mask_rejects_an_empty_window(seq_len):
     with pytest.raises(ValueError, match="at least 1"):
-        attention.causal_mask(seq_len)
+        models.attention.causal_mask(seq_len)
 
 
 @pytest.mark.parametrize("d, heads, f, expected", [
@@ -51,33 +51,33 @@ def test_causal_mask_rejects_an_empty_window(seq_len):
     (1, 1, 1, 8 + 4 + 4),
 ])
 def test_block_param_count_by_hand(d, heads, f, expected):
-    assert attention.block_param_count(d, heads, f) == expected
+    assert models.attention.block_param_count(d, heads, f) == expected
 
 
 def test_block_param_count_is_keras_count():
-    one = attention.build(NUM_ITEMS, tiny(num_blocks=1)).count_params()
-    two = attention.build(NUM_ITEMS, tiny(num_blocks=2)).count_params()
-    assert two - one == attention.block_param_count(8, 2, 16)
+    one = models.attention.build(NUM_ITEMS, tiny(num_blocks=1)).count_params()
+    two = models.attention.build(NUM_ITEMS, tiny(num_blocks=2)).count_params()
+    assert two - one == models.attention.block_param_count(8, 2, 16)
 
 
 @pytest.mark.parametrize("args", [(0, 1, 4), (8, 0, 4), (8, 3, 4), (8, 1, 0)])
 def test_block_param_count_rejects_bad_sizes(args):
     with pytest.raises(ValueError):
-        attention.block_param_count(*args)
+        models.attention.block_param_count(*args)
 
 
 def test_flops_per_event_by_hand():
-    assert attention.flops_per_event("LSTM", 64, 128, 50) == 2 * 4 * 128 * 192
+    assert models.attention.flops_per_event("LSTM", 64, 128, 50) == 2 * 4 * 128 * 192
     # one block, E = f = 2, T = 3: cached 2*4*4 + 2*2*3*2 + 4*2*2 = 32 + 24 + 16
-    assert attention.flops_per_event("SASRec", 2, 2, 3, num_blocks=1) == 72
+    assert models.attention.flops_per_event("SASRec", 2, 2, 3, num_blocks=1) == 72
     # uncached: 3 * (32 + 16) + 2*2*9*2 = 144 + 72
-    assert attention.flops_per_event("SASRec", 2, 2, 3, num_blocks=1, cached=False) == 216
+    assert models.attention.flops_per_event("SASRec", 2, 2, 3, num_blocks=1, cached=False) == 216
 
 
 @pytest.mark.parametrize("kind, args", [("GRU", (8, 8, 4)), ("LSTM", (0, 8, 4)), ("SASRec", (8, 8, 0))])
 def test_flops_per_event_rejects_bad_input(kind, args):
     with pytest.raises(ValueError):
-        attention.flops_per_event(kind, *args)
+        models.attention.flops_per_event(kind, *args)
 
 
 def test_output_shape(model):
@@ -109,20 +109,20 @@ def test_real_positions_ignore_the_padding(model):
 
 
 def test_recommender_scores_the_last_position(model):
-    rec = models.Recommender(model, tiny(), NUM_ITEMS)
+    rec = models.recommender.Recommender(model, tiny(), NUM_ITEMS)
     histories = [np.array([1, 2, 3]), np.array([4, 5, 6, 7, 8, 9, 10])]
     scores = rec.score(histories)  # (2, NUM_ITEMS)
-    full = np.asarray(model(models.pad_sequences(histories, MAX_LEN)))[:, -1]
+    full = np.asarray(model(data.sequences.pad_sequences(histories, MAX_LEN)))[:, -1]
     assert np.isneginf(scores[:, 0]).all()
     np.testing.assert_allclose(scores[:, 1:], full[:, 1:], atol=1e-5)
 
 
 def test_config_rejects_heads_that_do_not_divide_the_width():
     with pytest.raises(ValueError, match="divisible"):
-        models.Config(cell="SASRec", embedding_dim=10, num_heads=3)
+        models.config.Config(cell="SASRec", embedding_dim=10, num_heads=3)
 
 
 def test_docstring_examples():
     import doctest
 
-    assert doctest.testmod(attention).failed == 0
+    assert doctest.testmod(models.attention).failed == 0

@@ -16,8 +16,10 @@ import pandas as pd
 import pytest
 import scipy.sparse
 
-from lstmrec import baselines, evaluation, sequences
-from lstmrec.baselines import ItemKNN, MarkovChain, MostPopular
+from lstmrec import baselines, data, evaluation
+from lstmrec.baselines.knn import ItemKNN
+from lstmrec.baselines.markov import MarkovChain
+from lstmrec.baselines.popular import MostPopular
 
 # item counts: 1 -> 2, 2 -> 3, 3 -> 2, 4 -> 1
 # transitions: (1,2), (2,3), (1,2), (2,4), (2,3) -> N(1->2) = 2, N(2->3) = 2, N(2->4) = 1
@@ -32,17 +34,17 @@ def tie_break(counts):
 
 
 def ranking(scores_row):
-    """Real items, best first; equal scores to the lower id (as evaluation.top_k)."""
-    return evaluation.top_k(np.asarray(scores_row)[None, :], len(scores_row) - 1)[0].tolist()
+    """Real items, best first; equal scores to the lower id (as evaluation.ranking.top_k)."""
+    return evaluation.ranking.top_k(np.asarray(scores_row)[None, :], len(scores_row) - 1)[0].tolist()
 
 
 # --- item_counts and MostPopular -------------------------------------------------------
 
 
 def test_item_counts():
-    assert baselines.item_counts(SEQS, NUM_ITEMS).tolist() == COUNTS
-    assert baselines.item_counts([np.array([0, 1, 1])], 3).tolist() == [0, 2, 0]  # padding never counts
-    assert baselines.item_counts([], 3).tolist() == [0, 0, 0]
+    assert baselines.base.item_counts(SEQS, NUM_ITEMS).tolist() == COUNTS
+    assert baselines.base.item_counts([np.array([0, 1, 1])], 3).tolist() == [0, 2, 0]  # padding never counts
+    assert baselines.base.item_counts([], 3).tolist() == [0, 0, 0]
 
 
 def test_most_popular_scores_are_counts():
@@ -90,7 +92,7 @@ def test_markov_tie_break_property_on_random_sequences():
     # a skewed catalogue: low ids are very popular, so popularity would disagree with transitions
     seqs = [rng.zipf(1.3, size=rng.integers(2, 40)) % (num_items - 1) + 1 for _ in range(200)]
     model = MarkovChain().fit(seqs, num_items)
-    counts = baselines.item_counts(seqs, num_items)
+    counts = baselines.base.item_counts(seqs, num_items)
     for last in range(1, num_items):
         scores = model.score([np.array([last])])[0]
         trans = model.transitions_[last]
@@ -174,9 +176,9 @@ def test_sparse_storage_scores_exactly_as_dense(cls, monkeypatch):
     rng = np.random.default_rng(0)
     seqs = [rng.integers(1, 40, size=rng.integers(2, 12)) for _ in range(30)]
     histories = seqs[:10] + [np.array([], dtype=np.int64)]
-    monkeypatch.setattr(baselines, "DENSE_ABOVE", 0.0)  # everything non-empty is stored dense
+    monkeypatch.setattr(baselines.base, "DENSE_ABOVE", 0.0)  # everything non-empty is stored dense
     dense = cls().fit(seqs, 40)
-    monkeypatch.setattr(baselines, "DENSE_ABOVE", 1.0)  # nothing is
+    monkeypatch.setattr(baselines.base, "DENSE_ABOVE", 1.0)  # nothing is
     sparse = cls().fit(seqs, 40)
     stored = [getattr(m, "transitions_", getattr(m, "similarity_", None)) for m in (dense, sparse)]
     assert isinstance(stored[0], np.ndarray) and scipy.sparse.issparse(stored[1])
@@ -186,8 +188,8 @@ def test_sparse_storage_scores_exactly_as_dense(cls, monkeypatch):
 def test_density_rule():
     few = scipy.sparse.csr_array((np.ones(2), ([0, 1], [1, 2])), shape=(10, 10))  # 2 of 100 = 2% non-zero
     many = scipy.sparse.csr_array(np.ones((10, 10)))
-    assert scipy.sparse.issparse(baselines._dense_or_sparse(few))
-    assert isinstance(baselines._dense_or_sparse(many), np.ndarray)
+    assert scipy.sparse.issparse(baselines.base.dense_or_sparse(few))
+    assert isinstance(baselines.base.dense_or_sparse(many), np.ndarray)
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -228,21 +230,21 @@ def split():
         for t in range(int(rng.integers(5, 15))):
             rows.append((user, item, t))
             item = item % 25 + 1 if rng.random() < 0.7 else int(rng.integers(1, 26))
-    return sequences.leave_one_out(pd.DataFrame(rows, columns=["user_id", "item_id", "timestamp"]))
+    return data.splits.leave_one_out(pd.DataFrame(rows, columns=["user_id", "item_id", "timestamp"]))
 
 
 def test_tune_picks_the_best_on_validation(split, monkeypatch):
     seen_targets = []
-    real_evaluate = evaluation.evaluate
+    real_evaluate = evaluation.ranking.evaluate
 
     def spy(score_fn, histories, targets, num_items, **kwargs):
         seen_targets.append(np.asarray(targets))
         assert histories is split.train  # validation histories = train, never the test ones
         return real_evaluate(score_fn, histories, targets, num_items, **kwargs)
 
-    monkeypatch.setattr(evaluation, "evaluate", spy)
+    monkeypatch.setattr(evaluation.ranking, "evaluate", spy)
     grid = {"num_recent": [1, 3, None], "decay": [1.0, 0.5]}
-    best, table = baselines.tune(ItemKNN, grid, split)
+    best, table = baselines.tuning.tune(ItemKNN, grid, split)
 
     assert len(seen_targets) == 6  # one evaluation per combination
     for targets in seen_targets:
@@ -275,22 +277,22 @@ def test_tune_fits_once_when_only_score_settings_change(split, monkeypatch):
 
     monkeypatch.setattr(ItemKNN, "fit", counting_fit)
     grid = {"num_recent": [1, 3, None], "decay": [1.0, 0.5]}
-    _, shared = baselines.tune(ItemKNN, grid, split)
+    _, shared = baselines.tuning.tune(ItemKNN, grid, split)
     assert len(fits) == 1  # num_recent and decay are ItemKNN.SCORE_SETTINGS: one fit serves all six
     # the same table as fitting every combination afresh (a lambda has no SCORE_SETTINGS)
-    _, fresh = baselines.tune(lambda **kw: ItemKNN(**kw), grid, split)
+    _, fresh = baselines.tuning.tune(lambda **kw: ItemKNN(**kw), grid, split)
     assert len(fits) == 7
     pd.testing.assert_frame_equal(shared, fresh)
 
 
 def test_tune_other_metric(split):
-    best, table = baselines.tune(ItemKNN, {"num_recent": [1, 2]}, split, metric="MRR")
+    best, table = baselines.tuning.tune(ItemKNN, {"num_recent": [1, 2]}, split, metric="MRR")
     assert (np.diff(table["MRR"].to_numpy()) <= 0).all()
     assert best == {"num_recent": table.iloc[0]["num_recent"]}
 
 
 def test_tune_empty_grid_is_the_defaults(split):
-    best, table = baselines.tune(MarkovChain, {}, split)
+    best, table = baselines.tuning.tune(MarkovChain, {}, split)
     assert best == {}
     assert len(table) == 1
 
@@ -298,16 +300,16 @@ def test_tune_empty_grid_is_the_defaults(split):
 @pytest.mark.parametrize("metric", ["NDCG@5", "ndcg@10", "decay"], ids=["other-k", "lower-case", "a-setting"])
 def test_tune_unknown_metric(split, metric):
     with pytest.raises(ValueError, match=rf"metric='{metric}': choose from \['HR@10', 'NDCG@10', 'MRR'\]"):
-        baselines.tune(ItemKNN, {"decay": [1.0, 0.5]}, split, metric=metric)
+        baselines.tuning.tune(ItemKNN, {"decay": [1.0, 0.5]}, split, metric=metric)
 
 
 def test_fit_best_unknown_name(split):
     with pytest.raises(KeyError, match=r"unknown baseline 'LSTM'; choose from \['Most popular', 'Markov chain'"):
-        baselines.fit_best("LSTM", split)
+        baselines.tuning.fit_best("LSTM", split)
 
 
 def test_fit_best_without_grid(split):
-    model, settings, seconds = baselines.fit_best("Markov chain", split)
+    model, settings, seconds = baselines.tuning.fit_best("Markov chain", split)
     assert isinstance(model, MarkovChain)
     assert settings == {}
     assert seconds >= 0
@@ -321,14 +323,14 @@ def test_sequence_aware_baselines_beat_popularity_on_movielens():
     from lstmrec import data
 
     try:
-        ml = data.load_movielens_100k(sources=("cache",))
-    except data.DataError as e:
+        ml = data.movielens.load_movielens_100k(sources=("cache",))
+    except data.fetch.DataError as e:
         pytest.skip(f"MovieLens-100K is not cached: {e}")
-    real = sequences.leave_one_out(ml.interactions)
+    real = data.splits.leave_one_out(ml.interactions)
     ndcg = {}
     for name in ("Most popular", "Markov chain", "Item-kNN"):
-        model, _, _ = baselines.fit_best(name, real)
-        res = evaluation.evaluate(model.score, real.histories("valid"), real.targets("valid"), real.num_items)
+        model, _, _ = baselines.tuning.fit_best(name, real)
+        res = evaluation.ranking.evaluate(model.score, real.histories("valid"), real.targets("valid"), real.num_items)
         ndcg[name] = res.metrics()["NDCG@10"]
     # about 0.031 for most-popular, 0.087 and 0.096 for the other two
     assert ndcg["Markov chain"] > 1.5 * ndcg["Most popular"], ndcg
@@ -345,8 +347,8 @@ def test_sequence_aware_baselines_beat_popularity_on_movielens():
     (1e-3, [4, 2, 2, 1], {1: 1.0, 2: 1e-3 + 1e-6, 4: 1e-9}),  # most recent first
 ], ids=["blend", "frequency", "recency"])
 def test_repeat_scores_by_hand(decay, history, expected):
-    model = baselines.RepeatConsumption(decay=decay).fit([np.array([1, 2, 3, 4])], 6)
-    r = np.exp(baselines.recency_log_counts([np.array(history)], 6, decay)[0])  # the formula's r
+    model = baselines.repeat.RepeatConsumption(decay=decay).fit([np.array([1, 2, 3, 4])], 6)
+    r = np.exp(baselines.repeat.recency_log_counts([np.array(history)], 6, decay)[0])  # the formula's r
     for item, value in expected.items():
         assert r[item] == pytest.approx(value, rel=1e-9)
     scores = model.score([np.array(history)])[0]
@@ -357,13 +359,13 @@ def test_repeat_scores_by_hand(decay, history, expected):
 
 
 def test_repeat_frequency_ranks_the_most_frequent_first_and_ties_by_popularity():
-    model = baselines.RepeatConsumption(decay=1.0).fit([np.array([2, 2, 2, 3])], 5)
-    top = evaluation.top_k(model.score([np.array([3, 2, 4, 4])]), 3)[0]
+    model = baselines.repeat.RepeatConsumption(decay=1.0).fit([np.array([2, 2, 2, 3])], 5)
+    top = evaluation.ranking.top_k(model.score([np.array([3, 2, 4, 4])]), 3)[0]
     assert top.tolist() == [4, 2, 3]  # 4 twice; 2 and 3 once each, 2 more popular in training
 
 
 def test_repeat_num_recent_looks_only_at_the_last_items():
-    model = baselines.RepeatConsumption(decay=1.0, num_recent=2).fit([np.array([1, 2])], 4)
+    model = baselines.repeat.RepeatConsumption(decay=1.0, num_recent=2).fit([np.array([1, 2])], 4)
     scores = model.score([np.array([1, 1, 1, 2, 3])])[0]
     assert ranking(scores)[:2] == [2, 3]  # 2 and 3 once each (2 more popular); 1 is outside the last 2 items
 
@@ -372,23 +374,23 @@ def test_repeat_num_recent_looks_only_at_the_last_items():
                                              ({"num_recent": 0}, "num_recent=0")])
 def test_repeat_invalid_settings(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        baselines.RepeatConsumption(**kwargs)
+        baselines.repeat.RepeatConsumption(**kwargs)
 
 
 def test_repeat_baselines_are_tuned_with_the_domains_candidate_rule(split):
     # With seen items excluded, a repeat heuristic can only fall back to popularity: its validation
     # scores equal most-popular's. With seen items as candidates it scores the history.
-    _, kept = baselines.tune(baselines.RepeatConsumption, {"decay": [1.0]}, split, exclude_seen=True)
-    _, popular = baselines.tune(MostPopular, {}, split, exclude_seen=True)
+    _, kept = baselines.tuning.tune(baselines.repeat.RepeatConsumption, {"decay": [1.0]}, split, exclude_seen=True)
+    _, popular = baselines.tuning.tune(MostPopular, {}, split, exclude_seen=True)
     assert kept.loc[0, "NDCG@10"] == pytest.approx(popular.loc[0, "NDCG@10"])
-    model, settings, _ = baselines.fit_best("Repeat: blend", split, exclude_seen=False)
-    assert isinstance(model, baselines.RepeatConsumption)
-    assert settings["decay"] in baselines.REPEAT_BASELINES["Repeat: blend"][1]["decay"]
+    model, settings, _ = baselines.tuning.fit_best("Repeat: blend", split, exclude_seen=False)
+    assert isinstance(model, baselines.repeat.RepeatConsumption)
+    assert settings["decay"] in baselines.registry.REPEAT_BASELINES["Repeat: blend"][1]["decay"]
 
 
 def test_repeat_past_items_always_come_before_the_rest():
     """Popularity must not push a popular item the user never had above one they had (review finding)."""
-    model = baselines.RepeatConsumption(decay=1e-3).fit([np.array([9, 9, 9, 8, 8])], 10)  # 9, 8 popular
+    model = baselines.repeat.RepeatConsumption(decay=1e-3).fit([np.array([9, 9, 9, 8, 8])], 10)  # 9, 8 popular
     scores = model.score([np.array([1, 2, 3, 4, 5])])
     assert ranking(scores[0])[:7] == [5, 4, 3, 2, 1, 9, 8]  # most recent first, then the rest by popularity
 
@@ -396,7 +398,7 @@ def test_repeat_past_items_always_come_before_the_rest():
 def test_repeat_most_recent_is_exact_on_long_histories():
     """decay^m underflows to 0 beyond ~100 steps at decay 1e-3: the ranking must still be by last occurrence."""
     history = np.arange(1, 401)  # 400 distinct items, 400 the most recent
-    model = baselines.RepeatConsumption(decay=1e-3).fit([history], 401)
+    model = baselines.repeat.RepeatConsumption(decay=1e-3).fit([history], 401)
     assert ranking(model.score([history])[0]) == list(range(400, 0, -1))
 
 
@@ -404,6 +406,6 @@ def test_repeat_log_scores_rank_like_the_counts():
     rng = np.random.default_rng(5)
     hist = [rng.integers(1, 12, size=rng.integers(1, 30)) for _ in range(20)]
     for decay in (1.0, 0.9, 0.5):
-        counts = baselines.recency_counts(hist, 12, decay)
-        log_r = baselines.recency_log_counts(hist, 12, decay)
+        counts = baselines.repeat.recency_counts(hist, 12, decay)
+        log_r = baselines.repeat.recency_log_counts(hist, 12, decay)
         np.testing.assert_allclose(np.exp(log_r), counts, rtol=1e-12, atol=0)  # exp(-inf) = 0 outside

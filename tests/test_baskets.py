@@ -1,4 +1,4 @@
-"""Tests of lstmrec.baskets: the split by orders and the metrics over a basket (hand-computed)."""
+"""Tests of lstmrec.evaluation.baskets: the split by orders and the metrics over a basket (hand-computed)."""
 
 import math
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lstmrec import baskets, evaluation
+from lstmrec import data, evaluation
 
 
 def frame(rows):
@@ -19,7 +19,7 @@ def frame(rows):
 def test_split_by_orders_in_cart_order():
     df = frame([(1, 1, 2, 30), (1, 1, 1, 10), (1, 2, 1, 20), (1, 3, 1, 10), (1, 3, 2, 40),
                 (2, 1, 1, 20), (2, 2, 1, 30), (2, 3, 1, 20), (2, 4, 1, 50), (2, 4, 2, 10)])
-    s = baskets.next_basket_split(df.sample(frac=1, random_state=0))  # the file's row order does not matter
+    s = data.splits.next_basket_split(df.sample(frac=1, random_state=0))  # the file's row order does not matter
     raw = s.item_index.decode
     assert s.user_ids.tolist() == [1, 2] and s.num_items == 6
     assert raw(s.train[0]).tolist() == [10, 30]  # order 1, by cart position
@@ -33,7 +33,7 @@ def test_split_by_orders_in_cart_order():
 def test_split_drops_users_with_too_few_orders():
     df = frame([(1, 1, 1, 1), (1, 2, 1, 2), (2, 1, 1, 1), (2, 2, 1, 2), (2, 3, 1, 3)])
     with pytest.warns(UserWarning, match="1 of 2 users have fewer than 3 orders"):
-        s = baskets.next_basket_split(df)
+        s = data.splits.next_basket_split(df)
     assert s.user_ids.tolist() == [2] and s.dropped_users == 1
     assert s.num_items == 4  # the dropped user's items stay in the catalogue
 
@@ -46,11 +46,11 @@ def test_split_drops_users_with_too_few_orders():
 @pytest.mark.filterwarnings("ignore:next_basket_split")
 def test_split_errors(kwargs, df, message):
     with pytest.raises(ValueError, match=message):
-        baskets.next_basket_split(df, **kwargs)
+        data.splits.next_basket_split(df, **kwargs)
 
 
 def test_split_stage_names():
-    s = baskets.next_basket_split(frame([(1, 1, 1, 1), (1, 2, 1, 2), (1, 3, 1, 3)]))
+    s = data.splits.next_basket_split(frame([(1, 1, 1, 1), (1, 2, 1, 2), (1, 3, 1, 3)]))
     for method in (s.histories, s.baskets):
         with pytest.raises(ValueError, match="choose 'valid' or 'test'"):
             method("train")
@@ -68,7 +68,7 @@ SCORES = np.array([[0.0, 0.9, 0.5, 0.5, 0.7, 0.1]])  # items 1..5; item 0 is pad
     ([4, 5], [1, 4]),  # item 4 after item 1; item 5 after 1, 2, 3 (4 is a basket item placed before it)
 ])
 def test_positions_by_hand(basket, expected):
-    rows, positions = baskets.basket_positions(SCORES, [np.array(basket)])
+    rows, positions = evaluation.baskets.basket_positions(SCORES, [np.array(basket)])
     assert rows.tolist() == [0] * len(basket)
     assert positions.tolist() == expected
 
@@ -76,14 +76,14 @@ def test_positions_by_hand(basket, expected):
 def test_excluded_basket_item_is_a_miss():
     exclude = np.zeros_like(SCORES, dtype=bool)
     exclude[0, 1] = True  # item 1 was seen and the domain excludes seen items
-    _, positions = baskets.basket_positions(SCORES, [np.array([1, 4])], exclude)
+    _, positions = evaluation.baskets.basket_positions(SCORES, [np.array([1, 4])], exclude)
     assert positions.tolist() == [5, 0]  # item 1 can never be recommended; item 4 is now first
 
 
 def test_metrics_by_hand():
     # user 0: basket of 2, positions 0 and 3, k=2 -> recall 1/2, NDCG 1 / (1 + 1/log2(3))
     # user 1: basket of 3, positions 1, 0, 2 -> recall 2/3, DCG 1/log2(3) + 1, ideal 1 + 1/log2(3) -> 1
-    m = baskets.basket_metrics([0, 0, 1, 1, 1], [0, 3, 1, 0, 2], [2, 3], k=2)
+    m = evaluation.baskets.basket_metrics([0, 0, 1, 1, 1], [0, 3, 1, 0, 2], [2, 3], k=2)
     assert m["recall@2"].tolist() == pytest.approx([0.5, 2 / 3])
     assert m["NDCG@2"].tolist() == pytest.approx([1 / (1 + 1 / math.log2(3)), 1.0])
 
@@ -92,12 +92,12 @@ def test_one_item_baskets_equal_the_single_target_metrics():
     rng = np.random.default_rng(0)
     scores = rng.normal(size=(50, 30))
     targets = rng.integers(1, 30, size=50)
-    rows, positions = baskets.basket_positions(scores, [np.array([t]) for t in targets])
-    ranks = evaluation.target_ranks(scores, targets)
+    rows, positions = evaluation.baskets.basket_positions(scores, [np.array([t]) for t in targets])
+    ranks = evaluation.ranking.target_ranks(scores, targets)
     assert positions.tolist() == ranks.tolist()
-    m = baskets.basket_metrics(rows, positions, np.ones(50, dtype=int), k=10)
-    assert m["recall@10"].mean() == pytest.approx(evaluation.hr_at_k(ranks, 10))
-    assert m["NDCG@10"].mean() == pytest.approx(evaluation.ndcg_at_k(ranks, 10))
+    m = evaluation.baskets.basket_metrics(rows, positions, np.ones(50, dtype=int), k=10)
+    assert m["recall@10"].mean() == pytest.approx(evaluation.metrics.hr_at_k(ranks, 10))
+    assert m["NDCG@10"].mean() == pytest.approx(evaluation.metrics.ndcg_at_k(ranks, 10))
 
 
 def test_ndcg_matches_keras_rs_on_random_baskets():
@@ -106,8 +106,8 @@ def test_ndcg_matches_keras_rs_on_random_baskets():
     scores = rng.normal(size=(20, 40))
     scores[:, 0] = -np.inf  # padding: never a candidate
     bask = [rng.choice(np.arange(1, 40), size=rng.integers(1, 8), replace=False) for _ in range(20)]
-    rows, positions = baskets.basket_positions(scores, bask)
-    ours = baskets.basket_metrics(rows, positions, [len(b) for b in bask], k=10)["NDCG@10"]
+    rows, positions = evaluation.baskets.basket_positions(scores, bask)
+    ours = evaluation.baskets.basket_metrics(rows, positions, [len(b) for b in bask], k=10)["NDCG@10"]
     labels = np.zeros_like(scores)
     for r, b in enumerate(bask):
         labels[r, b] = 1.0
@@ -126,19 +126,19 @@ def test_ndcg_matches_keras_rs_on_random_baskets():
 ])
 def test_positions_errors(scores, bask, message):
     with pytest.raises(ValueError, match=message):
-        baskets.basket_positions(scores, bask)
+        evaluation.baskets.basket_positions(scores, bask)
 
 
 def test_evaluate_baskets_with_and_without_seen_items():
-    s = baskets.next_basket_split(frame([(1, 1, 1, 1), (1, 2, 1, 2), (1, 3, 1, 1), (1, 3, 2, 3),
+    s = data.splits.next_basket_split(frame([(1, 1, 1, 1), (1, 2, 1, 2), (1, 3, 1, 1), (1, 3, 2, 3),
                                          (2, 1, 1, 2), (2, 2, 1, 3), (2, 3, 1, 4)]))
     score = lambda histories: np.tile(np.array([0.0, 4.0, 3.0, 2.0, 1.0]), (len(histories), 1))  # noqa: E731
-    kept = baskets.evaluate_baskets(score, s.histories("test"), s.baskets("test"), s.num_items, k=2)
+    kept = evaluation.baskets.evaluate_baskets(score, s.histories("test"), s.baskets("test"), s.num_items, k=2)
     # user 1 had items 1, 2; basket {1, 3}: item 1 at 0, item 3 after 1 and 2 at 2 -> recall@2 = 1/2
     # user 2 had items 2, 3; basket {4}: after 1, 2, 3 -> position 3 -> recall 0
     assert kept.per_user["recall@2"].tolist() == [0.5, 0.0]
     assert kept.recommendations.tolist() == [[1, 2], [1, 2]]
-    hidden = baskets.evaluate_baskets(score, s.histories("test"), s.baskets("test"), s.num_items, k=2,
+    hidden = evaluation.baskets.evaluate_baskets(score, s.histories("test"), s.baskets("test"), s.num_items, k=2,
                                       exclude_seen=True)
     # user 1: item 1 was seen -> a miss; item 3 now after item 4? no: candidates 3, 4 -> 3 first -> hit
     # user 2: candidates 1, 4 -> item 4 at position 1 -> hit
@@ -148,17 +148,17 @@ def test_evaluate_baskets_with_and_without_seen_items():
 
 
 def test_evaluate_stage_dispatches_on_the_kind_of_split():
-    from lstmrec import sequences
+    from lstmrec import data
 
     df = pd.DataFrame({"user_id": [1] * 5, "order_number": [1, 1, 2, 3, 3], "add_to_cart_order": [1, 2, 1, 1, 2],
                        "item_id": [7, 8, 7, 9, 8]})
-    split = baskets.next_basket_split(df)  # history [7 8], valid basket {7}, test basket {9, 8}
+    split = data.splits.next_basket_split(df)  # history [7 8], valid basket {7}, test basket {9, 8}
     by_id = lambda hs: np.tile(-np.arange(split.num_items, dtype=float), (len(hs), 1))  # noqa: E731 lower id first
-    got = baskets.evaluate_stage(by_id, split, "test", k=2, exclude_seen=False)
+    got = evaluation.stage.evaluate_stage(by_id, split, "test", k=2, exclude_seen=False)
     # model ids 1 = 7, 2 = 8, 3 = 9: the top 2 are 7 and 8 -> one of the basket's two items, at position 1
     assert got == pytest.approx({"recall@2": 0.5, "NDCG@2": (1 / np.log2(3)) / (1 + 1 / np.log2(3))})
-    loo = sequences.leave_one_out(pd.DataFrame({"user_id": [1] * 4, "item_id": [5, 6, 7, 8],
+    loo = data.splits.leave_one_out(pd.DataFrame({"user_id": [1] * 4, "item_id": [5, 6, 7, 8],
                                                 "timestamp": [0, 1, 2, 3]}))
-    got = baskets.evaluate_stage(lambda hs: np.tile(np.arange(loo.num_items, dtype=float), (len(hs), 1)),
+    got = evaluation.stage.evaluate_stage(lambda hs: np.tile(np.arange(loo.num_items, dtype=float), (len(hs), 1)),
                                  loo, "valid", k=2, exclude_seen=True)
     assert set(got) == {"HR@2", "NDCG@2", "MRR"}

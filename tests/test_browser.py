@@ -29,9 +29,9 @@ import urllib.request
 import nbformat
 import pytest
 
-from lstmrec import book, course
+from lstmrec import course, util
 
-ROOT = course.repo_root()
+ROOT = util.paths.repo_root()
 SHOTS = ROOT / "_build" / "screenshots"
 # Debian's packages; on GitHub's Ubuntu runners, the preinstalled Google Chrome and its chromedriver.
 CHROMIUM = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
@@ -111,7 +111,7 @@ def test_jupyterlab_renders_the_first_chapter(browser, jupyterlab):
     from selenium.webdriver.support.ui import WebDriverWait
 
     base, token = jupyterlab
-    title = nbformat.read(course.notebook_path("00_start_here"), as_version=4).cells[0].source.splitlines()[0]
+    title = nbformat.read(course.contents.notebook_path("00_start_here"), as_version=4).cells[0].source.splitlines()[0]
     browser.get(f"{base}/lab/tree/notebooks/00_start_here.ipynb?token={token}")
     heading = WebDriverWait(browser, 120).until(ec.visibility_of_element_located(
         (By.CSS_SELECTOR, ".jp-NotebookPanel .jp-RenderedMarkdown h1")))
@@ -133,7 +133,7 @@ def book_site(tmp_path_factory):
         executed = {f"{folder}/{path.name}": nbformat.read(path, as_version=4)
                     for folder in ("notebooks", "solutions") for path in sorted((ROOT / folder).glob("*.ipynb"))}
         results = [{"notebook": name, "seconds": None, "ok": True, "error": None, "metrics": {}} for name in executed]
-        book.write_site(results, executed, site, None)
+        course.book.write_site(results, executed, site, None)
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
     handler.log_message = lambda *args: None
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -161,7 +161,7 @@ def test_the_book_contents_page_leads_to_a_chapter(browser, book_site):
     browser.set_window_size(1024, 768)  # a projector
     browser.get(f"{base}/index.html")
     chapters = browser.find_elements(By.CSS_SELECTOR, ".chapter h2 a")
-    assert len(chapters) == len(course.written_chapters())
+    assert len(chapters) == len(course.contents.written_chapters())
     assert browser.find_elements(By.CSS_SELECTOR, ".chapter li"), "the objectives are listed"
     seen = layout(browser)
     assert seen["font"] >= 16 and seen["scroll"] <= seen["width"], seen

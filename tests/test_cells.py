@@ -1,4 +1,4 @@
-"""Unit tests for ``lstmrec.cells``: LSTM, peephole LSTM and GRU steps in NumPy.
+"""Unit tests for ``lstmrec.foundations.numpy_rnn``: LSTM, peephole LSTM and GRU steps in NumPy.
 
 Hand-computed single steps (H = E = 1, weights chosen so that every gate is
 ``σ(ln k) = k / (k + 1)`` or ``tanh(ln k) = (k² - 1) / (k² + 1)``), the
@@ -13,7 +13,7 @@ import keras
 import numpy as np
 import pytest
 
-from lstmrec import cells
+from lstmrec import foundations
 
 LN2, LN3 = np.log(2.0), np.log(3.0)
 BATCH, T, E, H = 3, 7, 5, 4  # the Keras cross-check's sizes
@@ -29,18 +29,18 @@ def one(value) -> np.ndarray:
 
 def test_sigmoid_values():
     x = np.array([0.0, LN3, -LN3, 2.0, -7.5])
-    np.testing.assert_allclose(cells.sigmoid(x), 1 / (1 + np.exp(-x)), rtol=0, atol=1e-15)
-    np.testing.assert_allclose(cells.sigmoid(x[:3]), [0.5, 0.75, 0.25], rtol=0, atol=1e-15)  # σ(ln k) = k/(k+1)
+    np.testing.assert_allclose(foundations.numpy_rnn.sigmoid(x), 1 / (1 + np.exp(-x)), rtol=0, atol=1e-15)
+    np.testing.assert_allclose(foundations.numpy_rnn.sigmoid(x[:3]), [0.5, 0.75, 0.25], rtol=0, atol=1e-15)  # σ(ln k) = k/(k+1)
 
 
 def test_sigmoid_does_not_overflow():
     with np.errstate(all="raise"):  # 1 / (1 + exp(1000)) would overflow
-        assert cells.sigmoid(np.array([-1000.0, 1000.0])).tolist() == [0.0, 1.0]
+        assert foundations.numpy_rnn.sigmoid(np.array([-1000.0, 1000.0])).tolist() == [0.0, 1.0]
 
 
 def test_sigmoid_keeps_the_shape():
-    assert cells.sigmoid(np.zeros((2, 3, 4))).shape == (2, 3, 4)
-    assert float(cells.sigmoid(0)) == 0.5
+    assert foundations.numpy_rnn.sigmoid(np.zeros((2, 3, 4))).shape == (2, 3, 4)
+    assert float(foundations.numpy_rnn.sigmoid(0)) == 0.5
 
 
 # --- LSTM: hand-computed steps -------------------------------------------------------------------
@@ -56,7 +56,7 @@ def test_lstm_step_by_hand():
     kernel = np.array([[LN3, 1.0, 1.0, 0.0]])  # (E, 4H) = (1, 4), columns i, f, c, o
     recurrent_kernel = np.array([[0.0, -1.0, 0.0, -LN3]])  # (H, 4H)
     bias = np.array([0.0, 0.0, -1.0, 0.0])  # (4H,)
-    h_t, c_t, gates = cells.lstm_step(one(1.0), one(1.0), one(2 * LN3), kernel, recurrent_kernel, bias)
+    h_t, c_t, gates = foundations.numpy_rnn.lstm_step(one(1.0), one(1.0), one(2 * LN3), kernel, recurrent_kernel, bias)
     np.testing.assert_allclose(c_t, one(LN3), atol=1e-12)
     np.testing.assert_allclose(h_t, one(0.2), atol=1e-12)
     assert list(gates) == ["input", "forget", "candidate", "output"]
@@ -70,22 +70,22 @@ def test_lstm_step_by_hand_from_zero_state():
     #   o: (ln 3 / 2) * 2 = ln 3 -> 0.75
     # c_t = 0.5 * 0.8 = 0.4;  h_t = 0.75 * tanh(0.4) = 0.284962 (a plain LSTM's h_t is never above o_t)
     kernel = np.array([[0.0, 3.0, LN3 / 2, LN3 / 2]])
-    h_t, c_t, gates = cells.lstm_step(one(2.0), one(0.0), one(0.0), kernel, np.ones((1, 4)), np.zeros(4))
+    h_t, c_t, gates = foundations.numpy_rnn.lstm_step(one(2.0), one(0.0), one(0.0), kernel, np.ones((1, 4)), np.zeros(4))
     np.testing.assert_allclose(c_t, one(0.4), atol=1e-12)
     np.testing.assert_allclose(h_t, one(0.75 * np.tanh(0.4)), atol=1e-12)
     assert abs(float(h_t[0, 0]) - 0.284962) < 1e-6
-    np.testing.assert_allclose(gates["forget"], one(cells.sigmoid(6.0)), atol=1e-12)
+    np.testing.assert_allclose(gates["forget"], one(foundations.numpy_rnn.sigmoid(6.0)), atol=1e-12)
 
 
 def test_lstm_step_units_and_batch_rows_are_independent():
     rng = np.random.default_rng(0)
     x_t, h, c = rng.normal(size=(BATCH, E)), rng.normal(size=(BATCH, H)), rng.normal(size=(BATCH, H))
     kernel, recurrent_kernel, bias = rng.normal(size=(E, 4 * H)), rng.normal(size=(H, 4 * H)), rng.normal(size=4 * H)
-    h_t, c_t, gates = cells.lstm_step(x_t, h, c, kernel, recurrent_kernel, bias)
+    h_t, c_t, gates = foundations.numpy_rnn.lstm_step(x_t, h, c, kernel, recurrent_kernel, bias)
     assert h_t.shape == c_t.shape == (BATCH, H) and h_t.dtype == np.float64
     assert all(g.shape == (BATCH, H) for g in gates.values())
     for b in range(BATCH):  # row b alone gives row b
-        h_b, c_b, _ = cells.lstm_step(x_t[b:b + 1], h[b:b + 1], c[b:b + 1], kernel, recurrent_kernel, bias)
+        h_b, c_b, _ = foundations.numpy_rnn.lstm_step(x_t[b:b + 1], h[b:b + 1], c[b:b + 1], kernel, recurrent_kernel, bias)
         np.testing.assert_allclose(h_b, h_t[b:b + 1], atol=1e-12)
         np.testing.assert_allclose(c_b, c_t[b:b + 1], atol=1e-12)
     # the formulas, gate by gate
@@ -97,15 +97,15 @@ def test_lstm_forward_is_the_step_in_a_loop():
     rng = np.random.default_rng(1)
     x = rng.normal(size=(2, 4, 3))  # (batch, T, E)
     kernel, recurrent_kernel, bias = rng.normal(size=(3, 8)), rng.normal(size=(2, 8)), rng.normal(size=8)
-    h_seq, c_seq, gates = cells.lstm_forward(x, kernel, recurrent_kernel, bias)
+    h_seq, c_seq, gates = foundations.numpy_rnn.lstm_forward(x, kernel, recurrent_kernel, bias)
     assert h_seq.shape == c_seq.shape == (2, 4, 2)
-    assert list(gates) == list(cells.LSTM_GATES) and all(g.shape == (2, 4, 2) for g in gates.values())
+    assert list(gates) == list(foundations.numpy_rnn.LSTM_GATES) and all(g.shape == (2, 4, 2) for g in gates.values())
     h, c = np.zeros((2, 2)), np.zeros((2, 2))  # zero initial states by default
     for t in range(4):
-        h, c, step_gates = cells.lstm_step(x[:, t], h, c, kernel, recurrent_kernel, bias)
+        h, c, step_gates = foundations.numpy_rnn.lstm_step(x[:, t], h, c, kernel, recurrent_kernel, bias)
         np.testing.assert_array_equal(h_seq[:, t], h)
         np.testing.assert_array_equal(c_seq[:, t], c)
-        for name in cells.LSTM_GATES:
+        for name in foundations.numpy_rnn.LSTM_GATES:
             np.testing.assert_array_equal(gates[name][:, t], step_gates[name])
 
 
@@ -136,7 +136,7 @@ def test_lstm_forward_equals_keras(random_bias, initial_state):
     else:
         h0 = c0 = None
         keras_h_seq, _, keras_c_last = layer(x)
-    h_seq, c_seq, _ = cells.lstm_forward(x, kernel, recurrent_kernel, bias, h0=h0, c0=c0)
+    h_seq, c_seq, _ = foundations.numpy_rnn.lstm_forward(x, kernel, recurrent_kernel, bias, h0=h0, c0=c0)
     assert h_seq.shape == (BATCH, T, H)
     assert np.abs(h_seq - keras.ops.convert_to_numpy(keras_h_seq)).max() < 1e-5
     assert np.abs(c_seq[:, -1] - keras.ops.convert_to_numpy(keras_c_last)).max() < 1e-5
@@ -160,7 +160,7 @@ def test_gru_forward_equals_keras(random_bias, initial_state):
     else:
         h0 = None
         keras_h_seq = layer(x)
-    h_seq, _ = cells.gru_forward(x, kernel, recurrent_kernel, bias, h0=h0)
+    h_seq, _ = foundations.numpy_rnn.gru_forward(x, kernel, recurrent_kernel, bias, h0=h0)
     assert h_seq.shape == (BATCH, T, H)
     assert np.abs(h_seq - keras.ops.convert_to_numpy(keras_h_seq)).max() < 1e-5
 
@@ -178,11 +178,11 @@ def _random_lstm_args(seed, batch=BATCH, embedding_dim=E, hidden_dim=H):
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_peephole_with_zero_peepholes_is_the_plain_lstm(seed):
     args = _random_lstm_args(seed)
-    h_t, c_t, gates = cells.peephole_lstm_step(*args, peephole=np.zeros((3, H)))
-    h_ref, c_ref, gates_ref = cells.lstm_step(*args)
+    h_t, c_t, gates = foundations.numpy_rnn.peephole_lstm_step(*args, peephole=np.zeros((3, H)))
+    h_ref, c_ref, gates_ref = foundations.numpy_rnn.lstm_step(*args)
     np.testing.assert_array_equal(h_t, h_ref)  # exactly: adding 0 * c changes no bit
     np.testing.assert_array_equal(c_t, c_ref)
-    for name in cells.LSTM_GATES:
+    for name in foundations.numpy_rnn.LSTM_GATES:
         np.testing.assert_array_equal(gates[name], gates_ref[name])
 
 
@@ -197,8 +197,8 @@ def test_peephole_step_by_hand():
     bias = np.array([0.0, 0.0, np.log(5.0) / 2, 0.0])
     peephole = np.array([[LN3 / 2], [-LN3 / 2], [LN3]])  # (3, H): p_i, p_f, p_o
     kernel, recurrent_kernel = np.ones((1, 4)), np.ones((1, 4))  # multiplied by x_t = h_prev = 0: no effect
-    h_t, c_t, gates = cells.peephole_lstm_step(one(0.0), one(0.0), one(2.0), kernel, recurrent_kernel, bias, peephole)
-    got = [float(gates[name][0, 0]) for name in cells.LSTM_GATES]
+    h_t, c_t, gates = foundations.numpy_rnn.peephole_lstm_step(one(0.0), one(0.0), one(2.0), kernel, recurrent_kernel, bias, peephole)
+    got = [float(gates[name][0, 0]) for name in foundations.numpy_rnn.LSTM_GATES]
     np.testing.assert_allclose(got, [0.75, 0.25, 2 / 3, 0.75], atol=1e-12)
     np.testing.assert_allclose(c_t, one(1.0), atol=1e-12)
     np.testing.assert_allclose(h_t, one(0.75 * np.tanh(1.0)), atol=1e-12)
@@ -209,11 +209,11 @@ def test_peephole_output_gate_sees_the_new_cell_state():
     args = _random_lstm_args(3)
     peephole = np.zeros((3, H))
     peephole[2] = 1.5  # only the output gate peeks
-    _, c_t, gates = cells.peephole_lstm_step(*args, peephole=peephole)
-    _, _, plain = cells.lstm_step(*args)
-    np.testing.assert_allclose(c_t, cells.lstm_step(*args)[1], atol=1e-12)  # p_o does not change c_t
+    _, c_t, gates = foundations.numpy_rnn.peephole_lstm_step(*args, peephole=peephole)
+    _, _, plain = foundations.numpy_rnn.lstm_step(*args)
+    np.testing.assert_allclose(c_t, foundations.numpy_rnn.lstm_step(*args)[1], atol=1e-12)  # p_o does not change c_t
     z_o = np.log(plain["output"] / (1 - plain["output"]))  # the plain pre-activation, σ⁻¹(o)
-    np.testing.assert_allclose(gates["output"], cells.sigmoid(z_o + 1.5 * c_t), atol=1e-9)
+    np.testing.assert_allclose(gates["output"], foundations.numpy_rnn.sigmoid(z_o + 1.5 * c_t), atol=1e-9)
 
 
 # --- GRU: hand-computed steps --------------------------------------------------------------------
@@ -229,7 +229,7 @@ def test_gru_step_by_hand():
     kernel = np.array([[LN3, 1.0, 0.0]])  # (E, 3H)
     recurrent_kernel = np.array([[0.0, 0.0, LN3]])  # (H, 3H)
     bias = np.array([[0.0, 0.0, 0.0], [0.0, -1.0, LN3]])  # (2, 3H)
-    h_t, gates = cells.gru_step(one(1.0), one(1.0), kernel, recurrent_kernel, bias)
+    h_t, gates = foundations.numpy_rnn.gru_step(one(1.0), one(1.0), kernel, recurrent_kernel, bias)
     assert list(gates) == ["update", "reset", "candidate"]
     got = [float(gates[name][0, 0]) for name in gates]
     np.testing.assert_allclose(got, [0.75, 0.5, 0.8], atol=1e-12)
@@ -240,7 +240,7 @@ def test_gru_update_gate_one_copies_the_state():
     # z = σ(50) = 1 to float64 precision: h_t = h_prev whatever the candidate
     kernel = np.array([[50.0, 50.0, 0.0, 0.0, 3.0, -3.0]])  # E = 1, H = 2 (columns z z r r h h)
     h_prev = np.array([[0.3, -0.7]])
-    h_t, gates = cells.gru_step(one(1.0), h_prev, kernel, np.zeros((2, 6)), np.zeros((2, 6)))
+    h_t, gates = foundations.numpy_rnn.gru_step(one(1.0), h_prev, kernel, np.zeros((2, 6)), np.zeros((2, 6)))
     assert gates["update"].tolist() == [[1.0, 1.0]]
     np.testing.assert_allclose(h_t, h_prev, atol=1e-12)
 
@@ -250,11 +250,11 @@ def test_gru_forward_is_the_step_in_a_loop():
     x = rng.normal(size=(2, 3, 5))
     kernel, recurrent_kernel, bias = rng.normal(size=(5, 9)), rng.normal(size=(3, 9)), rng.normal(size=(2, 9))
     h0 = rng.uniform(-1, 1, size=(2, 3))
-    h_seq, gates = cells.gru_forward(x, kernel, recurrent_kernel, bias, h0=h0)
+    h_seq, gates = foundations.numpy_rnn.gru_forward(x, kernel, recurrent_kernel, bias, h0=h0)
     assert h_seq.shape == (2, 3, 3) and all(g.shape == (2, 3, 3) for g in gates.values())
     h = h0
     for t in range(3):
-        h, step_gates = cells.gru_step(x[:, t], h, kernel, recurrent_kernel, bias)
+        h, step_gates = foundations.numpy_rnn.gru_step(x[:, t], h, kernel, recurrent_kernel, bias)
         np.testing.assert_array_equal(h_seq[:, t], h)
         np.testing.assert_array_equal(gates["reset"][:, t], step_gates["reset"])
 
@@ -267,23 +267,23 @@ SIZES = [(1, 1), (5, 4), (6, 50), (64, 32), (32, 64)]
 @pytest.mark.parametrize("embedding_dim, hidden_dim", SIZES)
 def test_lstm_param_count_equals_keras(embedding_dim, hidden_dim):
     model = keras.Sequential([keras.Input((T, embedding_dim)), keras.layers.LSTM(hidden_dim)])
-    assert cells.lstm_param_count(embedding_dim, hidden_dim) == model.count_params()
+    assert foundations.numpy_rnn.lstm_param_count(embedding_dim, hidden_dim) == model.count_params()
 
 
 @pytest.mark.parametrize("embedding_dim, hidden_dim", SIZES)
 def test_gru_param_count_equals_keras(embedding_dim, hidden_dim):
     model = keras.Sequential([keras.Input((T, embedding_dim)), keras.layers.GRU(hidden_dim)])
-    assert cells.gru_param_count(embedding_dim, hidden_dim) == model.count_params()
+    assert foundations.numpy_rnn.gru_param_count(embedding_dim, hidden_dim) == model.count_params()
 
 
 def test_param_counts_by_hand():
-    assert cells.lstm_param_count(1, 1) == 12  # 4 gates * (1 * 2 weights + 1 bias)
-    assert cells.lstm_param_count(6, 50) == 11400  # 4 * (50 * 56 + 50)
-    assert cells.gru_param_count(1, 1) == 12  # 3 gates * (1 * 2 weights + 2 biases)
-    assert cells.lstm_param_count(np.int64(64), 32) == 12416 and isinstance(cells.lstm_param_count(64, 32), int)
+    assert foundations.numpy_rnn.lstm_param_count(1, 1) == 12  # 4 gates * (1 * 2 weights + 1 bias)
+    assert foundations.numpy_rnn.lstm_param_count(6, 50) == 11400  # 4 * (50 * 56 + 50)
+    assert foundations.numpy_rnn.gru_param_count(1, 1) == 12  # 3 gates * (1 * 2 weights + 2 biases)
+    assert foundations.numpy_rnn.lstm_param_count(np.int64(64), 32) == 12416 and isinstance(foundations.numpy_rnn.lstm_param_count(64, 32), int)
 
 
-@pytest.mark.parametrize("count", [cells.lstm_param_count, cells.gru_param_count])
+@pytest.mark.parametrize("count", [foundations.numpy_rnn.lstm_param_count, foundations.numpy_rnn.gru_param_count])
 @pytest.mark.parametrize("embedding_dim, hidden_dim, bad", [
     (0, 4, "embedding_dim=0"), (5, -1, "hidden_dim=-1"), (5, 2.5, "hidden_dim=2.5"), (True, 4, "embedding_dim=True"),
 ])
@@ -313,15 +313,15 @@ def _lstm_ok():
 ])
 def test_lstm_step_rejects_bad_shapes(name, value, message):
     kwargs = _lstm_ok()
-    cells.lstm_step(**kwargs)  # valid as it is
+    foundations.numpy_rnn.lstm_step(**kwargs)  # valid as it is
     kwargs[name] = value
     with pytest.raises(ValueError, match=message):
-        cells.lstm_step(**kwargs)
+        foundations.numpy_rnn.lstm_step(**kwargs)
 
 
 def test_peephole_rejects_bad_peephole_shape():
     with pytest.raises(ValueError, match=r"peephole has shape \(3,\), expected \(3, H\) = \(3, 3\): one row each"):
-        cells.peephole_lstm_step(**_lstm_ok(), peephole=np.zeros(3))
+        foundations.numpy_rnn.peephole_lstm_step(**_lstm_ok(), peephole=np.zeros(3))
 
 
 @pytest.mark.parametrize("name, value, message", [
@@ -334,15 +334,15 @@ def test_peephole_rejects_bad_peephole_shape():
 def test_gru_step_rejects_bad_shapes(name, value, message):
     kwargs = dict(x_t=np.zeros((4, 3)), h_prev=np.zeros((4, 2)), kernel=np.zeros((3, 6)),
                   recurrent_kernel=np.zeros((2, 6)), bias=np.zeros((2, 6)))
-    cells.gru_step(**kwargs)
+    foundations.numpy_rnn.gru_step(**kwargs)
     kwargs[name] = value
     with pytest.raises(ValueError, match=message):
-        cells.gru_step(**kwargs)
+        foundations.numpy_rnn.gru_step(**kwargs)
 
 
 @pytest.mark.parametrize("forward, weights", [
-    (cells.lstm_forward, (np.zeros((4, 12)), np.zeros((3, 12)), np.zeros(12))),
-    (cells.gru_forward, (np.zeros((4, 9)), np.zeros((3, 9)), np.zeros((2, 9)))),
+    (foundations.numpy_rnn.lstm_forward, (np.zeros((4, 12)), np.zeros((3, 12)), np.zeros(12))),
+    (foundations.numpy_rnn.gru_forward, (np.zeros((4, 9)), np.zeros((3, 9)), np.zeros((2, 9)))),
 ], ids=["lstm", "gru"])
 def test_forward_rejects_bad_inputs(forward, weights):
     with pytest.raises(ValueError, match=r"x must be 3-D \(batch, T, embedding_dim\), got shape \(2, 4\)"):
@@ -357,5 +357,5 @@ def test_forward_rejects_bad_inputs(forward, weights):
 
 def test_lstm_forward_rejects_bad_c0():
     with pytest.raises(ValueError, match=r"c0 has shape \(2, 4\), expected \(batch, H\) = \(2, 3\)"):
-        cells.lstm_forward(np.zeros((2, 5, 4)), np.zeros((4, 12)), np.zeros((3, 12)), np.zeros(12),
+        foundations.numpy_rnn.lstm_forward(np.zeros((2, 5, 4)), np.zeros((4, 12)), np.zeros((3, 12)), np.zeros(12),
                            c0=np.zeros((2, 4)))

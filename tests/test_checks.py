@@ -1,4 +1,4 @@
-"""Unit tests for ``lstmrec.checks``: the exercise checks and the generic ``check``.
+"""Unit tests for ``lstmrec.course.checks``: the exercise checks and the generic ``check``.
 
 For each exercise the library's reference must pass, a stub must read as "not
 attempted", and each usual mistake, written the way a learner would write it,
@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lstmrec import cells, checks, evaluation
+from lstmrec import course, evaluation, foundations
 
 
 @pytest.fixture(autouse=True)
@@ -46,9 +46,9 @@ def stub(*args, **kwargs):
 
 
 EXERCISES = {
-    "hr_at_k": (checks.hr_at_k, evaluation.hr_at_k),
-    "ndcg_at_k": (checks.ndcg_at_k, evaluation.ndcg_at_k),
-    "target_rank": (checks.target_rank, checks._reference_rank),
+    "hr_at_k": (course.checks.ch00.hr_at_k, evaluation.metrics.hr_at_k),
+    "ndcg_at_k": (course.checks.ch07.ndcg_at_k, evaluation.metrics.ndcg_at_k),
+    "target_rank": (course.checks.ch00.target_rank, course.checks.ch00._reference_rank),
 }
 
 MISTAKES = [
@@ -89,7 +89,7 @@ def test_reference_passes(name, capsys):
 
 
 def test_a_learners_correct_target_rank_passes(capsys):
-    assert bool(checks.target_rank(correct_target_rank)) is True
+    assert bool(course.checks.ch00.target_rank(correct_target_rank)) is True
     assert capsys.readouterr().out.startswith("[ok] target_rank: correct on ")
 
 
@@ -115,14 +115,14 @@ def test_stub_is_not_attempted(name, capsys):
 @pytest.mark.parametrize("name", list(EXERCISES))
 def test_stub_raises_in_strict_mode(name, strict):
     check, _ = EXERCISES[name]
-    with pytest.raises(checks.ExerciseNotAttempted, match=rf"\[ \] {name}: not attempted yet"):
+    with pytest.raises(course.checks.core.ExerciseNotAttempted, match=rf"\[ \] {name}: not attempted yet"):
         check(stub)
 
 
 def test_strict_is_exactly_one(monkeypatch):
     for value, expected in [("1", True), ("0", False), ("true", False), ("", False)]:
         monkeypatch.setenv("LSTMREC_STRICT", value)
-        assert checks.strict() is expected
+        assert course.checks.core.strict() is expected
 
 
 # --- each usual mistake is caught, with its own hint --------------------------------------
@@ -146,14 +146,14 @@ def test_mistake_gets_its_hint(name, answer, hint, capsys):
 @pytest.mark.parametrize("name, answer, hint", MISTAKES, ids=MISTAKE_IDS)
 def test_mistake_raises_in_strict_mode(name, answer, hint, strict):
     check, _ = EXERCISES[name]
-    with pytest.raises(checks.CheckFailed) as info:
+    with pytest.raises(course.checks.core.CheckFailed) as info:
         check(answer)
     assert str(info.value).startswith(f"[x] {name}: wrong on case ")
     assert hint in str(info.value)
 
 
 def test_unknown_mistake_has_no_hint(capsys):
-    assert bool(checks.hr_at_k(lambda r, k: 0.25)) is False  # (0.5 = 3/6 would be the 1-based mistake)
+    assert bool(course.checks.ch00.hr_at_k(lambda r, k: 0.25)) is False  # (0.5 = 3/6 would be the 1-based mistake)
     out = capsys.readouterr().out
     # first case: ranks [0, 3, 9, 10, 1, 25], k=10 -> 4 of 6 below 10 = 0.666667
     assert out.strip() == ("[x] hr_at_k: wrong on case 'ranks [0, 3, 9, 10, 1, 25], k=10': "
@@ -176,25 +176,25 @@ def test_other_exception_is_reported_not_raised(name, capsys):
 
 
 def test_other_exception_in_strict_mode(strict):
-    with pytest.raises(checks.CheckFailed, match=r"raised ZeroDivisionError: .* on case"):
-        checks.hr_at_k(lambda r, k: 1 / 0)
+    with pytest.raises(course.checks.core.CheckFailed, match=r"raised ZeroDivisionError: .* on case"):
+        course.checks.ch00.hr_at_k(lambda r, k: 1 / 0)
 
 
 @pytest.mark.parametrize("answer", [None, 0.5, "hr_at_k"], ids=["None", "a-number", "a-string"])
 def test_not_a_function(answer, capsys):
-    assert bool(checks.hr_at_k(answer)) is False
+    assert bool(course.checks.ch00.hr_at_k(answer)) is False
     assert capsys.readouterr().out.strip() == f"[x] hr_at_k: expected a function, got {type(answer).__name__}"
 
 
 def test_not_a_function_in_strict_mode(strict):
-    with pytest.raises(checks.CheckFailed, match="expected a function, got int"):
-        checks.ndcg_at_k(3)
+    with pytest.raises(course.checks.core.CheckFailed, match="expected a function, got int"):
+        course.checks.ch07.ndcg_at_k(3)
 
 
 # --- the generic check ---------------------------------------------------------------------
 
 
-CASES = [checks.Case("x=3", (3,)), checks.Case("x=-1.5 as keyword", kwargs={"x": -1.5})]
+CASES = [course.checks.core.Case("x=3", (3,)), course.checks.core.Case("x=-1.5 as keyword", kwargs={"x": -1.5})]
 
 
 def reference_square(x):
@@ -202,17 +202,17 @@ def reference_square(x):
 
 
 def test_check_custom_reference_passes(capsys):
-    assert bool(checks.check("square", lambda x: x ** 2, reference_square, CASES)) is True
+    assert bool(course.checks.core.check("square", lambda x: x ** 2, reference_square, CASES)) is True
     assert capsys.readouterr().out == "[ok] square: correct on 2 cases.\n"
 
 
 def test_check_custom_reference_reports_the_failing_case(capsys):
     mistakes = [
-        checks.Mistake(lambda x: 1 / 0, "never shown: this mistake crashes and is skipped"),
-        checks.Mistake(lambda x: 2 * x, "you doubled x instead of squaring it."),
+        course.checks.core.Mistake(lambda x: 1 / 0, "never shown: this mistake crashes and is skipped"),
+        course.checks.core.Mistake(lambda x: 2 * x, "you doubled x instead of squaring it."),
     ]
     # 2 * 3 = 6 != 9 on the first case
-    assert bool(checks.check("square", lambda x: 2 * x, reference_square, CASES, mistakes)) is False
+    assert bool(course.checks.core.check("square", lambda x: 2 * x, reference_square, CASES, mistakes)) is False
     out = capsys.readouterr().out
     assert out.strip() == ("[x] square: wrong on case 'x=3': expected 9, got 6. "
                            "Hint: you doubled x instead of squaring it.")
@@ -221,7 +221,7 @@ def test_check_custom_reference_reports_the_failing_case(capsys):
 def test_check_keyword_case_is_passed_as_keyword(capsys):
     def answer(x):
         return abs(x) * x if x < 0 else x * x  # wrong only for negative x: -2.25 instead of 2.25
-    assert bool(checks.check("square", answer, reference_square, CASES)) is False
+    assert bool(course.checks.core.check("square", answer, reference_square, CASES)) is False
     assert "wrong on case 'x=-1.5 as keyword': expected 2.25, got -2.25." in capsys.readouterr().out
 
 
@@ -231,26 +231,26 @@ def test_check_keyword_case_is_passed_as_keyword(capsys):
     (1e-3, 1e-2, True),  # a looser tolerance
 ])
 def test_check_tolerance(offset, atol, passes, capsys):
-    assert bool(checks.check("square", lambda x: x * x + offset, reference_square, CASES, atol=atol)) is passes
+    assert bool(course.checks.core.check("square", lambda x: x * x + offset, reference_square, CASES, atol=atol)) is passes
 
 
 def test_check_arrays_and_shapes(capsys):
-    cases = [checks.Case("three values", (np.array([1.0, 2.0, 3.0]),))]
-    assert bool(checks.check("cumsum", np.cumsum, np.cumsum, cases)) is True
-    assert bool(checks.check("cumsum", lambda a: np.cumsum(a)[None, :], np.cumsum, cases)) is False  # (1, 3) != (3,)
+    cases = [course.checks.core.Case("three values", (np.array([1.0, 2.0, 3.0]),))]
+    assert bool(course.checks.core.check("cumsum", np.cumsum, np.cumsum, cases)) is True
+    assert bool(course.checks.core.check("cumsum", lambda a: np.cumsum(a)[None, :], np.cumsum, cases)) is False  # (1, 3) != (3,)
     assert "expected [1.0, 3.0, 6.0], got [[1.0, 3.0, 6.0]]" in capsys.readouterr().out
 
 
 def test_check_non_numeric_values(capsys):
-    cases = [checks.Case("greeting", ("ada",))]
-    assert bool(checks.check("hello", lambda n: f"hello {n}", lambda n: f"hello {n}", cases)) is True
-    assert bool(checks.check("hello", lambda n: f"hi {n}", lambda n: f"hello {n}", cases)) is False
+    cases = [course.checks.core.Case("greeting", ("ada",))]
+    assert bool(course.checks.core.check("hello", lambda n: f"hello {n}", lambda n: f"hello {n}", cases)) is True
+    assert bool(course.checks.core.check("hello", lambda n: f"hi {n}", lambda n: f"hello {n}", cases)) is False
     assert "expected 'hello ada', got 'hi ada'" in capsys.readouterr().out
 
 
 def test_check_nan_equals_nan():
-    cases = [checks.Case("no users", (np.array([], dtype=np.int64), 10))]
-    assert bool(checks.check("hr", lambda r, k: float("nan"), evaluation.hr_at_k, cases)) is True
+    cases = [course.checks.core.Case("no users", (np.array([], dtype=np.int64), 10))]
+    assert bool(course.checks.core.check("hr", lambda r, k: float("nan"), evaluation.metrics.hr_at_k, cases)) is True
 
 
 def test_check_stops_at_the_first_wrong_case(capsys):
@@ -260,14 +260,14 @@ def test_check_stops_at_the_first_wrong_case(capsys):
         calls.append(x)
         return 0
 
-    checks.check("square", answer, reference_square, CASES)
+    course.checks.core.check("square", answer, reference_square, CASES)
     assert calls == [3]  # the keyword case was never run
 
 
 # --- chapter 03: recurrent cells -----------------------------------------------------------
 #
 # The learners' answers below are written the way a learner would (gates one by one, weights
-# sliced by hand), independently of lstmrec.cells and of the mistakes coded in checks.py.
+# sliced by hand), independently of lstmrec.foundations.numpy_rnn and of the mistakes coded in checks.py.
 
 
 def _sig(v):
@@ -317,9 +317,9 @@ def learner_lstm_param_count(embedding_dim, hidden_dim):
 
 
 CELL_EXERCISES = {
-    "gru_step": (checks.gru_step, checks._reference_gru_step),
-    "peephole_lstm_step": (checks.peephole_lstm_step, checks._reference_peephole_step),
-    "lstm_param_count": (checks.lstm_param_count, cells.lstm_param_count),
+    "gru_step": (course.checks.ch03.gru_step, course.checks.ch03._reference_gru_step),
+    "peephole_lstm_step": (course.checks.ch03.peephole_lstm_step, course.checks.ch03._reference_peephole_step),
+    "lstm_param_count": (course.checks.ch03.lstm_param_count, foundations.numpy_rnn.lstm_param_count),
 }
 
 CELL_LEARNERS = {
@@ -377,7 +377,7 @@ def test_cell_stub_is_not_attempted(name, capsys):
 @pytest.mark.parametrize("name", list(CELL_EXERCISES))
 def test_cell_stub_raises_in_strict_mode(name, strict):
     check, _ = CELL_EXERCISES[name]
-    with pytest.raises(checks.ExerciseNotAttempted, match=rf"\[ \] {name}: not attempted yet"):
+    with pytest.raises(course.checks.core.ExerciseNotAttempted, match=rf"\[ \] {name}: not attempted yet"):
         check(stub)
 
 
@@ -397,7 +397,7 @@ def test_cell_mistake_gets_its_hint(name, answer, hint, capsys):
 @pytest.mark.parametrize("name, answer, hint", CELL_MISTAKES, ids=CELL_MISTAKE_IDS)
 def test_cell_mistake_raises_in_strict_mode(name, answer, hint, strict):
     check, _ = CELL_EXERCISES[name]
-    with pytest.raises(checks.CheckFailed) as info:
+    with pytest.raises(course.checks.core.CheckFailed) as info:
         check(answer)
     assert str(info.value).startswith(f"[x] {name}: wrong on case ")
     assert hint in str(info.value)
@@ -415,21 +415,21 @@ def test_cell_mistake_is_caught_by_the_first_case(name, answer, hint, capsys):
 
 
 def test_gru_step_returning_the_gates_too_is_wrong_not_a_crash(capsys):
-    # the library's cells.gru_step returns (h_t, gates); the exercise asks for h_t alone
-    assert bool(checks.gru_step(cells.gru_step)) is False
+    # the library's foundations.numpy_rnn.gru_step returns (h_t, gates); the exercise asks for h_t alone
+    assert bool(course.checks.ch03.gru_step(foundations.numpy_rnn.gru_step)) is False
     out = capsys.readouterr().out
     assert out.startswith("[x] gru_step: wrong on case ") and "'update'" in out
 
 
 def test_peephole_answer_without_c_t_is_wrong(capsys):
-    assert bool(checks.peephole_lstm_step(lambda *a: learner_peephole_step(*a)[0])) is False  # h_t only
+    assert bool(course.checks.ch03.peephole_lstm_step(lambda *a: learner_peephole_step(*a)[0])) is False  # h_t only
     out = capsys.readouterr().out
     assert out.startswith("[x] peephole_lstm_step: wrong on case ")
     assert "expected ([[" in out  # the expected (h_t, c_t), each shown rounded
 
 
 def test_lstm_param_count_float_answer_passes(capsys):
-    assert bool(checks.lstm_param_count(lambda e, h: float(learner_lstm_param_count(e, h)))) is True
+    assert bool(course.checks.ch03.lstm_param_count(lambda e, h: float(learner_lstm_param_count(e, h)))) is True
 
 
 # --- comparing several outputs (tuples) ---------------------------------------------------------
@@ -437,24 +437,24 @@ def test_lstm_param_count_float_answer_passes(capsys):
 
 def test_same_compares_tuples_element_by_element():
     h, c = np.ones((2, 3)), np.zeros((1, 3))  # different shapes: not one array
-    assert checks._same((h, c), (h, c), 1e-6)
-    assert checks._same([h, c], (h, c), 1e-6)  # a list of outputs is fine too
-    assert not checks._same((h, c + 0.1), (h, c), 1e-6)
-    assert not checks._same((h,), (h, c), 1e-6)
-    assert not checks._same((c, h), (h, c), 1e-6)
-    assert not checks._same(h, (h, c), 1e-6)
+    assert course.checks.core.same((h, c), (h, c), 1e-6)
+    assert course.checks.core.same([h, c], (h, c), 1e-6)  # a list of outputs is fine too
+    assert not course.checks.core.same((h, c + 0.1), (h, c), 1e-6)
+    assert not course.checks.core.same((h,), (h, c), 1e-6)
+    assert not course.checks.core.same((c, h), (h, c), 1e-6)
+    assert not course.checks.core.same(h, (h, c), 1e-6)
 
 
 @pytest.mark.parametrize("got", [(np.ones((1, 2)), {"a": 1}), {"a": 1}, None, "h"],
                          ids=["tuple-with-dict", "dict", "None", "str"])
 def test_same_is_false_not_a_crash_for_odd_answers(got):
-    assert checks._same(got, np.ones((1, 2)), 1e-6) is False
+    assert course.checks.core.same(got, np.ones((1, 2)), 1e-6) is False
 
 
 def test_show_rounds_float_arrays_and_shows_tuples():
-    assert checks._show(np.array([1 / 3, 2.0])) == "[0.333333, 2.0]"
-    assert checks._show((np.array([[1 / 3]]), np.array([[1.0]]))) == "([[0.333333]], [[1.0]])"
-    assert checks._show(np.array([1, 2])) == "[1, 2]"  # integers stay as they are
+    assert course.checks.core.show(np.array([1 / 3, 2.0])) == "[0.333333, 2.0]"
+    assert course.checks.core.show((np.array([[1 / 3]]), np.array([[1.0]]))) == "([[0.333333]], [[1.0]])"
+    assert course.checks.core.show(np.array([1, 2])) == "[1, 2]"  # integers stay as they are
 
 
 # --- chapters 01, 02 and 04: data, long range, clipping, first Keras models -----------------------
@@ -519,13 +519,13 @@ def learner_rnn_model(layer, window, activation="sigmoid"):
 
 NEW_EXERCISES = {
     # name: (check, a learner's correct answer, number of cases)
-    "interactions_per_user": (checks.interactions_per_user, learner_interactions_per_user, 2),
-    "popular_unseen": (checks.popular_unseen, learner_popular_unseen, 3),
-    "long_range_target": (checks.long_range_target, learner_long_range_target, 4),
-    "clip_by_global_norm": (checks.clip_by_global_norm, learner_clip_by_global_norm, 3),
-    "activity_windows": (checks.activity_windows, learner_activity_windows, 3),
-    "early_stopping": (checks.early_stopping, learner_early_stopping, 1),
-    "gru_model": (checks.gru_model, learner_gru_model, 2),
+    "interactions_per_user": (course.checks.ch01.interactions_per_user, learner_interactions_per_user, 2),
+    "popular_unseen": (course.checks.ch01.popular_unseen, learner_popular_unseen, 3),
+    "long_range_target": (course.checks.ch02.long_range_target, learner_long_range_target, 4),
+    "clip_by_global_norm": (course.checks.ch02.clip_by_global_norm, learner_clip_by_global_norm, 3),
+    "activity_windows": (course.checks.ch04.activity_windows, learner_activity_windows, 3),
+    "early_stopping": (course.checks.ch04.early_stopping, learner_early_stopping, 1),
+    "gru_model": (course.checks.ch04.gru_model, learner_gru_model, 2),
 }
 
 
@@ -600,7 +600,7 @@ def test_new_learners_correct_answer_passes_in_strict_mode(name, strict, capsys)
 
 
 def test_one_case_is_singular(capsys):
-    checks.early_stopping(learner_early_stopping)
+    course.checks.ch04.early_stopping(learner_early_stopping)
     assert capsys.readouterr().out == "[ok] early_stopping: correct on 1 case.\n"
 
 
@@ -616,7 +616,7 @@ def test_new_stub_is_not_attempted(name, capsys):
 @pytest.mark.parametrize("name", list(NEW_EXERCISES))
 def test_new_stub_raises_in_strict_mode(name, strict):
     check, _, _ = NEW_EXERCISES[name]
-    with pytest.raises(checks.ExerciseNotAttempted, match=rf"\[ \] {name}: not attempted yet"):
+    with pytest.raises(course.checks.core.ExerciseNotAttempted, match=rf"\[ \] {name}: not attempted yet"):
         check(stub)
 
 
@@ -643,7 +643,7 @@ def test_new_mistake_gets_its_hint(name, answer, hint, capsys):
 @pytest.mark.parametrize("name, answer, hint", NEW_MISTAKES, ids=NEW_MISTAKE_IDS)
 def test_new_mistake_raises_in_strict_mode(name, answer, hint, strict):
     check, _, _ = NEW_EXERCISES[name]
-    with pytest.raises(checks.CheckFailed) as info:
+    with pytest.raises(course.checks.core.CheckFailed) as info:
         check(answer)
     assert str(info.value).startswith(f"[x] {name}: wrong on case ")
     assert hint in str(info.value)
@@ -658,11 +658,11 @@ def test_new_mistake_raises_in_strict_mode(name, answer, hint, strict):
     lambda df: df.groupby("user_id")["item_id"].count(),
 ], ids=["groupby-size", "value-counts-sorted", "groupby-count"])
 def test_interactions_per_user_pandas_answers_pass(answer, capsys):
-    assert bool(checks.interactions_per_user(answer)) is True
+    assert bool(course.checks.ch01.interactions_per_user(answer)) is True
 
 
 def test_interactions_per_user_value_counts_message(capsys):
-    checks.interactions_per_user(lambda df: df["user_id"].value_counts())
+    course.checks.ch01.interactions_per_user(lambda df: df["user_id"].value_counts())
     out = capsys.readouterr().out
     # users 7, 7, 7, 2, 5, 5: value_counts gives users [7, 5, 2] with [3, 2, 1]; the answer is [2, 5, 7], [1, 2, 3]
     assert "wrong on case 'users 2, 5, 7 with 1, 2 and 3 interactions'" in out
@@ -680,7 +680,7 @@ def test_interactions_per_user_value_counts_message(capsys):
     ([0, 3, 0, 0], [1], 2, [2, 3]),
 ], ids=["docstring-case", "tie-with-a-seen-item", "padding-most-popular", "only-zeros-left"])
 def test_reference_popular_unseen_by_hand(counts, seen, k, expected):
-    assert checks._reference_popular_unseen(np.array(counts), seen, k).tolist() == expected
+    assert course.checks.ch01._reference_popular_unseen(np.array(counts), seen, k).tolist() == expected
 
 
 # --- chapter 02: the clipping reference against TensorFlow's ----------------------------------------
@@ -700,7 +700,7 @@ def test_reference_clip_matches_tensorflow(shapes, ratio):
     max_norm = ratio * norm
     expected, tf_norm = tf.clip_by_global_norm([tf.constant(g) for g in grads], max_norm)
     assert float(tf_norm) == pytest.approx(norm, abs=1e-6)
-    got = checks._reference_clip(grads, max_norm)
+    got = course.checks.ch02._reference_clip(grads, max_norm)
     assert len(got) == len(grads)
     for g, e, original in zip(got, expected, grads):
         assert g.shape == original.shape
@@ -716,7 +716,7 @@ def test_reference_clip_zero_gradient_is_unchanged():
 
     grads = [np.zeros(3), np.zeros((2, 2))]
     expected, _ = tf.clip_by_global_norm([tf.constant(g) for g in grads], 1.0)
-    for g, e in zip(checks._reference_clip(grads, 1.0), expected):
+    for g, e in zip(course.checks.ch02._reference_clip(grads, 1.0), expected):
         np.testing.assert_array_equal(g, e.numpy())
         assert not np.isnan(g).any()
 
@@ -728,7 +728,7 @@ def test_clip_by_global_norm_tensorflow_answer_passes(capsys):
         clipped, _ = tf.clip_by_global_norm([tf.constant(g, dtype=tf.float64) for g in grads], max_norm)
         return [c.numpy() for c in clipped]
 
-    assert bool(checks.clip_by_global_norm(answer)) is True
+    assert bool(course.checks.ch02.clip_by_global_norm(answer)) is True
 
 
 # --- chapter 04: Keras answers in other shapes --------------------------------------------------------
@@ -738,29 +738,29 @@ def test_early_stopping_on_validation_auc_passes(capsys):
     def answer():
         return keras.callbacks.EarlyStopping(monitor="val_auc", mode="max", patience=5, restore_best_weights=True)
 
-    assert bool(checks.early_stopping(answer)) is True
+    assert bool(course.checks.ch04.early_stopping(answer)) is True
     assert capsys.readouterr().out == "[ok] early_stopping: correct on 1 case.\n"
 
 
 def test_early_stopping_not_a_callback_is_wrong(capsys):
-    assert bool(checks.early_stopping(lambda: "val_loss")) is False
+    assert bool(course.checks.ch04.early_stopping(lambda: "val_loss")) is False
     assert capsys.readouterr().out.startswith("[x] early_stopping: wrong on case 'your callback'")
 
 
 def test_gru_model_functional_api_passes(capsys):
-    assert bool(checks.gru_model(learner_gru_model_functional)) is True
+    assert bool(course.checks.ch04.gru_model(learner_gru_model_functional)) is True
     assert capsys.readouterr().out == "[ok] gru_model: correct on 2 cases.\n"
 
 
 def test_gru_model_facts_by_hand():
-    facts = checks._model_facts(learner_gru_model(6))
+    facts = course.checks.ch04._model_facts(learner_gru_model(6))
     # GRU(50) on 1 feature, reset_after: 3 * (1*50 + 50*50 + 2*50) = 3 * 2650 = 7950; Dense(1): 50 + 1 = 51
     assert facts == {"layers": "GRU-Dense", "recurrent units": 50, "output activation": "sigmoid",
                      "input shape": (6, 1), "parameters": 8001}
 
 
 def test_gru_model_wrong_units_is_wrong_without_a_hint(capsys):
-    assert bool(checks.gru_model(lambda w: learner_rnn_model(lambda u: keras.layers.GRU(32), w))) is False
+    assert bool(course.checks.ch04.gru_model(lambda w: learner_rnn_model(lambda u: keras.layers.GRU(32), w))) is False
     out = capsys.readouterr().out
     assert out.startswith("[x] gru_model: wrong on case 'window 6'") and "Hint" not in out
 
@@ -770,8 +770,8 @@ def test_recommender_param_count_reference_equals_keras(num_items, e, h):
     """The check's hand formula against the course's own tied model, as Keras counts it."""
     from lstmrec import models
 
-    expected = models.build(num_items, models.Config(embedding_dim=e, hidden_dim=h)).count_params()
-    assert checks.recommender_param_count(lambda n, e_, h_: expected if (n, e_, h_) == (num_items, e, h)
+    expected = models.recurrent.build(num_items, models.config.Config(embedding_dim=e, hidden_dim=h)).count_params()
+    assert course.checks.ch06.recommender_param_count(lambda n, e_, h_: expected if (n, e_, h_) == (num_items, e, h)
                                           else n * e_ + 4 * (h_ * (e_ + h_) + h_) + (h_ * e_ + e_))
 
 
@@ -834,19 +834,19 @@ TIED_MISTAKES = [
 ]
 TIED_MISTAKE_IDS = ["any-tie-in-history", "all-users-in-denominator", "last-against-first", "count-not-share"]
 TIED_HINTS = [hint for _, hint in TIED_MISTAKES]
-TIED_CASES = len(checks._tied_last_frames())
+TIED_CASES = len(course.checks.ch05._tied_last_frames())
 
 
-@pytest.mark.parametrize("answer", [checks._reference_tied_last_share, learner_tied_last_share,
+@pytest.mark.parametrize("answer", [course.checks.ch05._reference_tied_last_share, learner_tied_last_share,
                                     learner_tied_last_share_loop, learner_tied_last_share_in_place],
                          ids=["reference", "learner-pandas", "learner-loop", "learner-in-place"])
 def test_tied_last_share_correct_answers_pass(answer, capsys):
-    assert bool(checks.tied_last_share(answer)) is True
+    assert bool(course.checks.ch05.tied_last_share(answer)) is True
     assert capsys.readouterr().out == f"[ok] tied_last_share: correct on {TIED_CASES} cases.\n"
 
 
 def test_tied_last_share_passes_in_strict_mode(strict, capsys):
-    assert bool(checks.tied_last_share(learner_tied_last_share)) is True
+    assert bool(course.checks.ch05.tied_last_share(learner_tied_last_share)) is True
     assert capsys.readouterr().out.startswith("[ok] tied_last_share: correct on ")
 
 
@@ -857,34 +857,34 @@ def test_tied_last_share_reference_by_hand():
                 1 / 3,  # [1, 1, 1, 2], [3, 3, 5, 6, 6], [8, 9]
                 1.0,    # [5, 5, 5], [6, 6]
                 1 / 2]  # [2, 2], [1, 4, 4, 6], [7] (no last two)
-    frames = checks._tied_last_frames()
-    got = [checks._reference_tied_last_share(df) for _, df in frames[:len(expected)]]
+    frames = course.checks.ch05._tied_last_frames()
+    got = [course.checks.ch05._reference_tied_last_share(df) for _, df in frames[:len(expected)]]
     assert got == pytest.approx(expected, abs=1e-12)
 
 
 def test_tied_last_share_reference_agrees_with_tie_report():
-    from lstmrec import ties
+    from lstmrec import data
 
-    for label, df in checks._tied_last_frames():
-        report = ties.tie_report(df)["tied_last_two"]  # rounded to 4 decimals
-        assert checks._reference_tied_last_share(df) == pytest.approx(report, abs=5e-5), label
+    for label, df in course.checks.ch05._tied_last_frames():
+        report = data.ties.tie_report(df)["tied_last_two"]  # rounded to 4 decimals
+        assert course.checks.ch05._reference_tied_last_share(df) == pytest.approx(report, abs=5e-5), label
 
 
 def test_tied_last_share_stub_is_not_attempted(capsys):
-    assert bool(checks.tied_last_share(stub)) is False
+    assert bool(course.checks.ch05.tied_last_share(stub)) is False
     out = capsys.readouterr().out
     assert out.startswith("[ ] tied_last_share: not attempted yet")
     assert "NotImplementedError" in out
 
 
 def test_tied_last_share_stub_raises_in_strict_mode(strict):
-    with pytest.raises(checks.ExerciseNotAttempted, match=r"\[ \] tied_last_share: not attempted yet"):
-        checks.tied_last_share(stub)
+    with pytest.raises(course.checks.core.ExerciseNotAttempted, match=r"\[ \] tied_last_share: not attempted yet"):
+        course.checks.ch05.tied_last_share(stub)
 
 
 @pytest.mark.parametrize("answer, hint", TIED_MISTAKES, ids=TIED_MISTAKE_IDS)
 def test_tied_last_share_mistake_gets_its_hint(answer, hint, capsys):
-    assert bool(checks.tied_last_share(answer)) is False
+    assert bool(course.checks.ch05.tied_last_share(answer)) is False
     out = capsys.readouterr().out
     assert out.startswith("[x] tied_last_share: wrong on case ")
     assert "expected" in out and "got" in out
@@ -896,8 +896,8 @@ def test_tied_last_share_mistake_gets_its_hint(answer, hint, capsys):
 
 @pytest.mark.parametrize("answer, hint", TIED_MISTAKES, ids=TIED_MISTAKE_IDS)
 def test_tied_last_share_mistake_raises_in_strict_mode(answer, hint, strict):
-    with pytest.raises(checks.CheckFailed) as info:
-        checks.tied_last_share(answer)
+    with pytest.raises(course.checks.core.CheckFailed) as info:
+        course.checks.ch05.tied_last_share(answer)
     assert str(info.value).startswith("[x] tied_last_share: wrong on case ")
     assert hint in str(info.value)
 
@@ -908,12 +908,12 @@ def test_tied_last_share_hint_survives_an_answer_that_changes_its_input(capsys):
         df["timestamp"] = range(len(df))  # the mistakes are then run on the check's own copy, not on this
         return count
 
-    assert bool(checks.tied_last_share(count_then_overwrite)) is False
+    assert bool(course.checks.ch05.tied_last_share(count_then_overwrite)) is False
     assert "not the number of users" in capsys.readouterr().out
 
 
 def test_tied_last_share_wrong_answer_without_a_hint(capsys):
-    assert bool(checks.tied_last_share(lambda df: 0.5)) is False
+    assert bool(course.checks.ch05.tied_last_share(lambda df: 0.5)) is False
     out = capsys.readouterr().out
     assert out.strip() == ("[x] tied_last_share: wrong on case 'three users, the first with its last two tied': "
                            "expected 0.333333, got 0.5.")
@@ -934,15 +934,15 @@ def learner_num_windows(lengths, max_len):
     return sum(math.ceil((n - 1) / max_len) for n in lengths if n > 1)
 
 
-@pytest.mark.parametrize("check, answer", [(checks.length_groups, learner_length_groups),
-                                           (checks.num_windows, learner_num_windows)],
+@pytest.mark.parametrize("check, answer", [(course.checks.ch08.length_groups, learner_length_groups),
+                                           (course.checks.ch08.num_windows, learner_num_windows)],
                          ids=["length_groups", "num_windows"])
 def test_chapter_08_learner_answers_pass(check, answer, capsys, strict):
     assert bool(check(answer)) is True
     assert capsys.readouterr().out.startswith("[ok] ")
 
 
-@pytest.mark.parametrize("check", [checks.length_groups, checks.num_windows], ids=["length_groups", "num_windows"])
+@pytest.mark.parametrize("check", [course.checks.ch08.length_groups, course.checks.ch08.num_windows], ids=["length_groups", "num_windows"])
 def test_chapter_08_stubs(check, capsys):
     assert bool(check(stub)) is False
     assert "not attempted yet" in capsys.readouterr().out
@@ -951,22 +951,22 @@ def test_chapter_08_stubs(check, capsys):
 def test_num_windows_by_hand(capsys):
     # lengths 1, 2, 3, 11 with max_len 5: pairs 0, 1, 2, 10 -> windows 0, 1, 1, 2 = 4;
     # lengths 50, 51, 101 with max_len 50: pairs 49, 50, 100 -> 1, 1, 2 = 4; one user of 7 items, max_len 1: 6
-    assert not checks.num_windows(lambda lengths, m: 4)
+    assert not course.checks.ch08.num_windows(lambda lengths, m: 4)
     assert "wrong on case 'one user of 7 items, max_len 1': expected 6, got 4" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("check, answer, hint", [
-    (checks.length_groups, lambda lengths, n: pd.cut(np.asarray(lengths), n, labels=False), "equal WIDTH"),
-    (checks.length_groups, lambda lengths, n: pd.qcut(np.asarray(lengths), n, labels=False) + 1,
+    (course.checks.ch08.length_groups, lambda lengths, n: pd.cut(np.asarray(lengths), n, labels=False), "equal WIDTH"),
+    (course.checks.ch08.length_groups, lambda lengths, n: pd.qcut(np.asarray(lengths), n, labels=False) + 1,
      "number the groups from 0"),
-    (checks.length_groups, lambda lengths, n: n - 1 - pd.qcut(np.asarray(lengths), n, labels=False), "SHORTEST"),
-    (checks.num_windows, lambda lengths, m: int((-(-np.asarray(lengths) // m)).sum()), "L - 1"),
-    (checks.num_windows, lambda lengths, m: int((np.maximum(np.asarray(lengths) - 1, 0) // m).sum()), "round UP"),
-    (checks.num_windows, lambda lengths, m: int(np.ceil(np.maximum(np.asarray(lengths) - 1, 0).sum() / m)),
+    (course.checks.ch08.length_groups, lambda lengths, n: n - 1 - pd.qcut(np.asarray(lengths), n, labels=False), "SHORTEST"),
+    (course.checks.ch08.num_windows, lambda lengths, m: int((-(-np.asarray(lengths) // m)).sum()), "L - 1"),
+    (course.checks.ch08.num_windows, lambda lengths, m: int((np.maximum(np.asarray(lengths) - 1, 0) // m).sum()), "round UP"),
+    (course.checks.ch08.num_windows, lambda lengths, m: int(np.ceil(np.maximum(np.asarray(lengths) - 1, 0).sum() / m)),
      "windows are cut per user"),
 ], ids=["groups-equal-width", "groups-from-1", "groups-reversed", "windows-L", "windows-floor", "windows-pooled"])
 def test_chapter_08_mistakes_get_their_hint(check, answer, hint, capsys, strict):
-    with pytest.raises(checks.CheckFailed) as info:
+    with pytest.raises(course.checks.core.CheckFailed) as info:
         check(answer)
     assert hint in str(info.value)
 
@@ -989,14 +989,14 @@ def learner_p50_p99(seconds):
     return float(np.quantile(s, 0.5)), float(np.quantile(s, 0.99))
 
 
-@pytest.mark.parametrize("check, answer", [(checks.stream_step, learner_stream_step),
-                                           (checks.p50_p99, learner_p50_p99)], ids=["stream_step", "p50_p99"])
+@pytest.mark.parametrize("check, answer", [(course.checks.ch09.stream_step, learner_stream_step),
+                                           (course.checks.ch09.p50_p99, learner_p50_p99)], ids=["stream_step", "p50_p99"])
 def test_chapter_09_learner_answers_pass(check, answer, capsys, strict):
     assert bool(check(answer)) is True
     assert capsys.readouterr().out.startswith("[ok] ")
 
 
-@pytest.mark.parametrize("check", [checks.stream_step, checks.p50_p99], ids=["stream_step", "p50_p99"])
+@pytest.mark.parametrize("check", [course.checks.ch09.stream_step, course.checks.ch09.p50_p99], ids=["stream_step", "p50_p99"])
 def test_chapter_09_stubs(check, capsys):
     assert bool(check(stub)) is False
     assert "not attempted yet" in capsys.readouterr().out
@@ -1004,7 +1004,7 @@ def test_chapter_09_stubs(check, capsys):
 
 def test_p50_p99_by_hand(capsys):
     # timings 4, 1, 100, 3, 2 ms sorted: 1, 2, 3, 4, 100 -> p50 = 3 ms; p99 at rank 0.99 * 4 = 3.96: 4 + 0.96 * 96
-    assert not checks.p50_p99(lambda s: (0.0, 0.0))
+    assert not course.checks.ch09.p50_p99(lambda s: (0.0, 0.0))
     assert f"wrong on case '5 timings, one slow': expected (3, {4 + 0.96 * 96:g})" in capsys.readouterr().out
 
 
@@ -1013,7 +1013,7 @@ def test_stream_step_that_swaps_the_outputs_is_caught(capsys):
         h_t, c_t = lstm.step(h, c, items)
         return c_t, h_t
 
-    assert not checks.stream_step(swapped)
+    assert not course.checks.ch09.stream_step(swapped)
 
 
 @pytest.mark.parametrize("order, hint", [
@@ -1023,10 +1023,10 @@ def test_stream_step_that_swaps_the_outputs_is_caught(capsys):
     ({"forget_new": True}, "OLD cell state"),
 ], ids=["gate-order", "no-recurrence", "no-tanh", "forget-new"])
 def test_stream_step_mistakes_get_their_hint(order, hint, strict):
-    from lstmrec.checks import _step_variant
+    from lstmrec.course.checks.ch09 import _step_variant
 
-    with pytest.raises(checks.CheckFailed) as info:
-        checks.stream_step(lambda *a: _step_variant(*a, **order))
+    with pytest.raises(course.checks.core.CheckFailed) as info:
+        course.checks.ch09.stream_step(lambda *a: _step_variant(*a, **order))
     assert hint in str(info.value)
 
 
@@ -1038,8 +1038,8 @@ def test_stream_step_mistakes_get_their_hint(order, hint, strict):
     (lambda s: (float(np.percentile(s, 50) * 1000), float(np.max(s) * 1000)), "slowest call"),
 ], ids=["mean", "seconds", "unsorted", "max"])
 def test_p50_p99_mistakes_get_their_hint(answer, hint, strict):
-    with pytest.raises(checks.CheckFailed) as info:
-        checks.p50_p99(answer)
+    with pytest.raises(course.checks.core.CheckFailed) as info:
+        course.checks.ch09.p50_p99(answer)
     assert hint in str(info.value)
 
 
@@ -1060,14 +1060,14 @@ def learner_choose_exclude_seen(histories, targets, max_lost=0.01):
     return learner_repeat_share(histories, targets) <= max_lost
 
 
-CHAPTER_10 = [(checks.repeat_share, learner_repeat_share), (checks.most_frequent_scores, learner_most_frequent_scores),
-              (checks.choose_exclude_seen, learner_choose_exclude_seen)]
+CHAPTER_10 = [(course.checks.ch10.repeat_share, learner_repeat_share), (course.checks.ch10.most_frequent_scores, learner_most_frequent_scores),
+              (course.checks.ch10.choose_exclude_seen, learner_choose_exclude_seen)]
 CHAPTER_10_IDS = ["repeat_share", "most_frequent_scores", "choose_exclude_seen"]
 
 
 def test_repeat_share_by_hand(capsys):
     # targets 3, 1, 6, 1 against [3 1 3], [2 4], [5 5 5], [1]: seen, not, not, seen -> 2 / 4
-    assert not checks.repeat_share(lambda h, t: 0.0)
+    assert not course.checks.ch10.repeat_share(lambda h, t: 0.0)
     assert "wrong on case 'two of four targets seen': expected 0.5, got 0" in capsys.readouterr().out
 
 
@@ -1080,29 +1080,29 @@ def _presence(histories, num_items):
 
 
 @pytest.mark.parametrize("check, answer, hint", [
-    (checks.repeat_share, lambda hs, ts: float(np.mean([len(h) > len(set(h.tolist())) for h in hs])), "NEXT item"),
-    (checks.repeat_share, lambda hs, ts: float(np.isin(ts, np.concatenate(hs)).mean()), "its own user's"),
-    (checks.repeat_share, lambda hs, ts: float(sum(t in h for h, t in zip(hs, ts))), "a share"),
-    (checks.most_frequent_scores, _presence, "count every occurrence"),
-    (checks.most_frequent_scores, lambda hs, n: np.tile(learner_most_frequent_scores([np.concatenate(hs)], n)[0],
+    (course.checks.ch10.repeat_share, lambda hs, ts: float(np.mean([len(h) > len(set(h.tolist())) for h in hs])), "NEXT item"),
+    (course.checks.ch10.repeat_share, lambda hs, ts: float(np.isin(ts, np.concatenate(hs)).mean()), "its own user's"),
+    (course.checks.ch10.repeat_share, lambda hs, ts: float(sum(t in h for h, t in zip(hs, ts))), "a share"),
+    (course.checks.ch10.most_frequent_scores, _presence, "count every occurrence"),
+    (course.checks.ch10.most_frequent_scores, lambda hs, n: np.tile(learner_most_frequent_scores([np.concatenate(hs)], n)[0],
                                                         (len(hs), 1)), "own history"),
-    (checks.most_frequent_scores, lambda hs, n: np.stack([np.bincount(np.asarray(h, dtype=np.int64), minlength=n)
+    (course.checks.ch10.most_frequent_scores, lambda hs, n: np.stack([np.bincount(np.asarray(h, dtype=np.int64), minlength=n)
                                                           for h in hs]).astype(float), "padding"),
-    (checks.choose_exclude_seen, lambda hs, ts, max_lost=0.01: not learner_choose_exclude_seen(hs, ts, max_lost),
+    (course.checks.ch10.choose_exclude_seen, lambda hs, ts, max_lost=0.01: not learner_choose_exclude_seen(hs, ts, max_lost),
      "the other way round"),
-    (checks.choose_exclude_seen, lambda hs, ts, max_lost=0.01: learner_repeat_share(hs, ts) == 0, "tolerance"),
+    (course.checks.ch10.choose_exclude_seen, lambda hs, ts, max_lost=0.01: learner_repeat_share(hs, ts) == 0, "tolerance"),
 ], ids=["share-histories", "share-global", "share-count", "presence", "popularity", "padding", "inverted", "brittle"])
 def test_chapter_10_mistakes_get_their_hint(check, answer, hint, strict):
-    with pytest.raises(checks.CheckFailed) as info:
+    with pytest.raises(course.checks.core.CheckFailed) as info:
         check(answer)
     assert hint in str(info.value)
 
 
 @pytest.mark.parametrize("check, answer", [
-    (checks.repeat_share, lambda hs, ts: float(np.mean([len(h) > 0 and h[-1] == t for h, t in zip(hs, ts)]))),
-    (checks.choose_exclude_seen, lambda hs, ts, max_lost=0.01: float(np.isin(ts, np.concatenate(hs)).mean())
+    (course.checks.ch10.repeat_share, lambda hs, ts: float(np.mean([len(h) > 0 and h[-1] == t for h, t in zip(hs, ts)]))),
+    (course.checks.ch10.choose_exclude_seen, lambda hs, ts, max_lost=0.01: float(np.isin(ts, np.concatenate(hs)).mean())
      <= max_lost),
-    (checks.choose_exclude_seen, lambda hs, ts, max_lost=0.01: learner_repeat_share(hs, ts) < max_lost),
+    (course.checks.ch10.choose_exclude_seen, lambda hs, ts, max_lost=0.01: learner_repeat_share(hs, ts) < max_lost),
 ], ids=["target-is-last-item", "pooled-histories", "strict-inequality"])
 def test_chapter_10_near_misses_are_rejected(check, answer, capsys):
     """Answers a review found passing before: each is wrong on at least one case now."""
@@ -1139,30 +1139,28 @@ def learner_step_flops(embedding_dim, hidden_dim, num_items):
     return gates + projection + scores
 
 
-CHAPTER_11 = [(checks.clip_per_user, learner_clip_per_user),
-              (checks.sampled_softmax_loss, learner_sampled_softmax_loss), (checks.step_flops, learner_step_flops)]
+CHAPTER_11 = [(course.checks.ch11.clip_per_user, learner_clip_per_user),
+              (course.checks.ch11.sampled_softmax_loss, learner_sampled_softmax_loss), (course.checks.ch11.step_flops, learner_step_flops)]
 CHAPTER_11_IDS = ["clip_per_user", "sampled_softmax_loss", "step_flops"]
 
 
 def test_the_library_is_the_reference():
-    """lstmrec.privacy and lstmrec.sampled, which the chapter trains with, pass their own exercises."""
-    from lstmrec import privacy, sampled
+    """lstmrec.privacy.dp and lstmrec.compute.sampled, which the chapter trains with, pass their own exercises."""
+    from lstmrec import compute, privacy
 
-    assert checks.clip_per_user(lambda g, c: [np.asarray(x) for x in privacy.clip_per_user(g, c)[0]])
+    assert course.checks.ch11.clip_per_user(lambda g, c: [np.asarray(x) for x in privacy.dp.clip_per_user(g, c)[0]])
 
     def library_loss(hidden, emb, target, samples, q):
         log_expected = np.log(np.maximum(len(samples) * np.asarray(q), 1e-30)).astype("float32")
-        return float(sampled.sampled_softmax_loss(np.asarray(hidden, "float32")[None], emb.astype("float32"),
+        return float(compute.sampled.sampled_softmax_loss(np.asarray(hidden, "float32")[None], emb.astype("float32"),
                                                   np.array([target]), samples, log_expected)[0])
 
-    assert checks.check("sampled_softmax_loss", library_loss, checks._reference_sampled_loss,
-                        [checks.Case("q", (np.array([1.0, 0.0, -0.5]), np.random.default_rng(11).normal(size=(6, 3)),
+    assert course.checks.core.check("sampled_softmax_loss", library_loss, course.checks.ch11._reference_sampled_loss,
+                        [course.checks.core.Case("q", (np.array([1.0, 0.0, -0.5]), np.random.default_rng(11).normal(size=(6, 3)),
                                            4, np.array([1, 1, 3, 5]), np.array([0.05, 0.35, 0.3, 0.1, 0.1, 0.1])))],
                         atol=1e-5)
-    from lstmrec import cost
-
-    f = cost.flops_per_position(64, 128, 3707)
-    assert checks.step_flops(lambda e, h, n: (lambda c: c["total"] - c["softmax"])(cost.flops_per_position(e, h, n)))
+    f = compute.cost.flops_per_position(64, 128, 3707)
+    assert course.checks.ch11.step_flops(lambda e, h, n: (lambda c: c["total"] - c["softmax"])(compute.cost.flops_per_position(e, h, n)))
     assert f["total"] - f["softmax"] == learner_step_flops(64, 128, 3707)
 
 
@@ -1199,19 +1197,19 @@ def _loss_keeping_hits(hidden, emb, target, samples, q):
 
 
 @pytest.mark.parametrize("check, answer, hint", [
-    (checks.clip_per_user, _clip_per_variable, "over ALL variables"),
-    (checks.clip_per_user, _clip_batch, "clip each user separately"),
-    (checks.clip_per_user, _clip_always, "scale only the users"),
-    (checks.sampled_softmax_loss, _loss_without_correction, "subtract log(S * q_j)"),
-    (checks.sampled_softmax_loss, _loss_keeping_hits, "not a negative"),
-    (checks.step_flops, lambda e, h, n: 4 * h * (e + h) + h * e + e * n, "multiply-add as 2"),
-    (checks.step_flops, lambda e, h, n: 2 * h * (e + h) + 2 * h * e + 2 * e * n, "four gate blocks"),
-    (checks.step_flops, lambda e, h, n: 8 * h * (e + h) + 2 * h * n, "2EN, not 2HN"),
-    (checks.step_flops, lambda e, h, n: 8 * h * e + 2 * h * e + 2 * e * n, "previous state too"),
+    (course.checks.ch11.clip_per_user, _clip_per_variable, "over ALL variables"),
+    (course.checks.ch11.clip_per_user, _clip_batch, "clip each user separately"),
+    (course.checks.ch11.clip_per_user, _clip_always, "scale only the users"),
+    (course.checks.ch11.sampled_softmax_loss, _loss_without_correction, "subtract log(S * q_j)"),
+    (course.checks.ch11.sampled_softmax_loss, _loss_keeping_hits, "not a negative"),
+    (course.checks.ch11.step_flops, lambda e, h, n: 4 * h * (e + h) + h * e + e * n, "multiply-add as 2"),
+    (course.checks.ch11.step_flops, lambda e, h, n: 2 * h * (e + h) + 2 * h * e + 2 * e * n, "four gate blocks"),
+    (course.checks.ch11.step_flops, lambda e, h, n: 8 * h * (e + h) + 2 * h * n, "2EN, not 2HN"),
+    (course.checks.ch11.step_flops, lambda e, h, n: 8 * h * e + 2 * h * e + 2 * e * n, "previous state too"),
 ], ids=["per-variable", "whole-batch", "scale-up", "no-log-q", "accidental-hits", "half-flops", "one-gate",
         "untied", "no-recurrence"])
 def test_chapter_11_mistakes_get_their_hint(check, answer, hint, strict):
-    with pytest.raises(checks.CheckFailed) as info:
+    with pytest.raises(course.checks.core.CheckFailed) as info:
         check(answer)
     assert hint in str(info.value)
 
@@ -1232,8 +1230,8 @@ def learner_attention_block_params(model_dim, num_heads, ffn_dim):
     return attention + ffn + 2 * 2 * model_dim
 
 
-CHAPTER_12 = [(checks.causal_mask, learner_causal_mask),
-              (checks.attention_block_params, learner_attention_block_params)]
+CHAPTER_12 = [(course.checks.ch12.causal_mask, learner_causal_mask),
+              (course.checks.ch12.attention_block_params, learner_attention_block_params)]
 CHAPTER_12_IDS = ["causal_mask", "attention_block_params"]
 
 # Every exercise from chapter 10 on, with a learner's correct answer written independently of the library.
@@ -1255,18 +1253,18 @@ def test_later_chapters_stubs(check, capsys):
 
 def test_causal_mask_by_hand(capsys):
     # seq_len 4: rows are the asking positions; row 1 reads positions 0 and 1
-    assert not checks.causal_mask(lambda t: np.eye(t, dtype=bool))
+    assert not course.checks.ch12.causal_mask(lambda t: np.eye(t, dtype=bool))
     assert "wrong on case 'seq_len 4'" in capsys.readouterr().out  # seq_len 1 is the identity too
 
 
 def test_attention_block_params_matches_keras():
     keras = pytest.importorskip("keras")
-    from lstmrec import attention, models
+    from lstmrec import models
 
     def count(blocks, heads):
-        config = models.Config(cell="SASRec", max_len=6, embedding_dim=8, hidden_dim=32, num_blocks=blocks,
+        config = models.config.Config(cell="SASRec", max_len=6, embedding_dim=8, hidden_dim=32, num_blocks=blocks,
                                num_heads=heads)
-        return attention.build(20, config).count_params()
+        return models.attention.build(20, config).count_params()
 
     keras.utils.set_random_seed(0)
     assert count(2, 2) - count(1, 2) == learner_attention_block_params(8, 2, 32) == 872
@@ -1274,18 +1272,18 @@ def test_attention_block_params_matches_keras():
 
 
 @pytest.mark.parametrize("check, answer, hint", [
-    (checks.causal_mask, lambda t: np.triu(np.ones((t, t), bool)), "transpose"),
-    (checks.causal_mask, lambda t: np.tril(np.ones((t, t), bool), -1), "its own item"),
-    (checks.causal_mask, lambda t: np.ones((t, t), bool), "learns to copy"),
-    (checks.causal_mask, lambda t: ~np.tril(np.ones((t, t), bool)), "opposite"),
-    (checks.attention_block_params, lambda d, h, f: h * 4 * (d * d + d) + 2 * d * f + f + d + 4 * d, "split"),
-    (checks.attention_block_params, lambda d, h, f: 4 * d * d + 2 * d * f + 4 * d, "bias"),
-    (checks.attention_block_params, lambda d, h, f: 3 * (d * d + d) + 2 * d * f + f + d + 4 * d, "W_o"),
-    (checks.attention_block_params, lambda d, h, f: 4 * (d * d + d) + 2 * d * f + f + d, "layer norm"),
-    (checks.attention_block_params, lambda d, h, f: 4 * (d * d + d) + 4 * d, "feed-forward"),
+    (course.checks.ch12.causal_mask, lambda t: np.triu(np.ones((t, t), bool)), "transpose"),
+    (course.checks.ch12.causal_mask, lambda t: np.tril(np.ones((t, t), bool), -1), "its own item"),
+    (course.checks.ch12.causal_mask, lambda t: np.ones((t, t), bool), "learns to copy"),
+    (course.checks.ch12.causal_mask, lambda t: ~np.tril(np.ones((t, t), bool)), "opposite"),
+    (course.checks.ch12.attention_block_params, lambda d, h, f: h * 4 * (d * d + d) + 2 * d * f + f + d + 4 * d, "split"),
+    (course.checks.ch12.attention_block_params, lambda d, h, f: 4 * d * d + 2 * d * f + 4 * d, "bias"),
+    (course.checks.ch12.attention_block_params, lambda d, h, f: 3 * (d * d + d) + 2 * d * f + f + d + 4 * d, "W_o"),
+    (course.checks.ch12.attention_block_params, lambda d, h, f: 4 * (d * d + d) + 2 * d * f + f + d, "layer norm"),
+    (course.checks.ch12.attention_block_params, lambda d, h, f: 4 * (d * d + d) + 4 * d, "feed-forward"),
 ], ids=["mask-transposed", "mask-no-diagonal", "mask-none", "mask-inverted", "params-times-heads",
         "params-no-bias", "params-no-output", "params-no-norms", "params-no-ffn"])
 def test_chapter_12_mistakes_get_their_hint(check, answer, hint, strict):
-    with pytest.raises(checks.CheckFailed) as info:
+    with pytest.raises(course.checks.core.CheckFailed) as info:
         check(answer)
     assert hint in str(info.value)

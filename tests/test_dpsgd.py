@@ -1,4 +1,4 @@
-"""Tests for ``lstmrec.dpsgd``: each user's windows by hand, the settings' checks, and the step itself: without
+"""Tests for ``lstmrec.privacy.dpsgd``: each user's windows by hand, the settings' checks, and the step itself: without
 noise and with a bound no gradient reaches, one step on every user is the plain gradient of the mean of the users'
 losses; with a small bound, every user's influence is capped."""
 
@@ -9,13 +9,14 @@ import math
 import numpy as np
 import pytest
 
-from lstmrec import dpsgd, models
-from lstmrec.sequences import ItemIndex, LeaveOneOutSplit
+from lstmrec import models, privacy
+from lstmrec.data.sequences import ItemIndex
+from lstmrec.data.splits import LeaveOneOutSplit
 
 
 def test_user_windows_by_hand():
     # user 0: 1..6 gives pairs (1,2)..(5,6): windows of 2 from the most recent: [5,6]->.., [3,4], [0,1]... keep 2
-    x, y = dpsgd.user_windows([np.arange(1, 7), np.array([4, 5]), np.array([9])], max_len=2, windows_per_user=2)
+    x, y = privacy.dpsgd.user_windows([np.arange(1, 7), np.array([4, 5]), np.array([9])], max_len=2, windows_per_user=2)
     assert x.shape == y.shape == (3, 2, 2)
     assert x[0].tolist() == [[2, 3], [4, 5]] and y[0].tolist() == [[3, 4], [5, 6]]
     assert x[1].tolist() == [[0, 0], [0, 4]] and y[1].tolist() == [[0, 0], [0, 5]]
@@ -30,16 +31,16 @@ def test_user_windows_by_hand():
 ])
 def test_bad_settings(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        dpsgd.DPConfig(**kwargs)
+        privacy.dpsgd.DPConfig(**kwargs)
 
 
 def test_epsilon_and_steps():
-    dp = dpsgd.DPConfig(noise_multiplier=1.0, users_per_step=10, epochs=2)
+    dp = privacy.dpsgd.DPConfig(noise_multiplier=1.0, users_per_step=10, epochs=2)
     assert dp.sampling_rate(100) == 0.1 and dp.steps(100) == 20
     assert 0 < dp.epsilon(100) < math.inf
-    assert dpsgd.DPConfig(noise_multiplier=0.0).epsilon(100) == math.inf
+    assert privacy.dpsgd.DPConfig(noise_multiplier=0.0).epsilon(100) == math.inf
     with pytest.raises(ValueError, match="delta"):
-        dpsgd.DPConfig(noise_multiplier=1.0, delta=0.02).epsilon(100)  # delta above 1/n
+        privacy.dpsgd.DPConfig(noise_multiplier=1.0, delta=0.02).epsilon(100)  # delta above 1/n
 
 
 def _split(num_users=6):
@@ -50,18 +51,18 @@ def _split(num_users=6):
                             item_index=ItemIndex.fit(np.arange(1, 13)))  # items 9..12 never occur
 
 
-CONFIG = models.Config(max_len=3, embedding_dim=4, hidden_dim=5, dropout=0.0, lr=0.1)
+CONFIG = models.config.Config(max_len=3, embedding_dim=4, hidden_dim=5, dropout=0.0, lr=0.1)
 
 
 def _one_step_change(max_norm):
     split = _split()
-    dp = dpsgd.DPConfig(noise_multiplier=0.0, max_norm=max_norm, users_per_step=6, epochs=1, windows_per_user=2,
+    dp = privacy.dpsgd.DPConfig(noise_multiplier=0.0, max_norm=max_norm, users_per_step=6, epochs=1, windows_per_user=2,
                         chunk=4)  # q = 1: every user, in two chunks (one padded)
-    trained = dpsgd.train(split, CONFIG, dp, exclude_seen=False)
+    trained = privacy.dpsgd.train(split, CONFIG, dp, exclude_seen=False)
     assert trained.steps == 1
     keras = pytest.importorskip("keras")
     keras.utils.set_random_seed(CONFIG.seed)
-    start = models.build(split.num_items, CONFIG, unroll=True)
+    start = models.recurrent.build(split.num_items, CONFIG, unroll=True)
     return split, start, trained.recommender.model
 
 
@@ -69,12 +70,12 @@ def test_one_unclipped_step_is_the_plain_gradient():
     tf = pytest.importorskip("tensorflow")
     keras = pytest.importorskip("keras")
     split, start, after = _one_step_change(max_norm=1e6)
-    x, y = dpsgd.user_windows(split.train, CONFIG.max_len, 2)
+    x, y = privacy.dpsgd.user_windows(split.train, CONFIG.max_len, 2)
     with tf.GradientTape() as tape:  # the mean over users of each user's mean loss, by the plain model
         per_user = []
         for xu, yu in zip(x, y):
             w = tf.cast(yu > 0, tf.float32)
-            losses = models.next_item_loss(yu, start(xu, training=False)) * w
+            losses = models.training.next_item_loss(yu, start(xu, training=False)) * w
             per_user.append(tf.reduce_sum(losses) / tf.maximum(tf.reduce_sum(w), 1.0))
         loss = tf.add_n(per_user) / len(per_user)
     grads = tape.gradient(loss, start.trainable_variables)
@@ -86,6 +87,6 @@ def test_one_unclipped_step_is_the_plain_gradient():
 
 def test_a_small_bound_clips_every_user():
     # (clipping itself is checked by hand in test_privacy; here: the step applies it to every sampled user)
-    trained = dpsgd.train(_split(), CONFIG, dpsgd.DPConfig(noise_multiplier=0.0, max_norm=1e-3, users_per_step=6,
+    trained = privacy.dpsgd.train(_split(), CONFIG, privacy.dpsgd.DPConfig(noise_multiplier=0.0, max_norm=1e-3, users_per_step=6,
                                                         epochs=1, chunk=4), exclude_seen=False)
     assert trained.history["clipped"] == [1.0]

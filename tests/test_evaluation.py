@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pytest
 
-from lstmrec import evaluation as ev
+from lstmrec import evaluation
 
 LOG2_3 = math.log2(3)  # 1.5849...
 
@@ -29,7 +29,7 @@ LOG2_3 = math.log2(3)  # 1.5849...
     ([], 10, math.nan),  # nobody to average over
 ])
 def test_hr_at_k(ranks, k, expected):
-    assert ev.hr_at_k(np.array(ranks, dtype=np.int64), k) == pytest.approx(expected, nan_ok=True)
+    assert evaluation.metrics.hr_at_k(np.array(ranks, dtype=np.int64), k) == pytest.approx(expected, nan_ok=True)
 
 
 @pytest.mark.parametrize("ranks, k, expected", [
@@ -41,11 +41,11 @@ def test_hr_at_k(ranks, k, expected):
     ([2, 30], 100, (0.5 + 1 / math.log2(32)) / 2),  # 1/log2(4) = 0.5, 1/log2(32) = 0.2 -> 0.35
 ])
 def test_ndcg_at_k(ranks, k, expected):
-    assert ev.ndcg_at_k(ranks, k) == pytest.approx(expected, abs=1e-12)
+    assert evaluation.metrics.ndcg_at_k(ranks, k) == pytest.approx(expected, abs=1e-12)
 
 
 def test_ndcg_docstring_value():
-    assert round(ev.ndcg_at_k([0, 1, 10], k=10), 4) == 0.5436
+    assert round(evaluation.metrics.ndcg_at_k([0, 1, 10], k=10), 4) == 0.5436
 
 
 @pytest.mark.parametrize("ranks, expected", [
@@ -55,11 +55,11 @@ def test_ndcg_docstring_value():
     ([99, 0], (0.01 + 1) / 2),  # no cut-off: rank 99 still counts 1/100
 ])
 def test_mrr(ranks, expected):
-    assert ev.mrr(ranks) == pytest.approx(expected, abs=1e-12)
+    assert evaluation.metrics.mrr(ranks) == pytest.approx(expected, abs=1e-12)
 
 
 def test_metrics_dict():
-    out = ev.metrics([0, 1, 10], ks=(1, 10))
+    out = evaluation.metrics.metrics([0, 1, 10], ks=(1, 10))
     assert list(out) == ["HR@1", "NDCG@1", "HR@10", "NDCG@10", "MRR"]
     assert out["HR@1"] == pytest.approx(1 / 3)  # rank 0 only
     assert out["NDCG@1"] == pytest.approx(1 / 3)  # 1/log2(2) = 1 for rank 0 only
@@ -68,26 +68,26 @@ def test_metrics_dict():
     assert out["MRR"] == pytest.approx((1 + 1 / 2 + 1 / 11) / 3)
 
 
-@pytest.mark.parametrize("fn", [ev.hr_at_k, ev.ndcg_at_k], ids=["hr", "ndcg"])
+@pytest.mark.parametrize("fn", [evaluation.metrics.hr_at_k, evaluation.metrics.ndcg_at_k], ids=["hr", "ndcg"])
 @pytest.mark.parametrize("k", [0, -1, 2.5, True, "10", None])
 def test_bad_k(fn, k):
     with pytest.raises(ValueError, match=r"k=.* must be a positive integer"):
         fn([0, 1], k)
 
 
-@pytest.mark.parametrize("fn", [ev.hr_at_k, ev.ndcg_at_k], ids=["hr", "ndcg"])
+@pytest.mark.parametrize("fn", [evaluation.metrics.hr_at_k, evaluation.metrics.ndcg_at_k], ids=["hr", "ndcg"])
 def test_numpy_integer_k_is_accepted(fn):
     assert fn([0, 3], np.int64(2)) == fn([0, 3], 2)
 
 
-@pytest.mark.parametrize("fn", [lambda r: ev.hr_at_k(r, 10), lambda r: ev.ndcg_at_k(r, 10), ev.mrr],
+@pytest.mark.parametrize("fn", [lambda r: evaluation.metrics.hr_at_k(r, 10), lambda r: evaluation.metrics.ndcg_at_k(r, 10), evaluation.metrics.mrr],
                          ids=["hr", "ndcg", "mrr"])
 def test_ranks_must_be_one_dimensional(fn):
     with pytest.raises(ValueError, match=r"ranks must be 1-D \(one per user\), got shape \(2, 2\)"):
         fn(np.array([[0, 1], [2, 3]]))
 
 
-@pytest.mark.parametrize("fn", [lambda r: ev.hr_at_k(r, 10), lambda r: ev.ndcg_at_k(r, 10), ev.mrr],
+@pytest.mark.parametrize("fn", [lambda r: evaluation.metrics.hr_at_k(r, 10), lambda r: evaluation.metrics.ndcg_at_k(r, 10), evaluation.metrics.mrr],
                          ids=["hr", "ndcg", "mrr"])
 @pytest.mark.parametrize("ranks", [[0, -1], [0.0, 1.5]], ids=["negative", "float"])
 def test_ranks_must_be_non_negative_integers(fn, ranks):
@@ -100,36 +100,36 @@ def test_ranks_must_be_non_negative_integers(fn, ranks):
 
 def test_target_ranks_docstring_example():
     # item 3 ties the target (0.5 >= 0.5), item 2 beats it: rank 2
-    assert ev.target_ranks(np.array([[0.0, 0.5, 0.9, 0.5]]), [1]).tolist() == [2]
+    assert evaluation.ranking.target_ranks(np.array([[0.0, 0.5, 0.9, 0.5]]), [1]).tolist() == [2]
 
 
 @pytest.mark.parametrize("num_items", [2, 5, 100])
 def test_all_equal_scores_rank_every_target_last(num_items):
     scores = np.ones((3, num_items))
     # num_items - 1 real items; the target ties with each of the other num_items - 2
-    ranks = ev.target_ranks(scores, [1, num_items - 1, 1])
+    ranks = evaluation.ranking.target_ranks(scores, [1, num_items - 1, 1])
     assert ranks.tolist() == [num_items - 2] * 3
 
 
 def test_padding_never_counts_even_if_highest():
     scores = np.array([[100.0, 0.1, 0.5, 0.3]] * 2)
     # target 2 (0.5): only padding (100) is above -> rank 0; target 3 (0.3): item 2 above -> rank 1
-    assert ev.target_ranks(scores, [2, 3]).tolist() == [0, 1]
+    assert evaluation.ranking.target_ranks(scores, [2, 3]).tolist() == [0, 1]
 
 
 def test_exclude_mask_removes_candidates():
     scores = np.array([[0.0, 0.9, 0.8, 0.7, 0.6]])
     # target 4 (0.6): items 1, 2, 3 above -> rank 3; excluding 1 and 2 -> rank 1
-    assert ev.target_ranks(scores, [4]).tolist() == [3]
+    assert evaluation.ranking.target_ranks(scores, [4]).tolist() == [3]
     exclude = np.array([[True, True, True, False, False]])
-    assert ev.target_ranks(scores, [4], exclude).tolist() == [1]
+    assert evaluation.ranking.target_ranks(scores, [4], exclude).tolist() == [1]
     # the target is never excluded from itself: excluding it changes nothing
     exclude_target_too = np.array([[True, True, True, False, True]])
-    assert ev.target_ranks(scores, [4], exclude_target_too).tolist() == [1]
+    assert evaluation.ranking.target_ranks(scores, [4], exclude_target_too).tolist() == [1]
 
 
 def test_exclusion_mask():
-    mask = ev.exclusion_mask([[1, 2], [3], []], num_items=5)
+    mask = evaluation.ranking.exclusion_mask([[1, 2], [3], []], num_items=5)
     assert mask.tolist() == [
         [True, True, True, False, False],
         [True, False, False, True, False],
@@ -138,31 +138,31 @@ def test_exclusion_mask():
 
 
 def test_exclusion_mask_target_in_history_stays_candidate():
-    mask = ev.exclusion_mask([np.array([1, 2]), np.array([3])], num_items=5, targets=[2, 4])
+    mask = evaluation.ranking.exclusion_mask([np.array([1, 2]), np.array([3])], num_items=5, targets=[2, 4])
     assert mask.tolist() == [
         [True, True, False, False, False],  # 2 was watched before but is the target: a candidate
         [True, False, False, True, False],
     ]
     # scores: item 1 (seen, 0.9) does not count, the target 2 (0.5) is ranked against 3 (0.7) and 4 (0.1)
     scores = np.array([[0.0, 0.9, 0.5, 0.7, 0.1]] * 2)
-    assert ev.target_ranks(scores, [2, 4], mask).tolist() == [1, 2]  # user 1: items 1 and 2 above 4
+    assert evaluation.ranking.target_ranks(scores, [2, 4], mask).tolist() == [1, 2]  # user 1: items 1 and 2 above 4
 
 
 @pytest.mark.parametrize("bad", [[5], [-1]], ids=["too-large", "negative"])
 def test_exclusion_mask_bad_history_id(bad):
     with pytest.raises(ValueError, match=r"history item ids must be in 0\.\.4"):
-        ev.exclusion_mask([np.array(bad)], num_items=5)
+        evaluation.ranking.exclusion_mask([np.array(bad)], num_items=5)
 
 
 def test_target_ranks_nan_scores():
     with pytest.raises(ValueError, match="scores contain NaN"):
-        ev.target_ranks(np.array([[0.0, np.nan, 0.2]]), [2])
+        evaluation.ranking.target_ranks(np.array([[0.0, np.nan, 0.2]]), [2])
 
 
 @pytest.mark.parametrize("target", [0, 4, -1], ids=["padding", "beyond", "negative"])
 def test_target_ranks_bad_target(target):
     with pytest.raises(ValueError, match=r"targets must be item ids 1\.\.3 \(0 is padding\)"):
-        ev.target_ranks(np.zeros((2, 4)), [1, target])
+        evaluation.ranking.target_ranks(np.zeros((2, 4)), [1, target])
 
 
 @pytest.mark.parametrize("scores, targets, message", [
@@ -172,12 +172,12 @@ def test_target_ranks_bad_target(target):
 ], ids=["1-D scores", "too-few targets", "2-D targets"])
 def test_target_ranks_bad_shapes(scores, targets, message):
     with pytest.raises(ValueError, match=message):
-        ev.target_ranks(scores, targets)
+        evaluation.ranking.target_ranks(scores, targets)
 
 
 def test_target_ranks_bad_exclude_shape():
     with pytest.raises(ValueError, match=r"exclude has shape \(1, 3\), scores \(1, 4\)"):
-        ev.target_ranks(np.zeros((1, 4)), [1], np.zeros((1, 3), dtype=bool))
+        evaluation.ranking.target_ranks(np.zeros((1, 4)), [1], np.zeros((1, 3), dtype=bool))
 
 
 # --- top_k ---------------------------------------------------------------------------
@@ -186,8 +186,8 @@ def test_target_ranks_bad_exclude_shape():
 def test_top_k_order_and_ties():
     scores = np.array([[0.0, 0.1, 0.9, 0.5, 0.9]])
     # 2 and 4 tie at 0.9: the lower id first; then 3 (0.5), 1 (0.1)
-    assert ev.top_k(scores, 3).tolist() == [[2, 4, 3]]
-    assert ev.top_k(scores, 4).tolist() == [[2, 4, 3, 1]]
+    assert evaluation.ranking.top_k(scores, 3).tolist() == [[2, 4, 3]]
+    assert evaluation.ranking.top_k(scores, 4).tolist() == [[2, 4, 3, 1]]
 
 
 def _top_k_reference(scores, k, exclude=None):
@@ -206,45 +206,45 @@ def test_top_k_equals_a_full_sort(levels, k):
     scores = rng.integers(0, levels, size=(50, 120)).astype(float)  # (users, items), ties galore when levels is small
     scores[rng.random(scores.shape) < 0.05] = -np.inf
     exclude = rng.random(scores.shape) < 0.2
-    np.testing.assert_array_equal(ev.top_k(scores, k, exclude), _top_k_reference(scores, k, exclude))
-    np.testing.assert_array_equal(ev.top_k(scores, k), _top_k_reference(scores, k))
+    np.testing.assert_array_equal(evaluation.ranking.top_k(scores, k, exclude), _top_k_reference(scores, k, exclude))
+    np.testing.assert_array_equal(evaluation.ranking.top_k(scores, k), _top_k_reference(scores, k))
 
 
 def test_top_k_excludes_seen():
     scores = np.array([[0.0, 0.1, 0.9, 0.5, 0.9]])
     exclude = np.array([[False, False, True, False, False]])  # item 2 was seen
-    assert ev.top_k(scores, 3, exclude).tolist() == [[4, 3, 1]]
+    assert evaluation.ranking.top_k(scores, 3, exclude).tolist() == [[4, 3, 1]]
 
 
 def test_top_k_never_recommends_padding():
     scores = np.array([[99.0, 1.0, 2.0, 3.0]])
-    assert ev.top_k(scores, 3).tolist() == [[3, 2, 1]]
+    assert evaluation.ranking.top_k(scores, 3).tolist() == [[3, 2, 1]]
 
 
 def test_top_k_minus_inf_candidates_still_beat_excluded_items():
     # a model may score candidates -inf (e.g. after masking them itself): padding and
     # excluded items must still never be recommended before them.
-    assert ev.top_k(np.full((1, 3), -np.inf), 2).tolist() == [[1, 2]]
+    assert evaluation.ranking.top_k(np.full((1, 3), -np.inf), 2).tolist() == [[1, 2]]
     exclude = np.array([[False, True, False, False]])  # item 1 (the best score) was seen
-    assert ev.top_k(np.array([[0.0, 5.0, -np.inf, 1.0]]), 2, exclude).tolist() == [[3, 2]]
+    assert evaluation.ranking.top_k(np.array([[0.0, 5.0, -np.inf, 1.0]]), 2, exclude).tolist() == [[3, 2]]
 
 
 @pytest.mark.parametrize("k", [4, 100])
 def test_top_k_larger_than_catalogue(k):
     with pytest.raises(ValueError, match=rf"k={k} is larger than the catalogue \(3 items\)"):
-        ev.top_k(np.zeros((1, 4)), k)
+        evaluation.ranking.top_k(np.zeros((1, 4)), k)
 
 
 def test_top_k_larger_than_what_is_left():
     exclude = np.array([[False, True, True, False], [False, False, False, False]])  # user 0 saw 2 of 3 items
     with pytest.raises(ValueError, match=r"k=2 but a user has only 1 items left after excluding their history"):
-        ev.top_k(np.zeros((2, 4)), 2, exclude)
+        evaluation.ranking.top_k(np.zeros((2, 4)), 2, exclude)
 
 
 @pytest.mark.parametrize("k", [0, -2, 1.5])
 def test_top_k_bad_k(k):
     with pytest.raises(ValueError, match="must be a positive integer"):
-        ev.top_k(np.zeros((1, 4)), k)
+        evaluation.ranking.top_k(np.zeros((1, 4)), k)
 
 
 # --- evaluate ------------------------------------------------------------------------
@@ -280,13 +280,13 @@ RECS_ALL = [[2, 1], [5, 1], [1, 2], [2, 1]]
     (False, RANKS_ALL, RECS_ALL),
 ], ids=["exclude-seen", "all-items"])
 def test_evaluate_by_hand(exclude_seen, ranks, recs):
-    res = ev.evaluate(fake_score_fn, HISTORIES, TARGETS, NUM_ITEMS, k=2, exclude_seen=exclude_seen)
+    res = evaluation.ranking.evaluate(fake_score_fn, HISTORIES, TARGETS, NUM_ITEMS, k=2, exclude_seen=exclude_seen)
     assert res.ranks.tolist() == ranks
     assert res.recommendations.tolist() == recs
 
 
 def test_evaluate_metrics_by_hand():
-    res = ev.evaluate(fake_score_fn, HISTORIES, TARGETS, NUM_ITEMS, k=2)
+    res = evaluation.ranking.evaluate(fake_score_fn, HISTORIES, TARGETS, NUM_ITEMS, k=2)
     m = res.metrics(ks=(1, 2))
     # ranks [1, 0, 0, 2]
     assert m["HR@1"] == pytest.approx(2 / 4)
@@ -302,12 +302,12 @@ def test_evaluate_batch_size_does_not_matter():
         calls.append(len(histories))
         return fake_score_fn(histories)
 
-    one = ev.evaluate(spy, HISTORIES, TARGETS, NUM_ITEMS, k=3, batch_size=1)
+    one = evaluation.ranking.evaluate(spy, HISTORIES, TARGETS, NUM_ITEMS, k=3, batch_size=1)
     assert calls == [1, 1, 1, 1]
     calls.clear()
-    big = ev.evaluate(spy, HISTORIES, TARGETS, NUM_ITEMS, k=3, batch_size=256)
+    big = evaluation.ranking.evaluate(spy, HISTORIES, TARGETS, NUM_ITEMS, k=3, batch_size=256)
     assert calls == [4]
-    three = ev.evaluate(spy, HISTORIES, TARGETS, NUM_ITEMS, k=3, batch_size=3)
+    three = evaluation.ranking.evaluate(spy, HISTORIES, TARGETS, NUM_ITEMS, k=3, batch_size=3)
     for res in (big, three):
         np.testing.assert_array_equal(one.ranks, res.ranks)
         np.testing.assert_array_equal(one.recommendations, res.recommendations)
@@ -315,24 +315,24 @@ def test_evaluate_batch_size_does_not_matter():
 
 def test_evaluate_wrong_shape_score_fn():
     with pytest.raises(ValueError, match=r"score_fn returned shape \(4, 5\), expected \(4, 6\)"):
-        ev.evaluate(lambda h: np.zeros((len(h), NUM_ITEMS - 1)), HISTORIES, TARGETS, NUM_ITEMS, k=2)
+        evaluation.ranking.evaluate(lambda h: np.zeros((len(h), NUM_ITEMS - 1)), HISTORIES, TARGETS, NUM_ITEMS, k=2)
     with pytest.raises(ValueError, match=r"score_fn returned shape \(6,\), expected \(4, 6\)"):
-        ev.evaluate(lambda h: BASE, HISTORIES, TARGETS, NUM_ITEMS, k=2)
+        evaluation.ranking.evaluate(lambda h: BASE, HISTORIES, TARGETS, NUM_ITEMS, k=2)
 
 
 def test_evaluate_length_mismatch():
     with pytest.raises(ValueError, match="4 histories but 3 targets"):
-        ev.evaluate(fake_score_fn, HISTORIES, TARGETS[:3], NUM_ITEMS, k=2)
+        evaluation.ranking.evaluate(fake_score_fn, HISTORIES, TARGETS[:3], NUM_ITEMS, k=2)
 
 
 def test_evaluate_k_too_large():
     with pytest.raises(ValueError, match=r"larger than the catalogue \(5 items\)"):
-        ev.evaluate(fake_score_fn, HISTORIES, TARGETS, NUM_ITEMS, k=6)
+        evaluation.ranking.evaluate(fake_score_fn, HISTORIES, TARGETS, NUM_ITEMS, k=6)
 
 
 def test_evaluate_nan_scores():
     with pytest.raises(ValueError, match="NaN"):
-        ev.evaluate(lambda h: np.full((len(h), NUM_ITEMS), np.nan), HISTORIES, TARGETS, NUM_ITEMS, k=1)
+        evaluation.ranking.evaluate(lambda h: np.full((len(h), NUM_ITEMS), np.nan), HISTORIES, TARGETS, NUM_ITEMS, k=1)
 
 
 # --- sampled_ranks -------------------------------------------------------------------
@@ -352,9 +352,9 @@ def random_problem(seed=0, n=50, num_items=200, history_len=(0, 30)):
 
 def test_sampled_ranks_range_and_determinism():
     scores, targets, histories = random_problem()
-    a = ev.sampled_ranks(scores, targets, histories, num_negatives=20, seed=3)
-    b = ev.sampled_ranks(scores, targets, histories, num_negatives=20, seed=3)
-    c = ev.sampled_ranks(scores, targets, histories, num_negatives=20, seed=4)
+    a = evaluation.ranking.sampled_ranks(scores, targets, histories, num_negatives=20, seed=3)
+    b = evaluation.ranking.sampled_ranks(scores, targets, histories, num_negatives=20, seed=3)
+    c = evaluation.ranking.sampled_ranks(scores, targets, histories, num_negatives=20, seed=4)
     assert a.dtype == np.int64
     assert ((a >= 0) & (a <= 20)).all()
     np.testing.assert_array_equal(a, b)
@@ -371,7 +371,7 @@ def test_sampled_negatives_are_never_seen_items_padding_or_the_target():
     # the smallest pool: 199 real items - longest history - the target
     left = 199 - max(len(h) for h in histories) - 1
     for num_negatives in (1, 50, left):
-        ranks = ev.sampled_ranks(scores, targets, histories, num_negatives=num_negatives, seed=0)
+        ranks = evaluation.ranking.sampled_ranks(scores, targets, histories, num_negatives=num_negatives, seed=0)
         # a drawn target would tie itself (>=) and count 1; a drawn seen item or padding would count too
         assert ranks.tolist() == [0] * n
 
@@ -380,18 +380,18 @@ def test_sampled_ranks_with_the_whole_pool_equal_full_ranks():
     # every user has the same history length, so num_negatives = pool size draws every unseen item
     scores, targets, histories = random_problem(seed=2, history_len=(10, 10))
     pool = 199 - 10 - 1
-    sampled = ev.sampled_ranks(scores, targets, histories, num_negatives=pool)
-    full = ev.target_ranks(scores, targets, ev.exclusion_mask(histories, scores.shape[1], targets))
+    sampled = evaluation.ranking.sampled_ranks(scores, targets, histories, num_negatives=pool)
+    full = evaluation.ranking.target_ranks(scores, targets, evaluation.ranking.exclusion_mask(histories, scores.shape[1], targets))
     np.testing.assert_array_equal(sampled, full)
 
 
 def test_sampled_metrics_are_never_below_full_ones():
     scores, targets, histories = random_problem(seed=5, n=200, num_items=300)
-    full = ev.target_ranks(scores, targets, ev.exclusion_mask(histories, scores.shape[1], targets))
-    sampled = ev.sampled_ranks(scores, targets, histories, num_negatives=100)
+    full = evaluation.ranking.target_ranks(scores, targets, evaluation.ranking.exclusion_mask(histories, scores.shape[1], targets))
+    sampled = evaluation.ranking.sampled_ranks(scores, targets, histories, num_negatives=100)
     assert (sampled <= full).all()  # the negatives are a subset of the unseen candidates
-    assert ev.hr_at_k(sampled, 10) >= ev.hr_at_k(full, 10)
-    assert ev.hr_at_k(sampled, 10) > 2 * ev.hr_at_k(full, 10)  # and here by a lot: the inflation
+    assert evaluation.metrics.hr_at_k(sampled, 10) >= evaluation.metrics.hr_at_k(full, 10)
+    assert evaluation.metrics.hr_at_k(sampled, 10) > 2 * evaluation.metrics.hr_at_k(full, 10)  # and here by a lot: the inflation
 
 
 @pytest.mark.parametrize("num_negatives", [0, 1000])
@@ -399,7 +399,7 @@ def test_sampled_ranks_bad_num_negatives(num_negatives):
     scores, targets, histories = random_problem(seed=0, n=5, num_items=20, history_len=(3, 3))
     # pool: 19 real items - 3 seen - the target = 15
     with pytest.raises(ValueError, match=rf"num_negatives={num_negatives} must be in 1\.\.15"):
-        ev.sampled_ranks(scores, targets, histories, num_negatives=num_negatives)
+        evaluation.ranking.sampled_ranks(scores, targets, histories, num_negatives=num_negatives)
 
 
 # --- beyond accuracy -----------------------------------------------------------------
@@ -411,23 +411,23 @@ def test_sampled_ranks_bad_num_negatives(num_negatives):
     ([[4, 3, 2, 1]], 5, 1.0),
 ])
 def test_catalog_coverage(recs, num_items, expected):
-    assert ev.catalog_coverage(np.array(recs), num_items) == pytest.approx(expected)
+    assert evaluation.beyond_accuracy.catalog_coverage(np.array(recs), num_items) == pytest.approx(expected)
 
 
 @pytest.mark.parametrize("recs", [[[0, 1]], [[1, 5]]], ids=["padding", "beyond"])
 def test_catalog_coverage_bad_ids(recs):
     with pytest.raises(ValueError, match=r"recommended ids must be items 1\.\.4"):
-        ev.catalog_coverage(np.array(recs), num_items=5)
+        evaluation.beyond_accuracy.catalog_coverage(np.array(recs), num_items=5)
 
 
 def test_popularity_bias():
     counts = np.array([0, 10, 4, 1])
     # slots: count[1] + count[2] + count[2] + count[3] = 10 + 4 + 4 + 1 = 19, over 4 slots = 4.75
-    assert ev.popularity_bias(np.array([[1, 2], [2, 3]]), counts) == pytest.approx(4.75)
+    assert evaluation.beyond_accuracy.popularity_bias(np.array([[1, 2], [2, 3]]), counts) == pytest.approx(4.75)
 
 
 def test_results_table():
-    table = ev.results_table({"A": {"HR@10": 0.123456, "MRR": 0.1}, "B": {"HR@10": 0.5, "MRR": 0.25}})
+    table = evaluation.metrics.results_table({"A": {"HR@10": 0.123456, "MRR": 0.1}, "B": {"HR@10": 0.5, "MRR": 0.25}})
     assert table.index.tolist() == ["A", "B"]
     assert table.loc["A", "HR@10"] == 0.1235
 
@@ -448,7 +448,7 @@ def test_matches_keras_rs_without_ties(padding):
     # each row a permutation of 0..40 (exact in float32): no ties anywhere
     scores = np.stack([rng.permutation(num_items) for _ in range(n)]).astype(np.float32)
     targets = rng.integers(1, num_items, size=n)
-    ranks = ev.target_ranks(scores, targets)  # no exclusion (padding never counts)
+    ranks = evaluation.ranking.target_ranks(scores, targets)  # no exclusion (padding never counts)
     assert ranks.max() > 10 and ranks.min() < 10  # hits and misses: a meaningful comparison
 
     y_true = np.zeros((n, num_items), dtype=np.float32)
@@ -462,9 +462,9 @@ def test_matches_keras_rs_without_ties(padding):
     ndcg = _keras_rs_value(keras_rs.metrics.NDCG(k=10), y_true, y_pred)
     recall = _keras_rs_value(keras_rs.metrics.RecallAtK(k=10), y_true, y_pred)  # = HR@10 with one relevant item
     mrr = _keras_rs_value(keras_rs.metrics.MeanReciprocalRank(), y_true, y_pred)
-    assert ndcg == pytest.approx(ev.ndcg_at_k(ranks, 10), abs=1e-5)
-    assert recall == pytest.approx(ev.hr_at_k(ranks, 10), abs=1e-5)
-    assert mrr == pytest.approx(ev.mrr(ranks), abs=1e-5)
+    assert ndcg == pytest.approx(evaluation.metrics.ndcg_at_k(ranks, 10), abs=1e-5)
+    assert recall == pytest.approx(evaluation.metrics.hr_at_k(ranks, 10), abs=1e-5)
+    assert mrr == pytest.approx(evaluation.metrics.mrr(ranks), abs=1e-5)
 
 
 # --- recommend: one user at serving time ------------------------------------------------
@@ -477,38 +477,38 @@ def _fixed_scores(histories):
 
 def test_recommend_top_k_excludes_the_history():
     # without item 1 (seen) the order is 2, 3, 4
-    assert ev.recommend(_fixed_scores, [1], num_items=6, k=3).tolist() == [2, 3, 4]
-    assert ev.recommend(_fixed_scores, [1], num_items=6, k=3, exclude_seen=False).tolist() == [1, 2, 3]
+    assert evaluation.ranking.recommend(_fixed_scores, [1], num_items=6, k=3).tolist() == [2, 3, 4]
+    assert evaluation.ranking.recommend(_fixed_scores, [1], num_items=6, k=3, exclude_seen=False).tolist() == [1, 2, 3]
 
 
 def test_recommend_empty_history_is_a_clear_error():
     with pytest.raises(ValueError, match="history is empty.*most-popular"):
-        ev.recommend(_fixed_scores, [], num_items=6)
+        evaluation.ranking.recommend(_fixed_scores, [], num_items=6)
 
 
 @pytest.mark.parametrize("history", [[0], [6], [2, -1]])
 def test_recommend_unknown_item_is_a_clear_error(history):
     with pytest.raises(KeyError, match="unknown item id"):
-        ev.recommend(_fixed_scores, history, num_items=6, k=2)
+        evaluation.ranking.recommend(_fixed_scores, history, num_items=6, k=2)
 
 
 @pytest.mark.parametrize("k", [0, 6, 100])
 def test_recommend_k_out_of_range(k):
     with pytest.raises(ValueError, match="k="):
-        ev.recommend(_fixed_scores, [1], num_items=6, k=k)
+        evaluation.ranking.recommend(_fixed_scores, [1], num_items=6, k=k)
 
 
 def test_recommend_more_than_is_left_after_excluding():
     # 5 items, 3 seen: only 2 candidates left for k=3
     with pytest.raises(ValueError, match="only 2 items left"):
-        ev.recommend(_fixed_scores, [1, 2, 3], num_items=6, k=3)
+        evaluation.ranking.recommend(_fixed_scores, [1, 2, 3], num_items=6, k=3)
 
 
 def test_evaluate_rejects_no_users_and_bad_batch_size():
     with pytest.raises(ValueError, match="no users"):
-        ev.evaluate(_fixed_scores, [], np.array([], dtype=int), num_items=6, k=2)
+        evaluation.ranking.evaluate(_fixed_scores, [], np.array([], dtype=int), num_items=6, k=2)
     with pytest.raises(ValueError, match="batch_size=0"):
-        ev.evaluate(_fixed_scores, [np.array([1])], np.array([2]), num_items=6, k=2, batch_size=0)
+        evaluation.ranking.evaluate(_fixed_scores, [np.array([1])], np.array([2]), num_items=6, k=2, batch_size=0)
 
 
 # --- per-user values, bootstrap, paired comparison ----------------------------------------
@@ -516,23 +516,23 @@ def test_evaluate_rejects_no_users_and_bad_batch_size():
 
 def test_per_user_values_average_to_the_metrics():
     ranks = np.array([0, 1, 10, 3])
-    assert ev.per_user(ranks, "HR", 10).tolist() == [1, 1, 0, 1]
-    assert ev.per_user(ranks, "NDCG", 10).mean() == pytest.approx(ev.ndcg_at_k(ranks, 10))
-    assert ev.per_user(ranks, "MRR").tolist() == pytest.approx([1, 1 / 2, 1 / 11, 1 / 4])
+    assert evaluation.metrics.per_user(ranks, "HR", 10).tolist() == [1, 1, 0, 1]
+    assert evaluation.metrics.per_user(ranks, "NDCG", 10).mean() == pytest.approx(evaluation.metrics.ndcg_at_k(ranks, 10))
+    assert evaluation.metrics.per_user(ranks, "MRR").tolist() == pytest.approx([1, 1 / 2, 1 / 11, 1 / 4])
     with pytest.raises(ValueError, match="metric='AUC'"):
-        ev.per_user(ranks, "AUC")
+        evaluation.metrics.per_user(ranks, "AUC")
 
 
 def test_bootstrap_ci_contains_the_mean_and_is_seeded():
     values = np.r_[np.ones(30), np.zeros(70)]  # mean 0.3
-    mean, low, high = ev.bootstrap_ci(values, 2000, seed=1)
+    mean, low, high = evaluation.stats.bootstrap_ci(values, 2000, seed=1)
     assert mean == pytest.approx(0.3) and low < 0.3 < high
     assert 0.15 < low and high < 0.45  # about +-1.96 * sqrt(0.3 * 0.7 / 100) = +-0.09
-    assert ev.bootstrap_ci(values, 2000, seed=1) == (mean, low, high)
+    assert evaluation.stats.bootstrap_ci(values, 2000, seed=1) == (mean, low, high)
 
 
 def test_bootstrap_ci_of_a_constant_is_a_point():
-    assert ev.bootstrap_ci(np.full(10, 0.5)) == (0.5, 0.5, 0.5)
+    assert evaluation.stats.bootstrap_ci(np.full(10, 0.5)) == (0.5, 0.5, 0.5)
 
 
 @pytest.mark.parametrize("values, kwargs, message", [
@@ -541,23 +541,23 @@ def test_bootstrap_ci_of_a_constant_is_a_point():
 ])
 def test_bootstrap_ci_bad_arguments(values, kwargs, message):
     with pytest.raises(ValueError, match=message):
-        ev.bootstrap_ci(values, **kwargs)
+        evaluation.stats.bootstrap_ci(values, **kwargs)
 
 
 def test_paired_comparison_detects_a_consistent_gain():
     rng = np.random.default_rng(0)
     b = rng.random(200)
     a = b + 0.05 + 0.01 * rng.random(200)  # A better for every user
-    out = ev.paired_comparison(a, b)
+    out = evaluation.stats.paired_comparison(a, b)
     assert out["low"] > 0.05 and out["p-value"] < 1e-6
     assert out["users where A wins"] == 200 and out["users where B wins"] == 0
 
 
 def test_paired_comparison_of_equal_models_and_bad_shapes():
     same = np.arange(5, dtype=float)
-    assert ev.paired_comparison(same, same)["p-value"] == 1.0
+    assert evaluation.stats.paired_comparison(same, same)["p-value"] == 1.0
     with pytest.raises(ValueError, match="same users"):
-        ev.paired_comparison(np.ones(3), np.ones(4))
+        evaluation.stats.paired_comparison(np.ones(3), np.ones(4))
 
 
 # --- the candidate rule: seen items excluded or not (a property of the domain) ----------------
@@ -571,7 +571,7 @@ def _repeat_case():
 
 def test_seen_items_as_candidates_rank_a_repeat_among_everything():
     score_fn, histories, targets = _repeat_case()
-    result = ev.evaluate(score_fn, histories, targets, 5, k=2, exclude_seen=False)
+    result = evaluation.ranking.evaluate(score_fn, histories, targets, 5, k=2, exclude_seen=False)
     assert result.ranks.tolist() == [1]  # only item 1 scores higher
     assert result.recommendations.tolist() == [[1, 2]]
 
@@ -580,7 +580,7 @@ def test_seen_items_excluded_make_a_repeat_target_a_miss_not_a_free_hit():
     # Excluding the history but keeping the target would leave item 2 as the only seen item still
     # ranked: rank 0, a hit that no live system hiding seen items could produce. It counts as a miss.
     score_fn, histories, targets = _repeat_case()
-    result = ev.evaluate(score_fn, histories, targets, 5, k=2, exclude_seen=True)
+    result = evaluation.ranking.evaluate(score_fn, histories, targets, 5, k=2, exclude_seen=True)
     assert result.ranks.tolist() == [4]  # num_items - 1: beyond every cut-off
     assert 2 not in result.recommendations[0]
     assert result.metrics((2,))["HR@2"] == 0.0
@@ -588,5 +588,5 @@ def test_seen_items_excluded_make_a_repeat_target_a_miss_not_a_free_hit():
 
 def test_seen_items_excluded_rank_a_new_target_among_unseen_items_only():
     scores = np.array([[0.0, 0.9, 0.8, 0.5, 0.1]])
-    result = ev.evaluate(lambda h: scores, [np.array([1, 2])], np.array([3]), 5, k=2, exclude_seen=True)
+    result = evaluation.ranking.evaluate(lambda h: scores, [np.array([1, 2])], np.array([3]), 5, k=2, exclude_seen=True)
     assert result.ranks.tolist() == [0]  # items 1 and 2 are not candidates

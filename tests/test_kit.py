@@ -1,4 +1,4 @@
-"""Tests of ``lstmrec.kit``: the offline kit's round trip with no network, and every way a kit can be bad.
+"""Tests of ``lstmrec.course.kit``: the offline kit's round trip with no network, and every way a kit can be bad.
 
 The round trip uses a small package built here into a local wheel folder, so
 it runs offline and in seconds: ``build`` downloads it with pip from that
@@ -11,14 +11,16 @@ The full kit of the course's requirements is measured by ``make kit`` and
 
 import io
 import json
+import pathlib
 import subprocess
 import sys
+import sysconfig
 import tarfile
 import textwrap
 
 import pytest
 
-from lstmrec import kit
+from lstmrec import course, util
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +63,7 @@ def built(local_index, tmp_path_factory):
     (data / "cache" / "serve" / "state.sqlite3").write_text("runtime state")
     (data / ".x.part").write_text("half a download")
     out = root / "kit.tar"
-    manifest = kit.build(out, requirements, data, pip_args=("--no-index", "--find-links", str(local_index)))
+    manifest = course.kit.build(out, requirements, data, pip_args=("--no-index", "--find-links", str(local_index)))
     return out, manifest, data
 
 
@@ -72,7 +74,7 @@ def test_build_writes_wheels_data_models_and_a_manifest(built):
     assert {"data/ml-100k-recbole/ml-100k.inter", "data/cache/models/abc.weights.h5", "data/cache/models/abc.json",
             "requirements.txt"} <= set(files)
     assert not any("serve" in name or name.endswith(".part") for name in files)  # no state, no partial downloads
-    assert manifest["python"] == kit.python_tag() and manifest["with_data"] is True
+    assert manifest["python"] == course.kit.python_tag() and manifest["with_data"] is True
     assert all(len(digest) == 64 for digest in files.values())
     assert out.exists() and not out.with_name(out.name + ".part").exists()
 
@@ -80,7 +82,7 @@ def test_build_writes_wheels_data_models_and_a_manifest(built):
 def test_round_trip_installs_with_no_index_and_restores_the_data(built, tmp_path):
     out, manifest, data = built
     unpacked = tmp_path / ".kit"
-    assert kit.unpack(out, unpacked) == manifest
+    assert course.kit.unpack(out, unpacked) == manifest
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"
@@ -91,7 +93,7 @@ def test_round_trip_installs_with_no_index_and_restores_the_data(built, tmp_path
                            capture_output=True, text=True, check=True)
     assert shown.stdout == "42\n"
     target = tmp_path / "data"
-    assert kit.restore(unpacked, target) == 3
+    assert course.kit.restore(unpacked, target) == 3
     for name in ("ml-100k-recbole/ml-100k.inter", "cache/models/abc.weights.h5", "cache/models/abc.json"):
         assert (target / name).read_bytes() == (data / name).read_bytes()
     assert not list(target.rglob("*.part"))
@@ -100,16 +102,16 @@ def test_round_trip_installs_with_no_index_and_restores_the_data(built, tmp_path
 def test_a_kit_without_data(local_index, tmp_path):
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("kittest==0.1\n")
-    manifest = kit.build(tmp_path / "k.tar", requirements, None, ("--no-index", "--find-links", str(local_index)))
+    manifest = course.kit.build(tmp_path / "k.tar", requirements, None, ("--no-index", "--find-links", str(local_index)))
     assert manifest["with_data"] is False and not any(n.startswith("data/") for n in manifest["files"])
-    assert kit.restore(kit.Path(tmp_path / "nothing"), tmp_path / "data") == 0
+    assert course.kit.restore(pathlib.Path(tmp_path / "nothing"), tmp_path / "data") == 0
 
 
 def test_build_says_when_pip_cannot_download(tmp_path):
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("no-such-package-anywhere==9.9\n")
-    with pytest.raises(kit.KitError, match="pip download failed"):
-        kit.build(tmp_path / "k.tar", requirements, None, ("--no-index", "--find-links", str(tmp_path)))
+    with pytest.raises(course.kit.KitError, match="pip download failed"):
+        course.kit.build(tmp_path / "k.tar", requirements, None, ("--no-index", "--find-links", str(tmp_path)))
     assert not (tmp_path / "k.tar").exists()
 
 
@@ -133,15 +135,15 @@ def write_tar(path, members, manifest=None):
 def good_manifest(files):
     import hashlib
 
-    return {"python": kit.python_tag(), "platform": kit.sysconfig.get_platform(), "created": "now",
+    return {"python": course.kit.python_tag(), "platform": sysconfig.get_platform(), "created": "now",
             "with_data": False, "files": {n: hashlib.sha256(p).hexdigest() for n, p in files.items()}}
 
 
 @pytest.mark.parametrize("name", ["../evil.txt", "/etc/evil.txt", "wheels/../../evil.txt", "a\\..\\b"])
 def test_a_member_that_would_escape_is_refused(tmp_path, name):
     archive = write_tar(tmp_path / "bad.tar", {name: b"x"})
-    with pytest.raises(kit.KitError, match="unsafe member"):
-        kit.unpack(archive, tmp_path / "out")
+    with pytest.raises(course.kit.KitError, match="unsafe member"):
+        course.kit.unpack(archive, tmp_path / "out")
     assert not (tmp_path / "out").exists() and not (tmp_path / "evil.txt").exists()
 
 
@@ -151,8 +153,8 @@ def test_a_link_is_refused(tmp_path):
         info = tarfile.TarInfo("wheels/x.whl")
         info.type, info.linkname = tarfile.SYMTYPE, "/etc/passwd"
         tar.addfile(info)
-    with pytest.raises(kit.KitError, match="is a link or device"):
-        kit.unpack(archive, tmp_path / "out")
+    with pytest.raises(course.kit.KitError, match="is a link or device"):
+        course.kit.unpack(archive, tmp_path / "out")
     assert not (tmp_path / "out").exists()
 
 
@@ -162,23 +164,23 @@ def test_a_corrupt_file_is_refused_and_nothing_is_left(tmp_path):
     archive = write_tar(tmp_path / "k.tar", files, manifest)
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "keep.txt").write_text("the previous kit")
-    with pytest.raises(kit.KitError, match="wheels/a.whl in the kit is corrupt"):
-        kit.unpack(archive, tmp_path / "out")
+    with pytest.raises(course.kit.KitError, match="wheels/a.whl in the kit is corrupt"):
+        course.kit.unpack(archive, tmp_path / "out")
     assert (tmp_path / "out" / "keep.txt").exists() and not (tmp_path / "out.part").exists()
 
 
 def test_a_missing_file_is_refused(tmp_path):
     manifest = good_manifest({"wheels/a.whl": b"a", "wheels/b.whl": b"b"})
     archive = write_tar(tmp_path / "k.tar", {"./wheels/a.whl": b"a"}, manifest)
-    with pytest.raises(kit.KitError, match=r"differ from its manifest \(missing: \['wheels/b.whl'\]"):
-        kit.unpack(archive, tmp_path / "out")
+    with pytest.raises(course.kit.KitError, match=r"differ from its manifest \(missing: \['wheels/b.whl'\]"):
+        course.kit.unpack(archive, tmp_path / "out")
 
 
 def test_a_kit_for_another_python_is_refused(tmp_path):
     manifest = good_manifest({"wheels/a.whl": b"a"}) | {"python": "3.9"}
     archive = write_tar(tmp_path / "k.tar", {"./wheels/a.whl": b"a"}, manifest)
-    with pytest.raises(kit.KitError, match=r"the kit is for Python 3.9 .* this is Python 3\.1"):
-        kit.unpack(archive, tmp_path / "out")
+    with pytest.raises(course.kit.KitError, match=r"the kit is for Python 3.9 .* this is Python 3\.1"):
+        course.kit.unpack(archive, tmp_path / "out")
 
 
 @pytest.mark.parametrize("content, message", [
@@ -189,25 +191,25 @@ def test_a_missing_or_unreadable_archive(tmp_path, content, message):
     archive = tmp_path / "k.tar"
     if content is not None:
         archive.write_bytes(content)
-    with pytest.raises(kit.KitError, match=message):
-        kit.unpack(archive, tmp_path / "out")
+    with pytest.raises(course.kit.KitError, match=message):
+        course.kit.unpack(archive, tmp_path / "out")
 
 
 def test_a_tar_without_manifest_is_not_a_kit(tmp_path):
     archive = write_tar(tmp_path / "k.tar", {"./wheels/a.whl": b"a"})
-    with pytest.raises(kit.KitError, match="has no MANIFEST.json"):
-        kit.unpack(archive, tmp_path / "out")
+    with pytest.raises(course.kit.KitError, match="has no MANIFEST.json"):
+        course.kit.unpack(archive, tmp_path / "out")
 
 
 def test_main_reports_a_bad_kit_with_exit_1(tmp_path, capsys):
-    assert kit.main(["unpack", str(tmp_path / "missing.tar"), str(tmp_path / "out")]) == 1
+    assert course.kit.main(["unpack", str(tmp_path / "missing.tar"), str(tmp_path / "out")]) == 1
     assert "kit: no kit at" in capsys.readouterr().err
 
 
 def test_unpack_runs_with_the_standard_library_only(tmp_path):
     """`make setup KIT=...` runs unpack before the environment exists: no numpy, pandas or TensorFlow."""
-    code = ("import sys, lstmrec.kit; heavy = {'numpy', 'pandas', 'tensorflow', 'keras'} & set(sys.modules); "
+    code = ("import sys, lstmrec.course.kit; heavy = {'numpy', 'pandas', 'tensorflow', 'keras'} & set(sys.modules); "
             "print(sorted(heavy))")
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                           cwd=kit.Path(kit.__file__).parent.parent)
+                           cwd=util.paths.repo_root())
     assert shown.stdout == "[]\n"

@@ -1,4 +1,4 @@
-"""Tests of ``lstmrec.leaderboard``: loading a learner's build_fn, rejecting unfair models, training one."""
+"""Tests of ``lstmrec.bench.leaderboard``: loading a learner's build_fn, rejecting unfair models, training one."""
 
 import dataclasses
 
@@ -7,9 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lstmrec import bench, leaderboard, models, sequences
+from lstmrec import bench, data, models
+from lstmrec.bench.__main__ import main
 
-CONFIG = models.Config(max_len=10, embedding_dim=8, hidden_dim=8, max_epochs=2, patience=1, batch_size=16)
+CONFIG = models.config.Config(max_len=10, embedding_dim=8, hidden_dim=8, max_epochs=2, patience=1, batch_size=16)
 NUM_ITEMS = 31
 
 
@@ -69,7 +70,7 @@ def named_like_the_course(num_items, config):
 
 
 def test_load_build_fn_imports_the_worked_example():
-    build = leaderboard.load_build_fn("examples.leaderboard_model:build")
+    build = bench.leaderboard.load_build_fn("examples.leaderboard_model:build")
     assert build.__name__ == "build" and callable(build)
 
 
@@ -82,8 +83,8 @@ def test_load_build_fn_imports_the_worked_example():
     ("examples.leaderboard_model:keras", "has no function 'keras'"),  # a module, not a function
 ])
 def test_load_build_fn_rejects_bad_specs(spec, message):
-    with pytest.raises(leaderboard.ModelRejected, match=message):
-        leaderboard.load_build_fn(spec)
+    with pytest.raises(bench.leaderboard.ModelRejected, match=message):
+        bench.leaderboard.load_build_fn(spec)
 
 
 # --- check_model ------------------------------------------------------------------------------------------
@@ -92,8 +93,8 @@ def test_load_build_fn_rejects_bad_specs(spec, message):
 def test_a_fair_model_and_the_worked_example_pass():
     from examples import leaderboard_model
 
-    leaderboard.check_model(fair(NUM_ITEMS, CONFIG), NUM_ITEMS, CONFIG)
-    leaderboard.check_model(leaderboard_model.build(NUM_ITEMS, CONFIG), NUM_ITEMS, CONFIG)
+    bench.leaderboard.check_model(fair(NUM_ITEMS, CONFIG), NUM_ITEMS, CONFIG)
+    bench.leaderboard.check_model(leaderboard_model.build(NUM_ITEMS, CONFIG), NUM_ITEMS, CONFIG)
 
 
 @pytest.mark.parametrize("build_fn, message", [
@@ -106,8 +107,8 @@ def test_a_fair_model_and_the_worked_example_pass():
     (named_like_the_course, r"other than 'recurrent'"),
 ])
 def test_unfair_models_are_rejected_with_the_reason(build_fn, message):
-    with pytest.raises(leaderboard.ModelRejected, match=message):
-        leaderboard.check_model(build_fn(NUM_ITEMS, CONFIG), NUM_ITEMS, CONFIG)
+    with pytest.raises(bench.leaderboard.ModelRejected, match=message):
+        bench.leaderboard.check_model(build_fn(NUM_ITEMS, CONFIG), NUM_ITEMS, CONFIG)
 
 
 def test_a_model_that_fails_on_ids_is_rejected():
@@ -115,15 +116,15 @@ def test_a_model_that_fails_on_ids_is_rejected():
         items = keras.Input((config.max_len, 3))
         return keras.Model(items, keras.layers.Dense(num_items)(items))
 
-    with pytest.raises(leaderboard.ModelRejected, match=r"fails on a \(4, 10\) int32 batch"):
-        leaderboard.check_model(floats_only(NUM_ITEMS, CONFIG), NUM_ITEMS, CONFIG)
+    with pytest.raises(bench.leaderboard.ModelRejected, match=r"fails on a \(4, 10\) int32 batch"):
+        bench.leaderboard.check_model(floats_only(NUM_ITEMS, CONFIG), NUM_ITEMS, CONFIG)
 
 
 def test_the_wrapped_model_ranks_with_its_last_position():
-    model = leaderboard.build_checked(fair, NUM_ITEMS, CONFIG)
-    recommender = models.Recommender(model, CONFIG, NUM_ITEMS)
+    model = bench.leaderboard.build_checked(fair, NUM_ITEMS, CONFIG)
+    recommender = models.recommender.Recommender(model, CONFIG, NUM_ITEMS)
     histories = [np.array([3, 4, 5]), np.arange(1, 15)]
-    x = sequences.pad_sequences(histories, CONFIG.max_len)
+    x = data.sequences.pad_sequences(histories, CONFIG.max_len)
     expected = np.asarray(model(x, training=False))[:, -1]
     scores = recommender.score(histories)
     assert scores.shape == (2, NUM_ITEMS) and np.isneginf(scores[:, 0]).all()
@@ -134,22 +135,23 @@ def small_split(users=40, items=NUM_ITEMS - 1, length=12):
     rng = np.random.default_rng(0)
     rows = [(u, int(i), 4, t) for u in range(1, users + 1)
             for t, i in enumerate(rng.choice(np.arange(1, items + 1), size=length, replace=False))]
-    return sequences.leave_one_out(pd.DataFrame(rows, columns=["user_id", "item_id", "rating", "timestamp"]))
+    return data.splits.leave_one_out(pd.DataFrame(rows, columns=["user_id", "item_id", "rating", "timestamp"]))
 
 
 def test_train_fits_the_learners_model_with_the_course_loop():
     split = small_split()
-    trained = leaderboard.train(fair, split, CONFIG)
+    trained = bench.leaderboard.train(fair, split, CONFIG)
     assert trained.recommender.model.name == "learner" and 1 <= trained.best_epoch <= CONFIG.max_epochs
     assert set(trained.history) >= {"loss", "val_NDCG@10"} and len(trained.history["loss"]) <= CONFIG.max_epochs
-    with pytest.raises(leaderboard.ModelRejected, match="reads the future"):
-        leaderboard.train(bidirectional, split, CONFIG)
+    with pytest.raises(bench.leaderboard.ModelRejected, match="reads the future"):
+        bench.leaderboard.train(bidirectional, split, CONFIG)
 
 
 def test_bench_model_prints_the_learners_row_beside_the_courses(monkeypatch, capsys):
-    quick = {name: dataclasses.replace(c, max_epochs=1, patience=1) for name, c in models.COURSE_CONFIGS.items()}
-    monkeypatch.setattr(models, "COURSE_CONFIGS", quick)  # one epoch: this checks the plumbing, not the model
-    assert bench.main(["--model", "examples.leaderboard_model:build"]) == 0
+    ml = data.registry.DATASETS["ml-100k"]  # one epoch: this checks the plumbing, not the model
+    monkeypatch.setitem(data.registry.DATASETS, "ml-100k",
+                        dataclasses.replace(ml, model={**ml.model, "max_epochs": 1, "patience": 1}))
+    assert main(["--model", "examples.leaderboard_model:build"]) == 0
     out = capsys.readouterr().out
     assert "examples.leaderboard_model:build" in out and "Item-kNN" in out and "LSTM" in out
     assert "results/bench-ml-100k-shuffle.json (python -m lstmrec.bench" in out
@@ -162,12 +164,12 @@ def test_bench_model_prints_the_learners_row_beside_the_courses(monkeypatch, cap
     ("nothing_here:build", "rejected: --model 'nothing_here:build': cannot import"),
 ])
 def test_bench_model_rejects_unfair_models_before_training(spec, message, capsys):
-    assert bench.main(["--model", spec]) == 2
+    assert main(["--model", spec]) == 2
     assert message in capsys.readouterr().err
 
 
 def test_bench_model_refuses_other_modes():
     with pytest.raises(SystemExit):
-        bench.main(["--model", "examples.leaderboard_model:build", "--suite", "beyond"])
+        main(["--model", "examples.leaderboard_model:build", "--suite", "beyond"])
     with pytest.raises(SystemExit):
-        bench.main(["--model", "examples.leaderboard_model:build", "--dataset", "instacart"])
+        main(["--model", "examples.leaderboard_model:build", "--dataset", "instacart"])

@@ -17,7 +17,8 @@ import pandas as pd
 import pytest
 
 from lstmrec import evaluation, models
-from lstmrec.sequences import leave_one_out, pad_sequences, training_windows
+from lstmrec.data.sequences import pad_sequences, training_windows
+from lstmrec.data.splits import leave_one_out
 
 keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
@@ -27,13 +28,13 @@ NUM_ITEMS = NUM_RAW_ITEMS + 1  # 15 items + padding id 0
 E, H, MAX_LEN = 4, 4, 5
 
 # The training settings of every trained model in this file.
-CONFIG = models.Config(max_len=MAX_LEN, embedding_dim=E, hidden_dim=H, dropout=0.1, lr=0.05,
+CONFIG = models.config.Config(max_len=MAX_LEN, embedding_dim=E, hidden_dim=H, dropout=0.1, lr=0.05,
                        batch_size=16, max_epochs=3, patience=1, seed=7)
 
 
 def tiny(cell="LSTM", tie=True, dropout=0.0, **kwargs):
     """A tiny configuration (sizes 4, max_len 5)."""
-    return models.Config(cell=cell, max_len=MAX_LEN, embedding_dim=E, hidden_dim=H, dropout=dropout,
+    return models.config.Config(cell=cell, max_len=MAX_LEN, embedding_dim=E, hidden_dim=H, dropout=dropout,
                          tie_embeddings=tie, **kwargs)
 
 
@@ -77,11 +78,11 @@ def split():
 @pytest.fixture(scope="module")
 def trained(split):
     """One tiny model trained on the split (shared by the training and cache tests)."""
-    return models.train(split, CONFIG)
+    return models.training.train(split, CONFIG)
 
 
 def valid_ndcg(recommender, split):
-    result = evaluation.evaluate(recommender.score, split.histories("valid"), split.targets("valid"),
+    result = evaluation.ranking.evaluate(recommender.score, split.histories("valid"), split.targets("valid"),
                                  split.num_items, k=10)
     return result.metrics((10,))["NDCG@10"]
 
@@ -90,21 +91,29 @@ def valid_ndcg(recommender, split):
 
 
 def test_config_defaults_are_valid():
-    config = models.Config()
+    config = models.config.Config()
     assert config.cell in ("LSTM", "GRU")
     assert 0.0 <= config.dropout < 1.0
-    assert models.Config(**dataclasses.asdict(config)) == config  # re-validates without complaint
+    assert models.config.Config(**dataclasses.asdict(config)) == config  # re-validates without complaint
 
 
 def test_config_is_frozen():
     with pytest.raises(dataclasses.FrozenInstanceError):
-        models.Config().cell = "GRU"
+        models.config.Config().cell = "GRU"
 
 
-@pytest.mark.parametrize("cell", ["RNN", "lstm", "", "Transformer"])
-def test_config_rejects_an_unknown_cell(cell):
+@pytest.mark.parametrize("cell", ["RNN", "lstm", "Transformer"])
+def test_an_unknown_cell_is_refused_before_anything_is_built(cell):
+    with pytest.raises(ValueError, match=r"cell=.*choose from \('GRU', 'LSTM', 'SimpleRNN', 'SASRec'\)"):
+        models.registry.build(10, models.config.Config(cell=cell))
     with pytest.raises(ValueError, match=r"cell=.*choose from"):
-        models.Config(cell=cell)
+        models.registry.course_config("ml-100k", cell)
+
+
+@pytest.mark.parametrize("cell", ["", None, 3])
+def test_config_refuses_a_cell_that_is_not_a_name(cell):
+    with pytest.raises(ValueError, match=r"must name a model of models.registry.MODELS"):
+        models.config.Config(cell=cell)
 
 
 @pytest.mark.parametrize("dropout", [
@@ -114,25 +123,25 @@ def test_config_rejects_an_unknown_cell(cell):
 ])
 def test_config_rejects_a_dropout_outside_0_1(dropout):
     with pytest.raises(ValueError, match=rf"dropout={dropout} is a drop rate and must be in \[0, 1\)"):
-        models.Config(dropout=dropout)
+        models.config.Config(dropout=dropout)
 
 
 @pytest.mark.parametrize("dropout", [0.0, 0.5, 0.99])
 def test_config_accepts_a_dropout_in_0_1(dropout):
-    assert models.Config(dropout=dropout).dropout == dropout
+    assert models.config.Config(dropout=dropout).dropout == dropout
 
 
 @pytest.mark.parametrize("field", ["max_len", "embedding_dim", "hidden_dim", "batch_size", "max_epochs", "patience",
                                    "num_blocks", "num_heads"])
 def test_config_rejects_a_size_of_zero(field):
     with pytest.raises(ValueError, match=rf"{field}=0 must be at least 1"):
-        models.Config(**{field: 0})
+        models.config.Config(**{field: 0})
 
 
 def test_config_key_is_stable():
-    assert models.Config().key("abc") == models.Config().key("abc")
-    assert models.Config(seed=3).key("abc") == models.Config(seed=3).key("abc")
-    key = models.Config().key("abc")
+    assert models.config.Config().key("abc") == models.config.Config().key("abc")
+    assert models.config.Config(seed=3).key("abc") == models.config.Config(seed=3).key("abc")
+    key = models.config.Config().key("abc")
     assert len(key) == 16 and int(key, 16) >= 0  # 16 hex digits: a file name
 
 
@@ -143,44 +152,44 @@ def test_config_key_is_stable():
 ], ids=lambda change: next(iter(change)))
 def test_config_key_changes_with_every_field(change):
     # the attention fields are changed on a SASRec configuration, the only one they belong to
-    base = models.Config(cell="SASRec") if len(change) > 1 else models.Config()
+    base = models.config.Config(cell="SASRec") if len(change) > 1 else models.config.Config()
     changed = dataclasses.replace(base, **{k: v for k, v in change.items() if k != "cell" or len(change) == 1})
     assert changed.key("abc") != base.key("abc")
 
 
 def test_config_covers_every_field_in_the_key_test():
     # The parametrization above must change each field once; a new field needs a new case.
-    assert {f.name for f in dataclasses.fields(models.Config)} == {
+    assert {f.name for f in dataclasses.fields(models.config.Config)} == {
         "cell", "max_len", "embedding_dim", "hidden_dim", "dropout", "tie_embeddings", "lr", "batch_size",
         "max_epochs", "patience", "seed", "num_blocks", "num_heads"}
 
 
 def test_attention_fields_are_not_part_of_a_recurrent_models_key():
     # A recurrent model does not use them; the keys of the models cached before chapter 12 stay the same.
-    assert models.Config(num_blocks=1).key("abc") == models.Config().key("abc")
-    assert "num_blocks" not in models.Config().settings() and "num_heads" in models.Config(cell="SASRec").settings()
+    assert models.config.Config(num_blocks=1).key("abc") == models.config.Config().key("abc")
+    assert "num_blocks" not in models.config.Config().settings() and "num_heads" in models.config.Config(cell="SASRec").settings()
     import hashlib
-    fields = {k: v for k, v in dataclasses.asdict(models.Config()).items() if k not in ("num_blocks", "num_heads")}
+    fields = {k: v for k, v in dataclasses.asdict(models.config.Config()).items() if k not in ("num_blocks", "num_heads")}
     expected = hashlib.sha256((json.dumps(fields, sort_keys=True) + "abc").encode()).hexdigest()[:16]
-    assert models.Config().key("abc") == expected
+    assert models.config.Config().key("abc") == expected
 
 
 @pytest.mark.parametrize("dataset, cell", [("ml-100k", "SASRec"), ("ml-1m", "SimpleRNN"), ("ml-1m", "LSTM")])
 def test_course_config_combines_the_dataset_and_the_cell(dataset, cell):
-    config = models.course_config(dataset, cell)
-    assert config.cell == cell and config.max_len == models.COURSE_CONFIGS[dataset].max_len
-    for name, value in models.CELL_SETTINGS.get(cell, {}).items():
+    config = models.registry.course_config(dataset, cell)
+    assert config.cell == cell and config.max_len == models.registry.course_config(dataset).max_len
+    for name, value in models.registry.get(cell).settings.items():
         assert getattr(config, name) == value
-    assert models.course_config(dataset, cell, seed=7).seed == 7
+    assert models.registry.course_config(dataset, cell, seed=7).seed == 7
 
 
 def test_course_config_rejects_an_unknown_dataset():
     with pytest.raises(ValueError, match="ml-10m"):
-        models.course_config("ml-10m")
+        models.registry.course_config("ml-10m")
 
 
 def test_config_key_changes_with_the_data_checksum():
-    assert models.Config().key("abc") != models.Config().key("abd")
+    assert models.config.Config().key("abc") != models.config.Config().key("abd")
 
 
 # --- build ---------------------------------------------------------------------------
@@ -191,7 +200,7 @@ CELLS_AND_TYING = pytest.mark.parametrize("cell, tie", [("LSTM", True), ("LSTM",
 
 @CELLS_AND_TYING
 def test_build_output_shape(cell, tie):
-    model = models.build(NUM_ITEMS, tiny(cell, tie))
+    model = models.recurrent.build(NUM_ITEMS, tiny(cell, tie))
     x = np.array([[0, 0, 1, 2, 3], [4, 5, 6, 7, 8], [0, 0, 0, 0, 15]], dtype=np.int32)
     out = np.asarray(model(x))
     assert out.shape == (3, MAX_LEN, NUM_ITEMS)
@@ -200,7 +209,7 @@ def test_build_output_shape(cell, tie):
 
 @CELLS_AND_TYING
 def test_build_layers(cell, tie):
-    model = models.build(NUM_ITEMS, tiny(cell, tie))
+    model = models.recurrent.build(NUM_ITEMS, tiny(cell, tie))
     embedding = model.get_layer("item_embedding")
     assert isinstance(embedding, keras.layers.Embedding)
     assert embedding.mask_zero  # padding id 0 is masked
@@ -213,7 +222,7 @@ def test_build_layers(cell, tie):
 @CELLS_AND_TYING
 def test_build_outputs_logits_not_probabilities(cell, tie):
     keras.utils.set_random_seed(0)
-    model = models.build(NUM_ITEMS, tiny(cell, tie))
+    model = models.recurrent.build(NUM_ITEMS, tiny(cell, tie))
     x = np.array([[0, 0, 1, 2, 3], [4, 5, 6, 7, 8], [9, 10, 11, 12, 13]], dtype=np.int32)
     out = np.asarray(model(x))  # (3, max_len, num_items)
     assert (out < 0).any()  # a softmax output is never negative
@@ -229,7 +238,7 @@ def test_build_outputs_logits_not_probabilities(cell, tie):
     ([100.0, 0.0], 0, 0.0),  # a sure and right guess; no overflow from exp(100)
 ])
 def test_next_item_loss_by_hand(logits, target, expected):
-    loss = np.asarray(models.next_item_loss(np.array([[target]]), np.array([[logits]], dtype="float32")))
+    loss = np.asarray(models.training.next_item_loss(np.array([[target]]), np.array([[logits]], dtype="float32")))
     assert loss.shape == (1, 1)
     assert loss[0, 0] == pytest.approx(expected, abs=1e-5)
 
@@ -238,7 +247,7 @@ def test_next_item_loss_equals_keras_sparse_crossentropy():
     rng = np.random.default_rng(0)
     logits = rng.normal(size=(3, MAX_LEN, NUM_ITEMS)).astype("float32") * 3  # (batch, max_len, num_items)
     targets = rng.integers(0, NUM_ITEMS, size=(3, MAX_LEN))
-    ours = np.asarray(models.next_item_loss(targets, logits))  # (batch, max_len)
+    ours = np.asarray(models.training.next_item_loss(targets, logits))  # (batch, max_len)
     reference = np.asarray(keras.losses.sparse_categorical_crossentropy(targets, logits, from_logits=True))
     assert ours.shape == reference.shape == (3, MAX_LEN)
     np.testing.assert_allclose(ours, reference, rtol=1e-5, atol=1e-6)
@@ -253,7 +262,7 @@ def test_next_item_loss_equals_keras_sparse_crossentropy():
     ("SimpleRNN", H * (E + H) + H),
 ])
 def test_build_tied_parameter_count(cell, recurrent_params):
-    model = models.build(NUM_ITEMS, tiny(cell, tie=True))
+    model = models.recurrent.build(NUM_ITEMS, tiny(cell, tie=True))
     # embedding 16*4 = 64, recurrent, projection H -> E: 4*4 + 4 = 20; the scores reuse the embedding.
     # LSTM: 64 + 144 + 20 = 228.
     assert model.count_params() == NUM_ITEMS * E + recurrent_params + (H * E + E)
@@ -264,7 +273,7 @@ def test_build_tied_parameter_count(cell, recurrent_params):
 
 
 def test_build_tied_lstm_parameter_count_by_hand():
-    assert models.build(NUM_ITEMS, tiny("LSTM", tie=True)).count_params() == 228  # 64 + 144 + 20
+    assert models.recurrent.build(NUM_ITEMS, tiny("LSTM", tie=True)).count_params() == 228  # 64 + 144 + 20
 
 
 @pytest.mark.parametrize("cell, recurrent_params", [
@@ -272,7 +281,7 @@ def test_build_tied_lstm_parameter_count_by_hand():
     ("GRU", 3 * (H * (E + H) + 2 * H)),
 ])
 def test_build_untied_parameter_count(cell, recurrent_params):
-    model = models.build(NUM_ITEMS, tiny(cell, tie=False))
+    model = models.recurrent.build(NUM_ITEMS, tiny(cell, tie=False))
     # embedding 64, recurrent, Dense(num_items): 4*16 + 16 = 80 instead of the projection (LSTM: 288).
     assert model.count_params() == NUM_ITEMS * E + recurrent_params + (H * NUM_ITEMS + NUM_ITEMS)
     scores = model.get_layer("scores")
@@ -280,7 +289,7 @@ def test_build_untied_parameter_count(cell, recurrent_params):
 
 
 def test_build_untied_lstm_parameter_count_by_hand():
-    assert models.build(NUM_ITEMS, tiny("LSTM", tie=False)).count_params() == 288  # 64 + 144 + 80
+    assert models.recurrent.build(NUM_ITEMS, tiny("LSTM", tie=False)).count_params() == 288  # 64 + 144 + 80
 
 
 # --- Recommender.score ---------------------------------------------------------------
@@ -299,7 +308,7 @@ def recommender(request):
     cell, tie = request.param
     keras.utils.set_random_seed(1)
     config = tiny(cell, tie, dropout=0.5)
-    return models.Recommender(models.build(NUM_ITEMS, config), config, NUM_ITEMS)
+    return models.recommender.Recommender(models.recurrent.build(NUM_ITEMS, config), config, NUM_ITEMS)
 
 
 def test_score_shape_and_padding_column(recommender):
@@ -359,7 +368,7 @@ def batches(dataset):
 
 
 def test_make_dataset_covers_every_window_once(split):
-    dataset, num_windows = models.make_dataset(split.train, CONFIG)
+    dataset, num_windows = models.training.make_dataset(split.train, CONFIG)
     inputs, targets = training_windows(split.train, MAX_LEN)
     assert num_windows == len(inputs)
     assert num_windows % CONFIG.batch_size != 0  # so there is a last, smaller batch to keep
@@ -375,7 +384,7 @@ def test_make_dataset_covers_every_window_once(split):
 
 
 def test_make_dataset_weights_mark_real_targets(split):
-    dataset, _ = models.make_dataset(split.train, CONFIG)
+    dataset, _ = models.training.make_dataset(split.train, CONFIG)
     for x, y, w in batches(dataset):
         assert x.shape == y.shape == w.shape and x.shape[1] == MAX_LEN
         assert w.dtype == np.float32
@@ -384,7 +393,7 @@ def test_make_dataset_weights_mark_real_targets(split):
 
 
 def test_make_dataset_without_shuffle_keeps_the_window_order(split):
-    dataset, _ = models.make_dataset(split.train, CONFIG, shuffle=False)
+    dataset, _ = models.training.make_dataset(split.train, CONFIG, shuffle=False)
     inputs, targets = training_windows(split.train, MAX_LEN)
     got = batches(dataset)
     np.testing.assert_array_equal(np.concatenate([b[0] for b in got]), inputs)
@@ -392,17 +401,17 @@ def test_make_dataset_without_shuffle_keeps_the_window_order(split):
 
 
 def test_make_dataset_order_is_deterministic_for_a_seed(split):
-    first = np.concatenate([b[0] for b in batches(models.make_dataset(split.train, CONFIG)[0])])
-    again = np.concatenate([b[0] for b in batches(models.make_dataset(split.train, CONFIG)[0])])
+    first = np.concatenate([b[0] for b in batches(models.training.make_dataset(split.train, CONFIG)[0])])
+    again = np.concatenate([b[0] for b in batches(models.training.make_dataset(split.train, CONFIG)[0])])
     other = np.concatenate([b[0] for b in batches(
-        models.make_dataset(split.train, dataclasses.replace(CONFIG, seed=CONFIG.seed + 1))[0])])
+        models.training.make_dataset(split.train, dataclasses.replace(CONFIG, seed=CONFIG.seed + 1))[0])])
     np.testing.assert_array_equal(first, again)
     assert not np.array_equal(first, other)  # another seed, another order
     assert not np.array_equal(first, training_windows(split.train, MAX_LEN)[0])  # it is shuffled
 
 
 def test_make_dataset_reshuffles_every_epoch(split):
-    dataset, _ = models.make_dataset(split.train, CONFIG)
+    dataset, _ = models.training.make_dataset(split.train, CONFIG)
     epoch1 = np.concatenate([b[0] for b in batches(dataset)])
     epoch2 = np.concatenate([b[0] for b in batches(dataset)])
     assert not np.array_equal(epoch1, epoch2) and rows(epoch1) == rows(epoch2)
@@ -449,7 +458,7 @@ def test_train_times(trained):
 
 
 def test_train_is_deterministic_for_a_seed(trained, split):
-    again = models.train(split, CONFIG)
+    again = models.training.train(split, CONFIG)
     assert again.history == trained.history
     assert again.best_epoch == trained.best_epoch
     np.testing.assert_array_equal(again.recommender.score(HISTORIES), trained.recommender.score(HISTORIES))
@@ -460,7 +469,7 @@ def test_train_is_deterministic_for_a_seed(trained, split):
 
 @pytest.fixture
 def cache(monkeypatch, tmp_path):
-    """The model cache under ``tmp_path``; returns a list to record the calls of ``models.train`` in."""
+    """The model cache under ``tmp_path``; returns a list to record the calls of ``models.training.train`` in."""
     monkeypatch.setenv("LSTMREC_DATA_DIR", str(tmp_path))
     calls = []
     return calls
@@ -468,42 +477,42 @@ def cache(monkeypatch, tmp_path):
 
 @pytest.fixture
 def fake_train(monkeypatch, trained, cache):
-    """``models.train`` replaced by one that records its call and returns the already trained model.
+    """``models.training.train`` replaced by one that records its call and returns the already trained model.
 
     ``train`` is deterministic (tested above), so returning the shared result is
     what a real call would give; the cache tests then cost no extra training.
     """
 
-    def fake(split, config=models.Config(), k=10, verbose=False, exclude_seen=True):
+    def fake(split, config=models.config.Config(), k=10, verbose=False, exclude_seen=True):
         cache.append(config)
         return trained
 
-    monkeypatch.setattr(models, "train", fake)
+    monkeypatch.setattr(models.training, "train", fake)
     return cache
 
 
 def test_cache_dir_is_under_lstmrec_data_dir(cache, tmp_path):
-    assert models.cache_dir() == tmp_path / "cache" / "models"
-    assert models.cache_dir().is_dir()
+    assert models.cache.cache_dir() == tmp_path / "cache" / "models"
+    assert models.cache.cache_dir().is_dir()
 
 
 def test_load_or_train_trains_once_then_reads_the_cache(split, cache, monkeypatch):
-    real_train = models.train
+    real_train = models.training.train
 
     def counting_train(*args, **kwargs):
         cache.append(kwargs.get("config", args[1] if len(args) > 1 else None))
         return real_train(*args, **kwargs)
 
-    monkeypatch.setattr(models, "train", counting_train)
-    first = models.load_or_train(split, "checksum-1", CONFIG)
+    monkeypatch.setattr(models.training, "train", counting_train)
+    first = models.cache.load_or_train(split, "checksum-1", CONFIG)
     assert not first.from_cache and cache == [CONFIG]
-    key = CONFIG.key(models.data_key(split, "checksum-1"))
+    key = CONFIG.key(models.cache.data_key(split, "checksum-1"))
     # exactly the weights and the record; no leftover temporary (.part) files
-    assert sorted(p.name for p in models.cache_dir().iterdir()) == [f"{key}.json", f"{key}.weights.h5"]
-    record = json.loads((models.cache_dir() / f"{key}.json").read_text())
+    assert sorted(p.name for p in models.cache.cache_dir().iterdir()) == [f"{key}.json", f"{key}.weights.h5"]
+    record = json.loads((models.cache.cache_dir() / f"{key}.json").read_text())
     assert record["config"] == CONFIG.settings() and record["data"] == "checksum-1/ties=shuffle"
 
-    second = models.load_or_train(split, "checksum-1", CONFIG)
+    second = models.cache.load_or_train(split, "checksum-1", CONFIG)
     assert second.from_cache and cache == [CONFIG]  # not trained again
     np.testing.assert_array_equal(second.recommender.score(HISTORIES), first.recommender.score(HISTORIES))
     assert second.history == first.history
@@ -515,35 +524,35 @@ def test_load_or_train_trains_once_then_reads_the_cache(split, cache, monkeypatc
 
 
 def test_load_or_train_retrains_for_other_data(split, fake_train):
-    assert not models.load_or_train(split, "checksum-1", CONFIG).from_cache
-    assert models.load_or_train(split, "checksum-1", CONFIG).from_cache
-    assert not models.load_or_train(split, "checksum-2", CONFIG).from_cache
+    assert not models.cache.load_or_train(split, "checksum-1", CONFIG).from_cache
+    assert models.cache.load_or_train(split, "checksum-1", CONFIG).from_cache
+    assert not models.cache.load_or_train(split, "checksum-2", CONFIG).from_cache
     assert len(fake_train) == 2
-    names = sorted(p.name for p in models.cache_dir().iterdir())
-    assert names == sorted(f"{CONFIG.key(models.data_key(split, c))}{suffix}" for c in ("checksum-1", "checksum-2")
+    names = sorted(p.name for p in models.cache.cache_dir().iterdir())
+    assert names == sorted(f"{CONFIG.key(models.cache.data_key(split, c))}{suffix}" for c in ("checksum-1", "checksum-2")
                            for suffix in (".json", ".weights.h5"))
 
 
 def test_load_or_train_retrains_for_another_tie_rule(split, fake_train):
-    models.load_or_train(split, "checksum-1", CONFIG)
+    models.cache.load_or_train(split, "checksum-1", CONFIG)
     other = dataclasses.replace(split, ties="item_id")
-    assert models.data_key(other, "checksum-1") == "checksum-1/ties=item_id"
-    assert not models.load_or_train(other, "checksum-1", CONFIG).from_cache
+    assert models.cache.data_key(other, "checksum-1") == "checksum-1/ties=item_id"
+    assert not models.cache.load_or_train(other, "checksum-1", CONFIG).from_cache
     assert len(fake_train) == 2
 
 
 def test_load_or_train_retrains_when_seen_items_are_candidates(split, fake_train):
-    models.load_or_train(split, "checksum-1", CONFIG)
-    assert models.data_key(split, "checksum-1", exclude_seen=False) == "checksum-1/ties=shuffle/seen=candidates"
-    assert models.data_key(split, "checksum-1") == "checksum-1/ties=shuffle"  # the keys of existing caches
-    assert not models.load_or_train(split, "checksum-1", CONFIG, exclude_seen=False).from_cache
-    assert models.load_or_train(split, "checksum-1", CONFIG, exclude_seen=False).from_cache
+    models.cache.load_or_train(split, "checksum-1", CONFIG)
+    assert models.cache.data_key(split, "checksum-1", exclude_seen=False) == "checksum-1/ties=shuffle/seen=candidates"
+    assert models.cache.data_key(split, "checksum-1") == "checksum-1/ties=shuffle"  # the keys of existing caches
+    assert not models.cache.load_or_train(split, "checksum-1", CONFIG, exclude_seen=False).from_cache
+    assert models.cache.load_or_train(split, "checksum-1", CONFIG, exclude_seen=False).from_cache
     assert len(fake_train) == 2
 
 
 def test_load_or_train_retrains_for_another_config(split, fake_train):
-    models.load_or_train(split, "checksum-1", CONFIG)
-    assert not models.load_or_train(split, "checksum-1", dataclasses.replace(CONFIG, seed=8)).from_cache
+    models.cache.load_or_train(split, "checksum-1", CONFIG)
+    assert not models.cache.load_or_train(split, "checksum-1", dataclasses.replace(CONFIG, seed=8)).from_cache
     assert len(fake_train) == 2
 
 
@@ -553,22 +562,22 @@ def test_load_or_train_retrains_for_another_config(split, fake_train):
     lambda record: record.pop("config"),
 ])
 def test_load_or_train_does_not_trust_a_mismatched_record(split, fake_train, corrupt):
-    models.load_or_train(split, "checksum-1", CONFIG)
-    path = models.cache_dir() / f"{CONFIG.key(models.data_key(split, 'checksum-1'))}.json"
+    models.cache.load_or_train(split, "checksum-1", CONFIG)
+    path = models.cache.cache_dir() / f"{CONFIG.key(models.cache.data_key(split, 'checksum-1'))}.json"
     record = json.loads(path.read_text())
     corrupt(record)
     path.write_text(json.dumps(record))
-    again = models.load_or_train(split, "checksum-1", CONFIG)
+    again = models.cache.load_or_train(split, "checksum-1", CONFIG)
     assert not again.from_cache and len(fake_train) == 2
     assert json.loads(path.read_text())["config"] == CONFIG.settings()  # the record was rewritten
-    assert models.load_or_train(split, "checksum-1", CONFIG).from_cache
+    assert models.cache.load_or_train(split, "checksum-1", CONFIG).from_cache
 
 
 @pytest.mark.parametrize("suffix", [".json", ".weights.h5"])
 def test_load_or_train_retrains_when_a_file_is_missing(split, fake_train, suffix):
-    models.load_or_train(split, "checksum-1", CONFIG)
-    (models.cache_dir() / f"{CONFIG.key(models.data_key(split, 'checksum-1'))}{suffix}").unlink()
-    assert not models.load_or_train(split, "checksum-1", CONFIG).from_cache
+    models.cache.load_or_train(split, "checksum-1", CONFIG)
+    (models.cache.cache_dir() / f"{CONFIG.key(models.cache.data_key(split, 'checksum-1'))}{suffix}").unlink()
+    assert not models.cache.load_or_train(split, "checksum-1", CONFIG).from_cache
     assert len(fake_train) == 2
 
 
@@ -577,28 +586,28 @@ def test_load_or_train_retrains_when_a_file_is_missing(split, fake_train, suffix
 
 def test_train_on_baskets_stops_on_the_basket_metric(monkeypatch):
     """A BasketSplit trains like a leave-one-out split; the epoch is chosen on the validation BASKETS."""
-    from lstmrec import baskets
+    from lstmrec import data, evaluation
 
     rng = np.random.default_rng(3)
     rows = [(u, o, c + 1, 101 + int(item)) for u in range(1, 21) for o in range(1, 5)  # 3 distinct items an order
             for c, item in enumerate(rng.choice(NUM_RAW_ITEMS, size=3, replace=False))]
-    split = baskets.next_basket_split(pd.DataFrame(rows, columns=["user_id", "order_number", "add_to_cart_order",
+    split = data.splits.next_basket_split(pd.DataFrame(rows, columns=["user_id", "order_number", "add_to_cart_order",
                                                                   "item_id"]))
     stages = []
-    real = baskets.evaluate_stage
+    real = evaluation.stage.evaluate_stage
 
     def spy(score_fn, s, stage, *args, **kwargs):
         stages.append((type(s).__name__, stage, kwargs.get("exclude_seen", args[1] if len(args) > 1 else None)))
         return real(score_fn, s, stage, *args, **kwargs)
 
-    monkeypatch.setattr(baskets, "evaluate_stage", spy)
-    trained = models.train(split, dataclasses.replace(CONFIG, max_epochs=2), exclude_seen=False)
+    monkeypatch.setattr(models.training, "evaluate_stage", spy)
+    trained = models.training.train(split, dataclasses.replace(CONFIG, max_epochs=2), exclude_seen=False)
     assert set(trained.history) >= {"loss", "val_recall@10", "val_NDCG@10"}
     assert stages == [("BasketSplit", "valid", False)] * 2  # once per epoch, validation only, the case's rule
-    expected = baskets.evaluate_baskets(trained.recommender.score, split.histories("valid"), split.baskets("valid"),
+    expected = evaluation.baskets.evaluate_baskets(trained.recommender.score, split.histories("valid"), split.baskets("valid"),
                                         split.num_items).metrics()["NDCG@10"]
     assert trained.history["val_NDCG@10"][trained.best_epoch - 1] == pytest.approx(expected, abs=1e-6)
-    assert models.data_key(split, "x", exclude_seen=False) == "x/ties=cart-order/seen=candidates"
+    assert models.cache.data_key(split, "x", exclude_seen=False) == "x/ties=cart-order/seen=candidates"
 
 
 # --- progress: epoch lines while watched, one line per model always ------------------------------------
@@ -606,7 +615,7 @@ def test_train_on_baskets_stops_on_the_basket_metric(monkeypatch):
 
 def test_training_shows_epochs_while_watched_then_one_summary_line(split, monkeypatch, capsys):
     monkeypatch.delenv("LSTMREC_HEADLESS", raising=False)
-    trained = models.train(split, CONFIG)
+    trained = models.training.train(split, CONFIG)
     lines = capsys.readouterr().out.splitlines()
     epochs = len(trained.history["loss"])
     assert len(lines) == epochs + 1
@@ -616,9 +625,9 @@ def test_training_shows_epochs_while_watched_then_one_summary_line(split, monkey
 
 def test_headless_cache_hits_print_their_one_line_and_verbose_false_nothing(split, fake_train, monkeypatch, capsys):
     monkeypatch.setenv("LSTMREC_HEADLESS", "1")
-    models.load_or_train(split, "checksum-1", CONFIG)  # trained (the fake prints nothing)
+    models.cache.load_or_train(split, "checksum-1", CONFIG)  # trained (the fake prints nothing)
     capsys.readouterr()
-    models.load_or_train(split, "checksum-1", CONFIG)
+    models.cache.load_or_train(split, "checksum-1", CONFIG)
     assert capsys.readouterr().out.endswith("from the cache\n")
-    models.load_or_train(split, "checksum-1", CONFIG, verbose=False)
+    models.cache.load_or_train(split, "checksum-1", CONFIG, verbose=False)
     assert capsys.readouterr().out == ""

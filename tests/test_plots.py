@@ -1,4 +1,4 @@
-"""Unit tests for ``lstmrec.plots``: the course's colours and figure style.
+"""Unit tests for ``lstmrec.course.plots``: the course's colours and figure style.
 
 Runs on matplotlib's Agg backend (no display). ``setup_style`` changes
 matplotlib's global settings, so its test restores them afterwards.
@@ -14,64 +14,64 @@ import matplotlib.colors as mcolors  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
-from lstmrec import plots  # noqa: E402
+from lstmrec import course
 
 
 def test_known_names_get_the_course_colour():
-    assert plots.palette(["LSTM", "GRU", "Most popular"]) == {"LSTM": "#ff7f0e", "GRU": "#9467bd",
+    assert course.plots.palette(["LSTM", "GRU", "Most popular"]) == {"LSTM": "#ff7f0e", "GRU": "#9467bd",
                                                              "Most popular": "#7f7f7f"}
 
 
 def test_every_course_model_has_its_own_colour():
-    assert len(set(plots.MODEL_COLORS.values())) == len(plots.MODEL_COLORS)
-    assert plots.palette(list(plots.MODEL_COLORS)) == plots.MODEL_COLORS
+    assert len(set(course.plots.MODEL_COLORS.values())) == len(course.plots.MODEL_COLORS)
+    assert course.plots.palette(list(course.plots.MODEL_COLORS)) == course.plots.MODEL_COLORS
 
 
 def test_palette_keeps_the_order_of_the_names():
     names = ["Markov chain", "my model", "SimpleRNN", "another"]
-    assert list(plots.palette(names)) == names
+    assert list(course.plots.palette(names)) == names
 
 
 def test_unknown_names_get_distinct_valid_colours():
-    colours = plots.palette(["model A", "model B", "model C"])
+    colours = course.plots.palette(["model A", "model B", "model C"])
     assert len(set(colours.values())) == 3
     assert all(mcolors.is_color_like(c) for c in colours.values())
 
 
-@pytest.mark.parametrize("known", [["Item-kNN"], ["LSTM", "GRU", "SimpleRNN"], list(plots.MODEL_COLORS)],
+@pytest.mark.parametrize("known", [["Item-kNN"], ["LSTM", "GRU", "SimpleRNN"], list(course.plots.MODEL_COLORS)],
                          ids=["one", "three", "all"])
 def test_unknown_names_never_take_a_colour_already_in_the_figure(known):
     # tab10, seaborn's default, holds every course colour: an unknown name must skip those in use
     names = known + ["LSTM + attention", "my model"]
-    colours = plots.palette(names)
+    colours = course.plots.palette(names)
     assert len(set(colours.values())) == len(names)
-    assert all(colours[name] == plots.MODEL_COLORS[name] for name in known)
+    assert all(colours[name] == course.plots.MODEL_COLORS[name] for name in known)
 
 
 def test_more_unknown_names_than_tab10_colours():
     names = [f"variant {i}" for i in range(12)] + ["LSTM"]
-    colours = plots.palette(names)
+    colours = course.plots.palette(names)
     assert len(set(colours.values())) == 13
     assert colours["LSTM"] == "#ff7f0e"
     assert all(mcolors.is_color_like(c) for c in colours.values())
 
 
 def test_palette_is_deterministic_and_accepts_any_iterable():
-    assert plots.palette(n for n in ["x", "LSTM"]) == plots.palette(["x", "LSTM"])
+    assert course.plots.palette(n for n in ["x", "LSTM"]) == course.plots.palette(["x", "LSTM"])
 
 
 def test_palette_of_nothing():
-    assert plots.palette([]) == {}
+    assert course.plots.palette([]) == {}
 
 
 def test_setup_style_runs_and_sets_the_figure_size():
     with matplotlib.rc_context():  # setup_style changes global settings: restored on leaving
-        plots.setup_style()
+        course.plots.setup_style()
         assert tuple(plt.rcParams["figure.figsize"]) == (7.0, 4.0)
         assert plt.rcParams["figure.dpi"] == 100
         assert plt.rcParams["axes.grid"] is True  # seaborn's whitegrid
         fig, ax = plt.subplots()
-        ax.plot([0, 1], [1, 0], color=plots.palette(["LSTM"])["LSTM"])
+        ax.plot([0, 1], [1, 0], color=course.plots.palette(["LSTM"])["LSTM"])
         fig.canvas.draw()  # renders on Agg without a display
         plt.close(fig)
 
@@ -96,16 +96,16 @@ def _bars(ax):
 
 def test_grouped_bars_one_bar_per_value_in_the_model_colour(tie_table):
     table, _, _ = tie_table
-    ax = plots.grouped_bars(table)
+    ax = course.plots.grouped_bars(table)
     bars = _bars(ax)
     assert len(bars) == 5  # six values, one NaN
-    colours = plots.palette(table.index)
+    colours = course.plots.palette(table.index)
     for bar in bars:
         model = table.index[round(bar.get_y() + bar.get_height() / 2)]  # the row the bar sits in
         assert mcolors.to_hex(bar.get_facecolor()) == colours[model]
         assert bar.get_width() in table.loc[model].tolist()
     hatches = {bar.get_width(): bar.get_hatch() for bar in bars}
-    assert hatches[0.03] == plots.HATCHES[0] and hatches[0.02] == plots.HATCHES[1]  # condition = hatching
+    assert hatches[0.03] == course.plots.HATCHES[0] and hatches[0.02] == course.plots.HATCHES[1]  # condition = hatching
     assert [t.get_text() for t in ax.get_yticklabels()] == list(table.index)
     assert ax.get_ylim()[0] > ax.get_ylim()[1]  # inverted: the first model at the top
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["shuffled", "item-id order"]
@@ -114,7 +114,7 @@ def test_grouped_bars_one_bar_per_value_in_the_model_colour(tie_table):
 
 def test_grouped_bars_whiskers_where_low_and_high_are_given(tie_table):
     table, low, high = tie_table
-    ax = plots.grouped_bars(table, low, high, range_label="5 tie seeds")
+    ax = course.plots.grouped_bars(table, low, high, range_label="5 tie seeds")
     spans = sorted(tuple(line.get_xdata()) for line in ax.lines if line.get_ydata()[0] == line.get_ydata()[1])
     assert spans == [(0.029, 0.04), (0.07, 0.081)]  # two models with a range, none for the NaN or the missing row
     assert len(ax.lines) == 6  # each whisker: a span and two caps
@@ -125,7 +125,7 @@ def test_grouped_bars_whiskers_where_low_and_high_are_given(tie_table):
 def test_grouped_bars_draws_on_a_given_axes_and_renders(tie_table):
     table, low, high = tie_table
     fig, ax = plt.subplots()
-    assert plots.grouped_bars(table, low, high, ax=ax) is ax
+    assert course.plots.grouped_bars(table, low, high, ax=ax) is ax
     fig.canvas.draw()
     plt.close(fig)
 
@@ -138,5 +138,5 @@ def test_grouped_bars_draws_on_a_given_axes_and_renders(tie_table):
 def test_grouped_bars_invalid_arguments(tie_table, change, message):
     table, low, high = change(*tie_table)
     with pytest.raises(ValueError, match=message):
-        plots.grouped_bars(table, low, high)
+        course.plots.grouped_bars(table, low, high)
     plt.close("all")

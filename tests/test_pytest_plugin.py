@@ -1,4 +1,4 @@
-"""Tests of ``lstmrec.pytest_plugin``: a notebook cell that shows TensorFlow log lines fails, as a learner sees it."""
+"""Tests of ``lstmrec.course.pytest_plugin``: a notebook cell that shows TensorFlow log lines fails, as a learner sees it."""
 
 import nbformat
 
@@ -15,7 +15,7 @@ def test_a_cell_with_tensorflow_log_lines_fails_and_a_warning_passes(pytester):
     ])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, pytester.path / "noisy.ipynb")
-    result = pytester.runpytest_subprocess("-p", "lstmrec.pytest_plugin", "--nbval-lax", "--nbval-current-env",
+    result = pytester.runpytest_subprocess("-p", "lstmrec.course.pytest_plugin", "--nbval-lax", "--nbval-current-env",
                                            "-p", "no:cacheprovider", "noisy.ipynb")
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(["*TensorFlow log lines in the cell's output*", "*failed call to cuInit*"])

@@ -1,4 +1,4 @@
-"""Unit tests for ``lstmrec.recurrent``: the long-range models and the gradient measurements.
+"""Unit tests for ``lstmrec.foundations.gradients``: the long-range models and the gradient measurements.
 
 The models are tiny (a handful of items, a few hidden units, batches of 3) and
 never trained, so the whole file runs in a few seconds. The gradient
@@ -14,7 +14,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from lstmrec.recurrent import global_gradient_norm, input_gradient_norms, lstm_bias_initializer, sequence_classifier
+from lstmrec.foundations.gradients import (
+    global_gradient_norm,
+    input_gradient_norms,
+    lstm_bias_initializer,
+    sequence_classifier,
+)
 
 SEQ_LEN, NUM_ITEMS, EMBEDDING_DIM, HIDDEN_DIM = 6, 9, 4, 3
 KINDS = ["SimpleRNN", "LSTM", "GRU"]
@@ -223,7 +228,7 @@ def test_global_gradient_norm_is_the_root_of_the_summed_squares(kind):
 
 
 def test_long_range_experiment_trains_scores_and_is_deterministic():
-    from lstmrec.recurrent import long_range_experiment
+    from lstmrec.foundations.gradients import long_range_experiment
 
     kwargs = dict(prefix=2, num_train=64, num_test=32, epochs=1, batch_size=32, hidden_dim=3)
     acc1, seconds, model = long_range_experiment("SimpleRNN", 2, **kwargs)
@@ -233,7 +238,7 @@ def test_long_range_experiment_trains_scores_and_is_deterministic():
 
 
 def test_long_range_experiment_uses_the_given_target_rule():
-    from lstmrec.recurrent import long_range_experiment
+    from lstmrec.foundations.gradients import long_range_experiment
 
     seen = []
 

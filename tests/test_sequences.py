@@ -1,4 +1,4 @@
-"""Unit tests for ``lstmrec.sequences``: order, encode, split, pad, window.
+"""Unit tests for ``lstmrec.data.sequences``: order, encode, split, pad, window.
 
 Every expected value below is worked out by hand from a frame small enough to
 follow on paper; the arithmetic is in the comments. The padding and window
@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lstmrec import sequences, ties
-from lstmrec.sequences import ItemIndex, leave_one_out, pad_sequences, training_windows
+from lstmrec import data
+from lstmrec.data.sequences import ItemIndex, pad_sequences, training_windows
+from lstmrec.data.splits import leave_one_out
 
 
 def frame(rows):
@@ -30,7 +31,7 @@ def tiny():
 
     Raw items 10, 20, 30, 40, 50, 60, 70 -> ids 1..7 (0 = padding), num_items 8.
     user 1: 10@1, 20@2, 30@3, 40@4           -> [1, 2, 3, 4]
-    user 2: 50@5, 20@5 (same second), 10@6   -> the course's seeded tie order (``ties.order_events``)
+    user 2: 50@5, 20@5 (same second), 10@6   -> the course's seeded tie order (``data.ties.order_events``)
                                                 puts 20 first here: 20, 50, 10 -> [2, 5, 1]
     user 3: 60@1, 70@2                       -> only 2 interactions: dropped
     """
@@ -45,7 +46,7 @@ def tiny():
 
 def test_sort_item_id_rule_by_hand():
     df = frame([(1, 30, 5), (1, 10, 5), (1, 20, 3), (0, 99, 9)])
-    out = sequences.sort_interactions(df, ties="item_id")
+    out = data.sequences.sort_interactions(df, ties="item_id")
     # user 0 first; for user 1: item 20 (t=3), then items 10 and 30 both at t=5, by id.
     assert out["user_id"].tolist() == [0, 1, 1, 1]
     assert out["item_id"].tolist() == [99, 20, 10, 30]
@@ -54,21 +55,21 @@ def test_sort_item_id_rule_by_hand():
 
 def test_sort_default_is_the_course_tie_rule():
     df = frame([(1, item, 5) for item in range(30)] + [(1, 99, 3)])
-    out = sequences.sort_interactions(df)
-    pd.testing.assert_frame_equal(out, ties.order_events(df, ties="shuffle"))
+    out = data.sequences.sort_interactions(df)
+    pd.testing.assert_frame_equal(out, data.ties.order_events(df, ties="shuffle"))
     assert out["item_id"].iloc[0] == 99  # time still comes first
     assert out["item_id"].tolist()[1:] != list(range(30))  # ties are not in id order
 
 
 def test_sort_does_not_modify_its_input():
     df = frame([(1, 30, 5), (1, 10, 5)])
-    sequences.sort_interactions(df)
+    data.sequences.sort_interactions(df)
     assert df["item_id"].tolist() == [30, 10]
 
 
 def test_sort_names_a_missing_column():
     with pytest.raises(ValueError, match=r"lack column\(s\) \['timestamp'\]"):
-        sequences.sort_interactions(pd.DataFrame({"user_id": [1], "item_id": [2]}))
+        data.sequences.sort_interactions(pd.DataFrame({"user_id": [1], "item_id": [2]}))
 
 
 # --- ItemIndex -----------------------------------------------------------------------
@@ -109,7 +110,7 @@ def test_decode_non_item_raises(index, bad):
 
 def test_user_sequences(tiny):
     idx = ItemIndex.fit(tiny["item_id"])
-    users, seqs = sequences.user_sequences(tiny, idx)
+    users, seqs = data.sequences.user_sequences(tiny, idx)
     assert users.tolist() == [1, 2, 3]
     # see the fixture: user 2's tie at t=5 goes 20 (id 2) before 50 (id 5).
     assert [s.tolist() for s in seqs] == [[1, 2, 3, 4], [2, 5, 1], [6, 7]]
@@ -320,7 +321,7 @@ def test_windows_keep_every_pair_and_invent_none(max_len):
 
 def test_shuffle_keeps_each_users_items_and_counts():
     seqs = [np.array([5, 3, 5, 1, 9, 5, 2]), np.array([4]), np.array([], dtype=int), np.array([7, 7, 8])]
-    out = sequences.shuffle_within_users(seqs, seed=3)
+    out = data.sequences.shuffle_within_users(seqs, seed=3)
     assert len(out) == len(seqs)
     for before, after in zip(seqs, out):
         assert collections.Counter(after.tolist()) == collections.Counter(before.tolist())  # same multiset
@@ -329,7 +330,7 @@ def test_shuffle_keeps_each_users_items_and_counts():
 
 def test_shuffle_does_not_modify_its_input():
     seqs = [np.arange(1, 21)]
-    sequences.shuffle_within_users(seqs, seed=0)
+    data.sequences.shuffle_within_users(seqs, seed=0)
     assert seqs[0].tolist() == list(range(1, 21))
 
 
@@ -337,7 +338,7 @@ def test_shuffle_does_not_modify_its_input():
 def test_shuffle_changes_the_order_of_long_sequences(seed):
     # 30 distinct items: the chance a permutation leaves the order as it was is 1 / 30!
     seqs = [np.arange(1, 31), np.arange(31, 61)]
-    out = sequences.shuffle_within_users(seqs, seed=seed)
+    out = data.sequences.shuffle_within_users(seqs, seed=seed)
     for before, after in zip(seqs, out):
         assert after.tolist() != before.tolist()
         assert sorted(after.tolist()) == before.tolist()
@@ -345,16 +346,16 @@ def test_shuffle_changes_the_order_of_long_sequences(seed):
 
 def test_shuffle_is_deterministic_per_seed():
     seqs = [np.arange(1, 31), np.array([3, 1, 2]), np.arange(100, 140)]
-    first = sequences.shuffle_within_users(seqs, seed=7)
-    again = sequences.shuffle_within_users(seqs, seed=7)
-    other = sequences.shuffle_within_users(seqs, seed=8)
+    first = data.sequences.shuffle_within_users(seqs, seed=7)
+    again = data.sequences.shuffle_within_users(seqs, seed=7)
+    other = data.sequences.shuffle_within_users(seqs, seed=8)
     assert [a.tolist() for a in first] == [a.tolist() for a in again]
     assert [a.tolist() for a in first] != [a.tolist() for a in other]
-    assert sequences.shuffle_within_users(seqs)[0].tolist() == sequences.shuffle_within_users(seqs, seed=0)[0].tolist()
+    assert data.sequences.shuffle_within_users(seqs)[0].tolist() == data.sequences.shuffle_within_users(seqs, seed=0)[0].tolist()
 
 
 def test_shuffle_no_users():
-    assert sequences.shuffle_within_users([], seed=0) == []
+    assert data.sequences.shuffle_within_users([], seed=0) == []
 
 
 # --- activity_matrix -------------------------------------------------------------------
@@ -366,7 +367,7 @@ def activity(rows):
 
 
 def test_activity_docstring_example():
-    user_ids, active, edges = sequences.activity_matrix(activity([(1, 0), (1, 30), (2, 10)]), 3)
+    user_ids, active, edges = data.sequences.activity_matrix(activity([(1, 0), (1, 30), (2, 10)]), 3)
     # span 0..30 in 3 periods: [0, 10), [10, 20), [20, 30]
     # user 1: t=0 -> period 0, t=30 (the last edge) -> period 2; user 2: t=10 -> period 1
     assert user_ids.tolist() == [1, 2]
@@ -376,7 +377,7 @@ def test_activity_docstring_example():
 
 def test_activity_edges_go_to_the_later_period_and_the_last_edge_to_the_last():
     df = activity([(4, 100), (4, 125), (5, 150), (6, 200), (6, 174.9)])
-    user_ids, active, edges = sequences.activity_matrix(df, 4)
+    user_ids, active, edges = data.sequences.activity_matrix(df, 4)
     # span 100..200 in 4: edges 100, 125, 150, 175, 200
     # user 4: 100 -> 0, 125 (an inner edge) -> 1; user 5: 150 -> 2; user 6: 200 -> 3 (the last, inclusive), 174.9 -> 2
     assert edges.tolist() == [100.0, 125.0, 150.0, 175.0, 200.0]
@@ -385,7 +386,7 @@ def test_activity_edges_go_to_the_later_period_and_the_last_edge_to_the_last():
 
 def test_activity_users_in_increasing_id_order_whatever_the_row_order():
     df = activity([(30, 9), (5, 0), (12, 4), (30, 1), (5, 8)])
-    user_ids, active, _ = sequences.activity_matrix(df, 2)
+    user_ids, active, _ = data.sequences.activity_matrix(df, 2)
     # span 0..9 in 2: [0, 4.5), [4.5, 9]
     # user 5: 0, 8 -> [1, 1]; user 12: 4 -> [1, 0]; user 30: 9, 1 -> [1, 1]
     assert user_ids.tolist() == [5, 12, 30]
@@ -395,7 +396,7 @@ def test_activity_users_in_increasing_id_order_whatever_the_row_order():
 def test_activity_is_binary_int8_with_num_periods_plus_one_edges():
     # user 1 has 3 interactions in period 0: still 1, not 3
     df = activity([(1, 0), (1, 1), (1, 2), (1, 60), (2, 59)])
-    user_ids, active, edges = sequences.activity_matrix(df, 6)
+    user_ids, active, edges = data.sequences.activity_matrix(df, 6)
     assert active.dtype == np.int8
     assert active.shape == (2, 6)
     assert set(np.unique(active).tolist()) == {0, 1}
@@ -407,7 +408,7 @@ def test_activity_is_binary_int8_with_num_periods_plus_one_edges():
 
 
 def test_activity_one_period_is_everyone_active():
-    user_ids, active, edges = sequences.activity_matrix(activity([(3, 10), (1, 20), (2, 15)]), 1)
+    user_ids, active, edges = data.sequences.activity_matrix(activity([(3, 10), (1, 20), (2, 15)]), 1)
     assert user_ids.tolist() == [1, 2, 3]
     assert active.tolist() == [[1], [1], [1]]
     assert edges.tolist() == [10.0, 20.0]
@@ -415,7 +416,7 @@ def test_activity_one_period_is_everyone_active():
 
 def test_activity_ignores_other_columns():
     df = frame([(1, 10, 0), (2, 20, 10)])  # user_id, item_id, timestamp
-    user_ids, active, _ = sequences.activity_matrix(df, 2)
+    user_ids, active, _ = data.sequences.activity_matrix(df, 2)
     assert user_ids.tolist() == [1, 2]
     assert active.tolist() == [[1, 0], [0, 1]]
 
@@ -423,7 +424,7 @@ def test_activity_ignores_other_columns():
 @pytest.mark.parametrize("num_periods", [0, -1])
 def test_activity_num_periods_below_one(num_periods):
     with pytest.raises(ValueError, match=rf"num_periods={num_periods} must be at least 1"):
-        sequences.activity_matrix(activity([(1, 0), (1, 5)]), num_periods)
+        data.sequences.activity_matrix(activity([(1, 0), (1, 5)]), num_periods)
 
 
 @pytest.mark.parametrize("columns, missing", [
@@ -434,9 +435,9 @@ def test_activity_num_periods_below_one(num_periods):
 def test_activity_names_missing_columns(columns, missing):
     df = pd.DataFrame({c: [1, 2] for c in columns})
     with pytest.raises(ValueError, match=re.escape(f"lack column(s) {missing}")):
-        sequences.activity_matrix(df, 3)
+        data.sequences.activity_matrix(df, 3)
 
 
 def test_activity_empty_frame():
     with pytest.raises(ValueError, match="no interactions"):
-        sequences.activity_matrix(activity([]), 3)
+        data.sequences.activity_matrix(activity([]), 3)

@@ -1,6 +1,6 @@
 """Tests of lstmrec.serve: the service in-process (FastAPI's TestClient) and one real server process.
 
-The model is the course's ML-100K LSTM (``serve.default_artefact``: from the
+The model is the course's ML-100K LSTM (``serve.service.default_artefact``: from the
 model cache, trained once if this machine has not trained it; chapter 06 reuses it).
 """
 
@@ -10,24 +10,25 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from lstmrec import export, serve
+from lstmrec import serve
+from lstmrec.serve.__main__ import main as serve_main
 
 
 @pytest.fixture(scope="module")
 def artefact():
-    return serve.default_artefact(verbose=False)
+    return serve.service.default_artefact(verbose=False)
 
 
 @pytest.fixture()
 def service(artefact, tmp_path):
-    svc = serve.Service(artefact, tmp_path / "state.sqlite3")
+    svc = serve.service.Service(artefact, tmp_path / "state.sqlite3")
     yield svc
     svc.store.close()
 
 
 @pytest.fixture()
 def client(service):
-    return TestClient(serve.create_app(service))
+    return TestClient(serve.service.create_app(service))
 
 
 def snapshot(service):
@@ -41,8 +42,8 @@ def snapshot(service):
 
 def test_health_names_model_and_data(client, artefact):
     body = client.get("/health").json()
-    assert body["model_version"] == export.model_version(artefact)
-    assert body["data_checksum"] == export.load_catalogue(artefact).data_checksum
+    assert body["model_version"] == serve.export.model_version(artefact)
+    assert body["data_checksum"] == serve.export.load_catalogue(artefact).data_checksum
     assert body["num_items"] == 1682 and body["dataset"] == "ml-100k"
 
 
@@ -117,25 +118,25 @@ def test_user_endpoint_lists_recent_items_newest_first(client):
 
 
 def test_states_survive_a_new_service_on_the_same_file(artefact, tmp_path):
-    first = serve.Service(artefact, tmp_path / "s.sqlite3")
+    first = serve.service.Service(artefact, tmp_path / "s.sqlite3")
     for item in (50, 172, 181):
         first.add_event("gina", item)
     before = first.recommend("gina", 10)
     first.store.close()
-    second = serve.Service(artefact, tmp_path / "s.sqlite3")
+    second = serve.service.Service(artefact, tmp_path / "s.sqlite3")
     assert second.recommend("gina", 10) == before
     second.store.close()
 
 
 def test_states_are_replayed_when_the_model_changes(artefact, tmp_path):
-    svc = serve.Service(artefact, tmp_path / "s.sqlite3")
+    svc = serve.service.Service(artefact, tmp_path / "s.sqlite3")
     for item in (50, 172, 181):
         svc.add_event("hana", item)
     expected = svc.store.state("hana")
     svc.store.replace_states({"hana": (np.zeros(svc.lstm.hidden_dim), np.zeros(svc.lstm.hidden_dim))})
     svc.store.set_meta("model_version", "another-model")  # as if another model had written the states
     svc.store.close()
-    svc = serve.Service(artefact, tmp_path / "s.sqlite3")
+    svc = serve.service.Service(artefact, tmp_path / "s.sqlite3")
     h, c, n = svc.store.state("hana")
     np.testing.assert_allclose(h, expected[0], atol=1e-6)
     np.testing.assert_allclose(c, expected[1], atol=1e-6)
@@ -190,7 +191,7 @@ def test_bad_request_is_refused_with_a_message(client, name, method, path, kwarg
 
 @pytest.mark.parametrize("name, method, path, kwargs, status, message", BAD_REQUESTS, ids=[b[0] for b in BAD_REQUESTS])
 def test_bad_request_leaves_the_state_untouched(service, name, method, path, kwargs, status, message):
-    client = TestClient(serve.create_app(service))
+    client = TestClient(serve.service.create_app(service))
     client.post("/users/ivan/events", json={"item_id": 172})
     before = snapshot(service)
     getattr(client, method)(path, **kwargs)
@@ -201,10 +202,10 @@ def test_bad_request_leaves_the_state_untouched(service, name, method, path, kwa
 
 
 def test_real_server_answers_on_localhost_and_stops_cleanly_on_sigterm(artefact, tmp_path):
-    with serve.ServerProcess(artefact, tmp_path / "s.sqlite3") as server:
+    with serve.service.ServerProcess(artefact, tmp_path / "s.sqlite3") as server:
         assert server.url.startswith("http://127.0.0.1:")
         with server.client() as http:
-            assert http.get("/health").json()["model_version"] == export.model_version(artefact)
+            assert http.get("/health").json()["model_version"] == serve.export.model_version(artefact)
             answer = http.post("/users/jo/events", params={"k": 10}, json={"item_id": 50}).json()
         assert answer["num_events"] == 1 and len(answer["recommendations"]["items"]) == 10
     assert server.process.returncode == 0  # uvicorn's clean shutdown
@@ -212,5 +213,5 @@ def test_real_server_answers_on_localhost_and_stops_cleanly_on_sigterm(artefact,
 
 def test_command_line_rejects_a_bad_port(capsys):
     with pytest.raises(SystemExit):
-        serve.main(["--port", "70000"])
+        serve_main(["--port", "70000"])
     assert "not a TCP port" in capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""Unit tests for ``lstmrec.store``: the SQLite (WAL) store of users' states and events.
+"""Unit tests for ``lstmrec.serve.store``: the SQLite (WAL) store of users' states and events.
 
 The step is a hand-computable stand-in for the LSTM, ``(h, c, item) -> (h + item, 2c + 1)``:
 after items x_1..x_n from the zero state, ``h = x_1 + ... + x_n`` (in every
@@ -13,7 +13,7 @@ import threading
 import numpy as np
 import pytest
 
-from lstmrec.store import Applied, EventConflict, StateStore
+from lstmrec.serve.store import Applied, EventConflict, StateStore
 
 H = 3
 

@@ -1,11 +1,11 @@
-"""Unit tests for ``lstmrec.streaming``: the LSTM state stepped one event at a time, in NumPy.
+"""Unit tests for ``lstmrec.serve.streaming``: the LSTM state stepped one event at a time, in NumPy.
 
 One small random model (11 ids, E = 4, H = 6, max_len = 8) is built once, its
 weights replaced by seeded random values of a size that keeps the gates away
 from 0.5 and from saturation; nothing is trained. The streaming arrays are
-cross-checked against chapter 03's float64 cell (``cells.lstm_step`` and
-``cells.lstm_forward``), against the exported Keras inference model on the
-full left-padded histories, and against ``models.Recommender`` (which reads
+cross-checked against chapter 03's float64 cell (``foundations.numpy_rnn.lstm_step`` and
+``foundations.numpy_rnn.lstm_forward``), against the exported Keras inference model on the
+full left-padded histories, and against ``models.recommender.Recommender`` (which reads
 only the last ``max_len`` items) on histories no longer than ``max_len``.
 """
 
@@ -14,15 +14,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lstmrec import cells, export, models
-from lstmrec.sequences import pad_sequences
-from lstmrec.streaming import StreamingLSTM
+from lstmrec import foundations, models, serve
+from lstmrec.data.sequences import pad_sequences
+from lstmrec.serve.streaming import StreamingLSTM
 
 pytest.importorskip("keras")
 
 NUM_ITEMS = 11  # ids 1..10 and padding 0
 E, H, MAX_LEN = 4, 6, 8
-CONFIG = models.Config(max_len=MAX_LEN, embedding_dim=E, hidden_dim=H)
+CONFIG = models.config.Config(max_len=MAX_LEN, embedding_dim=E, hidden_dim=H)
 ATOL = 1e-5
 
 HISTORIES = [
@@ -47,14 +47,14 @@ def randomise(model, seed: int = 0) -> None:
 
 @pytest.fixture(scope="module")
 def model():
-    m = models.build(NUM_ITEMS, CONFIG)
+    m = models.recurrent.build(NUM_ITEMS, CONFIG)
     randomise(m)
     return m
 
 
 @pytest.fixture(scope="module")
 def serving(model):
-    return export.inference_model(model)
+    return serve.export.inference_model(model)
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +110,7 @@ def test_step_equals_chapter_03_cell(lstm, keras_weights, items):
     embeddings, kernel, recurrent_kernel, bias = keras_weights
     h, c = random_state(len(items))
     got_h, got_c = lstm.step(h, c, items)
-    want_h, want_c, _ = cells.lstm_step(embeddings[items], h, c, kernel, recurrent_kernel, bias)
+    want_h, want_c, _ = foundations.numpy_rnn.lstm_step(embeddings[items], h, c, kernel, recurrent_kernel, bias)
     assert got_h.shape == got_c.shape == (len(items), H) and got_h.dtype == np.float32
     np.testing.assert_allclose(got_h, want_h, atol=ATOL)
     np.testing.assert_allclose(got_c, want_c, atol=ATOL)
@@ -119,7 +119,7 @@ def test_step_equals_chapter_03_cell(lstm, keras_weights, items):
 def test_step_from_the_initial_state(lstm, keras_weights):
     embeddings, kernel, recurrent_kernel, bias = keras_weights
     h, c = lstm.step(*lstm.initial_state(1), np.array([7], dtype=np.uint8))  # any integer dtype
-    want_h, want_c, _ = cells.lstm_step(embeddings[[7]], np.zeros((1, H)), np.zeros((1, H)),
+    want_h, want_c, _ = foundations.numpy_rnn.lstm_step(embeddings[[7]], np.zeros((1, H)), np.zeros((1, H)),
                                         kernel, recurrent_kernel, bias)
     np.testing.assert_allclose(h, want_h, atol=ATOL)
     np.testing.assert_allclose(c, want_c, atol=ATOL)
@@ -180,7 +180,7 @@ def test_no_histories(lstm):
 
 def test_encode_equals_recommender_on_short_histories(lstm, model):
     short = [HISTORIES[i] for i in SHORT]
-    want = models.Recommender(model, CONFIG, NUM_ITEMS).score(short)  # the training model's last position
+    want = models.recommender.Recommender(model, CONFIG, NUM_ITEMS).score(short)  # the training model's last position
     got = lstm.scores(lstm.encode(short)[0])
     np.testing.assert_allclose(got[:, 1:], want[:, 1:], atol=ATOL)
     assert np.isneginf(want[:, 0]).all() and np.isneginf(got[:, 0]).all()
@@ -192,7 +192,7 @@ def test_encode_equals_chapter_03_forward(lstm, keras_weights, row):
     embeddings, kernel, recurrent_kernel, bias = keras_weights
     history = HISTORIES[row]
     h, c = lstm.encode([history])
-    h_seq, c_seq, _ = cells.lstm_forward(embeddings[history][None], kernel, recurrent_kernel, bias)
+    h_seq, c_seq, _ = foundations.numpy_rnn.lstm_forward(embeddings[history][None], kernel, recurrent_kernel, bias)
     np.testing.assert_allclose(h, h_seq[:, -1], atol=ATOL)
     np.testing.assert_allclose(c, c_seq[:, -1], atol=ATOL)
 
@@ -250,9 +250,9 @@ def test_mismatched_state_shapes(lstm, h_shape, c_shape, items):
     ({"tie_embeddings": False}, r"streaming is written for the tied model \(Config\(tie_embeddings=True\)\)"),
 ], ids=["GRU", "untied"])
 def test_other_models_are_refused(kwargs, match):
-    other = models.build(NUM_ITEMS, models.Config(max_len=MAX_LEN, embedding_dim=E, hidden_dim=H, **kwargs))
+    other = models.recurrent.build(NUM_ITEMS, models.config.Config(max_len=MAX_LEN, embedding_dim=E, hidden_dim=H, **kwargs))
     with pytest.raises(ValueError, match=match):
-        StreamingLSTM.from_model(export.inference_model(other))
+        StreamingLSTM.from_model(serve.export.inference_model(other))
 
 
 # --- float64: a reference without float32 rounding -----------------------------------------------------
@@ -267,7 +267,7 @@ def test_float64_step_equals_chapter_03_cell_to_rounding(lstm64, keras_weights):
     embeddings, kernel, recurrent_kernel, bias = keras_weights
     h, c = (x.astype(np.float64) for x in random_state(3))
     got_h, got_c = lstm64.step(h, c, [1, 10, 3])
-    want_h, want_c, _ = cells.lstm_step(embeddings[[1, 10, 3]], h, c, kernel, recurrent_kernel, bias)
+    want_h, want_c, _ = foundations.numpy_rnn.lstm_step(embeddings[[1, 10, 3]], h, c, kernel, recurrent_kernel, bias)
     assert lstm64.dtype == got_h.dtype == np.float64
     np.testing.assert_allclose(got_h, want_h, rtol=0, atol=1e-12)  # the same computation, float64 throughout
     np.testing.assert_allclose(got_c, want_c, rtol=0, atol=1e-12)
@@ -275,7 +275,7 @@ def test_float64_step_equals_chapter_03_cell_to_rounding(lstm64, keras_weights):
 
 def test_float64_encode_equals_the_float64_inference_model(lstm64, model):
     longest = max(len(x) for x in HISTORIES)
-    want = np.asarray(export.inference_model(model, dtype="float64")(pad_sequences(HISTORIES, longest)))
+    want = np.asarray(serve.export.inference_model(model, dtype="float64")(pad_sequences(HISTORIES, longest)))
     got = lstm64.scores(lstm64.encode(HISTORIES)[0])
     assert want.dtype == got.dtype == np.float64
     np.testing.assert_allclose(got[:, 1:], want[:, 1:], rtol=0, atol=1e-10)

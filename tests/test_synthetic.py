@@ -1,4 +1,4 @@
-"""Unit tests for ``lstmrec.synthetic``: sequences with a known long-range dependency.
+"""Unit tests for ``lstmrec.data.synthetic``: sequences with a known long-range dependency.
 
 The generator's contract: ``history`` (n, seq_len) int32 and ``target`` (n,)
 int32 with ``target == history[:, seq_len - lag]``; that position holds the
@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lstmrec import synthetic
-from lstmrec.synthetic import long_range_sequences
+from lstmrec import data
+from lstmrec.data.synthetic import long_range_sequences
 
 
 @pytest.mark.parametrize("n, seq_len, lag, num_items, num_signals", [
@@ -84,7 +84,7 @@ def test_invalid_arguments(kwargs, message):
 
 
 def test_catalogue_sequences_shapes_and_ids():
-    seqs = synthetic.catalogue_sequences(200, num_items=1000, mean_length=20, seed=1)
+    seqs = data.synthetic.catalogue_sequences(200, num_items=1000, mean_length=20, seed=1)
     assert len(seqs) == 200 and all(s.dtype == np.int32 and len(s) >= 2 for s in seqs)
     flat = np.concatenate(seqs)
     assert flat.min() >= 1 and flat.max() <= 1000
@@ -92,22 +92,22 @@ def test_catalogue_sequences_shapes_and_ids():
 
 
 def test_catalogue_sequences_follow_rule_by_hand():
-    never = synthetic.catalogue_sequences(50, num_items=30, mean_length=10, follow=0.0, seed=2)
-    always_ish = synthetic.catalogue_sequences(50, num_items=30, mean_length=10, follow=0.9, seed=2)
+    never = data.synthetic.catalogue_sequences(50, num_items=30, mean_length=10, follow=0.0, seed=2)
+    always_ish = data.synthetic.catalogue_sequences(50, num_items=30, mean_length=10, follow=0.9, seed=2)
     def share_following(seqs):
         pairs = np.concatenate([np.c_[s[:-1], s[1:]] for s in seqs])
         return np.mean(pairs[:, 1] == pairs[:, 0] % 30 + 1)
     assert share_following(always_ish) > 0.85  # 0.9, plus fresh draws that happen to follow
     assert share_following(never) < 0.15  # only fresh draws that happen to follow
-    wrapped = synthetic.catalogue_sequences(500, num_items=3, mean_length=6, follow=0.9, seed=0)
+    wrapped = data.synthetic.catalogue_sequences(500, num_items=3, mean_length=6, follow=0.9, seed=0)
     assert {1, 2, 3} <= set(np.concatenate(wrapped).tolist())  # 3 is followed by 1, never by 4
 
 
 def test_catalogue_sequences_popularity_is_skewed_and_seeded():
-    a = np.concatenate(synthetic.catalogue_sequences(300, num_items=500, mean_length=30, follow=0.0, zipf=1.0, seed=3))
+    a = np.concatenate(data.synthetic.catalogue_sequences(300, num_items=500, mean_length=30, follow=0.0, zipf=1.0, seed=3))
     counts = np.bincount(a, minlength=501)
     assert counts[1] > 5 * counts[100]  # p(1) / p(100) = 100 under zipf 1
-    b = np.concatenate(synthetic.catalogue_sequences(300, num_items=500, mean_length=30, follow=0.0, zipf=1.0, seed=3))
+    b = np.concatenate(data.synthetic.catalogue_sequences(300, num_items=500, mean_length=30, follow=0.0, zipf=1.0, seed=3))
     np.testing.assert_array_equal(a, b)
 
 
@@ -116,4 +116,4 @@ def test_catalogue_sequences_popularity_is_skewed_and_seeded():
 def test_catalogue_sequences_bad_arguments(kwargs):
     args = {"num_users": 5, "num_items": 10} | kwargs
     with pytest.raises(ValueError):
-        synthetic.catalogue_sequences(**args)
+        data.synthetic.catalogue_sequences(**args)

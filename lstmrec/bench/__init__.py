@@ -1,0 +1,19 @@
+"""Benchmarking: every model on one protocol, the results store the chapters load, the suites, the leaderboard.
+
+Holds:
+
+- ``results``: the results store: where each committed run of ``results/`` lives, read checked, written atomically.
+- ``table``: the baselines and the neural models on one MovieLens split, one row each (chapters 07, 08, 12).
+- ``domains``: the same protocol on each domain's candidate rule, with the copy mixture (chapter 10).
+- ``suites``: the measurements chapters 11 and 12 load, by name: ``dp_sweep`` (privacy), ``cost_sweep``
+  (compute), ``levers`` (the validation searches, hidden units, more users).
+- ``leaderboard``: a learner's own Keras model trained and scored as the course's are (workshops).
+- ``__main__``: ``python -m lstmrec.bench``, the command line over all of them.
+
+A leaf below ``course``: it may import every subpackage but ``course``. The chapters read
+``bench.results`` and call ``bench.domains``; nothing below imports the bench.
+"""
+
+from lstmrec.bench import cost_sweep, domains, dp_sweep, leaderboard, levers, results, suites, table
+
+__all__ = ["cost_sweep", "domains", "dp_sweep", "leaderboard", "levers", "results", "suites", "table"]

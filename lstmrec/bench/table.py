@@ -1,0 +1,153 @@
+"""The bench's model table: every baseline and every neural model on one MovieLens split, scored alike.
+
+Used by ``python -m lstmrec.bench`` (``bench.__main__``) and the leaderboard
+(``bench.leaderboard``); the chapters read the tables it wrote from ``results/``
+(``bench.results``).
+
+Protocol (the course's, chapter 07): temporal leave-one-out, every item of the
+catalogue ranked, the user's history excluded, ties counted against the model.
+Every model's settings, and the neural models' epochs, are chosen on the
+validation split; the rows report the test split, with 95% bootstrap intervals
+over users (``evaluation.stats.intervals``; a neural model's per-user values
+averaged over seeds first). ``compare`` tests a model against a baseline user
+by user (the paired bootstrap and the Wilcoxon test).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from lstmrec import baselines, data, evaluation, models
+
+
+def neural() -> tuple[str, ...]:
+    """The neural models of the table: every model of ``models.registry.MODELS``, in its order."""
+    return tuple(models.registry.MODELS)
+
+
+def score_ms(score_fn, history) -> float:
+    """The median milliseconds of ``score_fn([history])``: ranking the catalogue for one user after a new event.
+
+    The history is read whole every time (no state kept between calls), as ``evaluation.ranking.evaluate`` does;
+    chapter 09 keeps the LSTM's state instead (``serve.streaming``), chapter 12 compares the two.
+    """
+    from lstmrec import serve
+
+    timings = serve.latency.time_calls(lambda: score_fn([history]), repeats=30, warmup=3)
+    return serve.latency.percentiles(timings, (50,))["p50"]
+
+
+def run_baselines(split: data.splits.LeaveOneOutSplit, k: int = 10) -> tuple[list[dict], dict[str, np.ndarray]]:
+    """One row per baseline: tuned on validation, fitted, scored on test.
+
+    Returns:
+        ``(rows, ranks)``: the table rows, and each baseline's (num_users,) test ranks.
+    """
+    rows, ranks = [], {}
+    for name in baselines.registry.BASELINES:
+        start = time.perf_counter()
+        model, settings, fit_seconds = baselines.tuning.fit_best(name, split)
+        select_seconds = time.perf_counter() - start - fit_seconds
+        result = evaluation.ranking.evaluate(model.score, split.histories("test"), split.targets("test"),
+                                             split.num_items, k=k)
+        ranks[name] = result.ranks
+        rows.append({"model": name, **result.metrics((k,)), **evaluation.stats.intervals(result.ranks, k),
+                     "train s": fit_seconds, "select s": select_seconds,
+                     "score ms": score_ms(model.score, _longest(split)),
+                     "settings": ", ".join(f"{a}={b}" for a, b in settings.items()) or "-"})
+    return rows, ranks
+
+
+def _longest(split: data.splits.LeaveOneOutSplit) -> np.ndarray:
+    """The longest test history: the input of ``score_ms`` (a full window for every sequence model)."""
+    return max(split.histories("test"), key=len)
+
+
+def run_neural(split: data.splits.LeaveOneOutSplit, data_checksum: str, seeds=(42, 43, 44), cached: bool = False,
+               k: int = 10, log=print, dataset: str = "ml-100k", cells: tuple[str, ...] | None = None,
+               learners: dict[str, Callable] | None = None) -> tuple[list[dict], list[dict], dict[str, np.ndarray]]:
+    """Each neural model on ``dataset``'s course configuration (``models.registry.course_config``), once per seed;
+    one row per model (mean over seeds).
+
+    Args:
+        cells: the course's models to run (default ``neural()``: all of them).
+        learners: more models, name -> ``build_fn`` (``lstmrec.bench.leaderboard``): each is checked, then trained
+            with the data set's course configuration (as the LSTM is) and scored by the same code.
+
+    Returns:
+        ``(rows, runs, ranks)``: the table rows, one record per (model, seed),
+        and each model's (num_seeds, num_users) test ranks.
+    """
+    from lstmrec.bench import leaderboard
+
+    learners = learners or {}
+    cells = neural() if cells is None else cells
+    rows, runs, ranks = [], [], {}
+    for cell in [*cells, *learners]:
+        mine_ranks = []
+        cell_config = models.registry.course_config(dataset, "LSTM" if cell in learners else cell)
+        for seed in seeds:
+            cfg = dataclasses.replace(cell_config, seed=seed)
+            if cell in learners:
+                trained = leaderboard.train(learners[cell], split, cfg, k, verbose=False)
+            else:  # the log line below is each run's progress
+                trained = (models.cache.load_or_train(split, data_checksum, cfg, verbose=False) if cached
+                           else models.training.train(split, cfg, verbose=False))
+            result = evaluation.ranking.evaluate(trained.recommender.score, split.histories("test"),
+                                                 split.targets("test"),
+                                         split.num_items, k=k)
+            mine_ranks.append(result.ranks)
+            runs.append({"model": cell, "seed": seed, **result.metrics((k,)), "best epoch": trained.best_epoch,
+                         f"valid NDCG@{k}": trained.history[f"val_NDCG@{k}"][trained.best_epoch - 1]
+                         if trained.history else None,
+                         "to best s": trained.seconds_to_best, "train s": trained.seconds,
+                         "from cache": trained.from_cache,
+                         "params": int(trained.recommender.model.count_params())
+                         if hasattr(trained.recommender, "model") else None,
+                         "score ms": score_ms(trained.recommender.score, _longest(split))})
+            log(f"  {cell} seed {seed}: NDCG@{k} {runs[-1][f'NDCG@{k}']:.4f}, best epoch {trained.best_epoch}, "
+                f"{trained.seconds_to_best:.0f} s to best, {trained.seconds:.0f} s in all"
+                + (" (cached)" if trained.from_cache else ""))
+        ranks[cell] = np.stack(mine_ranks)  # (num_seeds, num_users)
+        mine = pd.DataFrame([r for r in runs if r["model"] == cell])
+        described = (f"your model, trained as the LSTM: max_len={cell_config.max_len}, lr={cell_config.lr}, "
+                     f"batch={cell_config.batch_size}, patience={cell_config.patience}" if cell in learners
+                     else _describe(cell_config))
+        rows.append({"model": cell, **{m: mine[m].mean() for m in (f"HR@{k}", f"NDCG@{k}", "MRR")},
+                     **evaluation.stats.intervals(ranks[cell], k),
+                     f"NDCG@{k} sd": mine[f"NDCG@{k}"].std(ddof=1) if len(mine) > 1 else 0.0,
+                     "train s": mine["train s"].mean(), "to best s": mine["to best s"].mean(),
+                     "score ms": mine["score ms"].median(), "params": mine["params"].iloc[0],
+                     "settings": f"{len(seeds)} seeds; epochs {mine['best epoch'].tolist()}; " + described})
+    return rows, runs, ranks
+
+
+def _describe(config: models.config.Config) -> str:
+    """The settings column of a neural row."""
+    size = (f"E={config.embedding_dim}, FFN={config.hidden_dim}, blocks={config.num_blocks}, heads={config.num_heads}"
+            if config.cell == "SASRec" else f"E={config.embedding_dim}, H={config.hidden_dim}")
+    return (f"{size}, max_len={config.max_len}, dropout={config.dropout}, tied={config.tie_embeddings}, "
+            f"lr={config.lr}, batch={config.batch_size}")
+
+
+def compare(model_ranks: np.ndarray, baseline_ranks: np.ndarray, k: int = 10) -> dict[str, float]:
+    """A model (over seeds) against a baseline, user by user, on NDCG@k.
+
+    Args:
+        model_ranks: (num_seeds, num_users) the model's test ranks, one row per seed.
+        baseline_ranks: (num_users,) the baseline's.
+
+    Returns:
+        ``evaluation.stats.paired_comparison`` of the per-user NDCG@k (the model's
+        averaged over seeds) minus the baseline's, plus ``ratio`` of the means.
+    """
+    model_ranks = np.atleast_2d(model_ranks)
+    a = np.mean([evaluation.metrics.per_user(r, "NDCG", k) for r in model_ranks], axis=0)  # (num_users,)
+    b = evaluation.metrics.per_user(baseline_ranks, "NDCG", k)
+    out = evaluation.stats.paired_comparison(a, b)
+    return {"ratio": float(a.mean() / b.mean()) if b.mean() > 0 else float("inf"), **out}

@@ -1,0 +1,132 @@
+"""The course's table of contents: its chapters in order, where each notebook lives, the generated navigation.
+
+Used by every chapter's last cell (the navigation line), chapter 00's course
+map, the README's chapter table and the book (``course.book``);
+``python -m lstmrec.course sync`` (``course.notebooks``) writes them.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from lstmrec.util import paths
+
+CHAPTERS: list[tuple[str, str]] = [
+    ("00_start_here", "Start here: the course map, exercises and checks, the data"),
+    ("01_recommender_basics", "Recommender systems and why order matters"),
+    ("02_rnn_background", "Recurrent networks and vanishing gradients"),
+    ("03_lstm_gates", "The LSTM cell: gates from scratch, equal to Keras"),
+    ("04_first_keras_lstm", "A first Keras LSTM"),
+    ("05_sequence_data", "From interactions to sequences"),
+    ("06_lstm_recommender", "An LSTM next-item recommender"),
+    ("07_evaluation", "Evaluation that holds up"),
+    ("08_movielens_1m", "Longer histories: MovieLens-1M"),
+    ("09_real_time", "Real-time recommendation"),
+    ("10_case_studies", "Application case studies: e-commerce, social, content"),
+    ("11_challenges", "Challenges: privacy and compute"),
+    ("12_beyond_lstm", "After the LSTM, and the article's questions answered"),
+]
+"""Every chapter of the course, in order: (notebook name, title)."""
+
+NAV_TAG = "nav"  # the generated previous / contents / next cell at the end of a notebook
+CONTENTS_TAG = "contents"  # the generated chapter list in 00_start_here
+COLAB_TAG = "colab"  # the generated "Open in Colab" badge and the cell that installs the course where it is missing
+CHECK_TAG = "nbval-check-output"  # nbval compares this cell's output; its output is committed
+
+
+def notebook_path(slug: str, folder: str = "notebooks") -> Path:
+    """``notebooks/<slug>.ipynb`` (or ``solutions/``)."""
+    return paths.repo_root() / folder / f"{slug}.ipynb"
+
+
+def written_chapters() -> list[tuple[str, str]]:
+    """The chapters whose notebook exists, in course order."""
+    return [(slug, title) for slug, title in CHAPTERS if notebook_path(slug).exists()]
+
+
+def nav_markdown(slug: str, folder: str = "notebooks") -> str:
+    """The navigation line of chapter ``slug``: previous · contents · next."""
+    chapters = written_chapters()
+    slugs = [s for s, _ in chapters]
+    if slug not in slugs:
+        raise KeyError(f"{slug!r} is not a written chapter: {slugs}")
+    i = slugs.index(slug)
+    prefix = "" if folder == "notebooks" else "../notebooks/"
+    parts = []
+    if i > 0:
+        parts.append(f"← previous: [{chapters[i - 1][1]}]({prefix}{chapters[i - 1][0]}.ipynb)")
+    parts.append(f"[contents]({prefix}00_start_here.ipynb#Contents)")
+    if i + 1 < len(chapters):
+        parts.append(f"next: [{chapters[i + 1][1]}]({prefix}{chapters[i + 1][0]}.ipynb) →")
+    if folder == "solutions":
+        parts.append(f"[the chapter]({prefix}{slug}.ipynb)")
+    return "---\n" + " · ".join(parts)
+
+
+def contents_markdown() -> str:
+    """The course map: every chapter, linked where it is written."""
+    lines = ["## Contents", ""]
+    for slug, title in CHAPTERS:
+        number = slug[:2]
+        if notebook_path(slug).exists():
+            sol = notebook_path(slug, "solutions").exists()
+            lines.append(f"{int(number)}. [{title}]({slug}.ipynb)"
+                         + (f" · [solutions](../solutions/{slug}.ipynb)" if sol else ""))
+        else:
+            lines.append(f"{int(number)}. {title} *(in preparation)*")
+    return "\n".join(lines)
+
+
+def github_repository() -> str | None:
+    """``"owner/name"`` of the course's public GitHub repository, from pyproject.toml's ``[project.urls]``.
+
+    None while no ``Repository = "https://github.com/owner/name"`` is set there: then
+    ``sync`` adds no Colab badge and no install cell (they would point nowhere).
+    """
+    import tomllib
+
+    path = paths.repo_root() / "pyproject.toml"
+    if not path.exists():
+        return None
+    url = tomllib.loads(path.read_text()).get("project", {}).get("urls", {}).get("Repository", "")
+    match = re.fullmatch(r"https://github\.com/([\w.-]+/[\w.-]+?)(\.git)?/?", url)
+    return match[1] if match else None
+
+
+def colab_badge(slug: str, folder: str, repository: str) -> str:
+    """The "Open in Colab" badge of a notebook (generated, tagged ``colab``)."""
+    url = f"https://colab.research.google.com/github/{repository}/blob/main/{folder}/{slug}.ipynb"
+    return f"[![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)]({url})"
+
+
+def colab_install(repository: str) -> str:
+    """The cell before the set-up cell: on Colab (or wherever ``lstmrec`` is missing) fetch and install the course."""
+    return ("# On Colab, or wherever the course's library is missing: fetch the course and install it\n"
+            "# (a few minutes; if Colab then asks to restart the session, do, and run from the top).\n"
+            "# In the course's own environment (make lab) this cell does nothing.\n"
+            "import importlib.util\n"
+            "import subprocess\n"
+            "import sys\n"
+            "\n"
+            "if importlib.util.find_spec(\"lstmrec\") is None:\n"
+            f"    url = \"https://github.com/{repository}\"\n"
+            "    subprocess.run([\"git\", \"clone\", \"--quiet\", \"--depth\", \"1\", url, \"course\"], check=True)\n"
+            "    subprocess.run([sys.executable, \"-m\", \"pip\", \"install\", \"--quiet\",\n"
+            "                    \"-r\", \"course/requirements.txt\", \"-e\", \"course\"], check=True)\n"
+            "    sys.path.insert(0, \"course\")")
+
+
+README_START, README_END = "<!-- chapters:start -->", "<!-- chapters:end -->"
+
+
+def readme_table() -> str:
+    """The README's chapter table: every chapter, linked where it is written, with its solutions."""
+    lines = ["| | chapter | |", "|---|---|---|"]
+    for slug, title in CHAPTERS:
+        if notebook_path(slug).exists():
+            sol = f"[solutions](solutions/{slug}.ipynb)" if notebook_path(slug, "solutions").exists() else ""
+            lines.append(f"| {slug[:2]} | [{title}](notebooks/{slug}.ipynb) | {sol} |")
+        else:
+            lines.append(f"| {slug[:2]} | {title} | in preparation |")
+    return "\n".join(lines)
