@@ -74,7 +74,7 @@ test: data lint
 check: lint
 	$(PY) -m pytest tests -m "not slow and not real_data and not notebooks" -q --durations=5
 
-# The checks of .pre-commit-config.yaml, changing nothing (tests/test_course.py keeps the two in step).
+# The checks of .pre-commit-config.yaml, changing nothing (tests/test_notebooks.py keeps the two in step).
 lint: $(STAMP)
 	$(PY) -m lstmrec.course check
 	$(PY) -m lstmrec.course strip --check

@@ -170,8 +170,8 @@ def run_learner(args, seeds: int, start: float, k: int = 10) -> int:
           f"{c['mean difference']:+.4f} [{c['low']:+.4f}, {c['high']:+.4f}] (paired bootstrap 95%), "
           f"Wilcoxon p = {c['p-value']:.3g}")
     print("the course's neural rows: " + (f"{source.relative_to(util.paths.repo_root())} "
-                                           f"({results.load_artefact(source)['command']})" if course
-                                           else "none on record")
+                                          f"({results.load_artefact(source)['command']})" if course
+                                          else "none on record")
           + f"; the baselines and your model: now, in {time.perf_counter() - start:.0f} s")
     return 0
 
@@ -212,8 +212,8 @@ def run_table(args, seeds: int, cells: list[str], start: float, argv: list[str])
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+def build_parser() -> argparse.ArgumentParser:
+    """The command line's options; every ``command`` recorded in ``results/`` parses with it (a test checks)."""
     neural = table.neural()
     parser = argparse.ArgumentParser(prog="python -m lstmrec.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", choices=list(data.registry.DATASETS), default="ml-100k",
@@ -234,6 +234,13 @@ def main(argv: list[str] | None = None) -> int:
                              "course's split, training and evaluator (bench.leaderboard; default 1 seed)")
     parser.add_argument("--max-epochs", type=int, default=None,
                         help="instacart/collegemsg: train the LSTM up to this many epochs instead of the case's cap")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    neural = table.neural()
+    parser = build_parser()
     args = parser.parse_args(argv)
     util.tflog.import_tensorflow()  # before anything imports it: no start-up log lines in the terminal
     case_study = not data.registry.get(args.dataset).exclude_seen  # seen items are candidates: chapter 10

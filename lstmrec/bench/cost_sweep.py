@@ -119,7 +119,7 @@ def measure(point: Point) -> dict:
     if point.precision == "mixed_bfloat16":
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
     config = models.config.Config(max_len=point.max_len, embedding_dim=point.embedding_dim, hidden_dim=point.hidden_dim,
-                           batch_size=point.batch_size, dropout=0.0)
+                                  batch_size=point.batch_size, dropout=0.0)
     windows_needed = point.steps * point.batch_size
     num_users = max(64, windows_needed // 2)  # histories of about 2 * max_len items: about 2 windows each
     seqs = data.synthetic.catalogue_sequences(num_users, point.num_items, mean_length=2 * point.max_len, seed=0)
@@ -145,7 +145,7 @@ def measure(point: Point) -> dict:
     peak_mb = (_memory_kb("VmHWM") - before) / 1024
     scored = SAMPLES + 1 if point.loss == "sampled" else point.num_items + 1
     flops = compute.cost.training_flops(point.steps * point.batch_size * point.max_len, point.embedding_dim,
-                                point.hidden_dim, scored)  # every position is computed, padded or not
+                                        point.hidden_dim, scored)  # every position is computed, padded or not
     return {**dataclasses.asdict(point), "ms_per_step": 1000 * seconds / point.steps,
             "positions_per_s": real / seconds, "peak_mb": peak_mb, "gflop_per_step": flops / point.steps / 1e9,
             "gflops_per_s": flops / seconds / 1e9}

@@ -73,7 +73,8 @@ def make_case(key: str) -> Case:
     """
     ds = data.registry.get(key)
     changes = {"max_epochs": ds.chapter_epochs} if ds.chapter_epochs else {}
-    names = tuple(baselines.registry.BASELINES) + (() if ds.exclude_seen else tuple(baselines.registry.REPEAT_BASELINES))
+    repeats = () if ds.exclude_seen else tuple(baselines.registry.REPEAT_BASELINES)  # only where seen items count
+    names = tuple(baselines.registry.BASELINES) + repeats
     return Case(key, ds.domain, ds.question, ds.exclude_seen, ds.why, models.registry.course_config(key, **changes),
                 names)
 
@@ -151,7 +152,7 @@ class CaseResult:
         """``model`` minus ``baseline`` (default: the best), user by user: ``evaluation.stats.paired_comparison``."""
         baseline = baseline or self.best_baseline(metric)
         return {"baseline": baseline, **evaluation.stats.paired_comparison(self.per_user[model][metric],
-                                                                     self.per_user[baseline][metric])}
+                                                                           self.per_user[baseline][metric])}
 
 
 def run(key: str | Case, seeds=(42,), cached: bool = True, log=print, k: int = 10, loaded=None) -> CaseResult:

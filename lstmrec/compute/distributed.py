@@ -6,7 +6,7 @@ starts.
 
     python -m lstmrec.compute.distributed --mode single   --json a.json   # one process, one replica
     python -m lstmrec.compute.distributed --mode mirrored --json b.json   # MirroredStrategy over 2 logical CPUs
-    python -m lstmrec.compute.distributed --mode multiworker --json c.json  # 2 processes on 127.0.0.1, each with TF_CONFIG
+    python -m lstmrec.compute.distributed --mode multiworker --json c.json  # 2 processes, each with TF_CONFIG
 
 Every mode trains the model of ``lstmrec.models`` (``models.recurrent.build``,
 ``models.training.next_item_loss``, ``models.training.make_dataset``: nothing rewritten) on the
@@ -146,8 +146,8 @@ def train_steps(mode: str, config, sequences: list[np.ndarray], num_items: int, 
         positions = context.all_reduce("SUM", tf.cast(tf.size(y), tf.float32))  # positions in the GLOBAL batch
         with tf.GradientTape() as tape:
             logits = model(x, training=True)  # (local batch, max_len, num_items)
-            loss = tf.reduce_sum(models.training.next_item_loss(y,
-                                                                logits) * w) / positions  # this slice's share of the mean
+            losses = models.training.next_item_loss(y, logits)  # (local batch, max_len)
+            loss = tf.reduce_sum(losses * w) / positions  # this slice's share of the mean
         grads = tape.gradient(loss, model.trainable_variables)
         optimizer.apply_gradients(zip(grads, model.trainable_variables))  # Keras sums the replicas' gradients
         return loss
@@ -255,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     from lstmrec.util.files import atomic_write
 
     config = models.config.Config(max_len=args.max_len, embedding_dim=32, hidden_dim=64, dropout=0.0,
-                           batch_size=args.batch_size, lr=0.005)
+                                  batch_size=args.batch_size, lr=0.005)
     sequences, num_items = _sequences(args.dataset, args.num_users, args.num_items, seed=0)
     record = {**train_steps(args.mode, config, sequences, num_items, args.steps),
               "config": dataclasses.asdict(config), "dataset": args.dataset}

@@ -1,4 +1,7 @@
-"""``python -m lstmrec.course {sync,check,strip,refresh}``: the maintainers' notebook commands (``course.notebooks``)."""
+"""``python -m lstmrec.course {sync,check,strip,refresh}``: the maintainers' notebook commands.
+
+Each is a function of ``course.notebooks``.
+"""
 
 from __future__ import annotations
 

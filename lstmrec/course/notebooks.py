@@ -29,7 +29,8 @@ def _sync_colab(nb: dict, slug: str, folder: str, repository: str | None) -> boo
         badge = {"cell_type": "markdown", "id": f"{slug}-colab-badge", "metadata": {"tags": [contents.COLAB_TAG]},
                  "source": _source(contents.colab_badge(slug, folder, repository))}
         install = {"cell_type": "code", "execution_count": None, "id": f"{slug}-colab-install",
-                   "metadata": {"tags": [contents.COLAB_TAG]}, "outputs": [], "source": _source(contents.colab_install(repository))}
+                   "metadata": {"tags": [contents.COLAB_TAG]}, "outputs": [],
+                   "source": _source(contents.colab_install(repository))}
         first_code = next(i for i, c in enumerate(cells) if c["cell_type"] == "code")
         cells.insert(first_code, install)
         cells.insert(1, badge)

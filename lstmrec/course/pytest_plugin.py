@@ -36,7 +36,7 @@ def pytest_runtest_setup(item):
 
 
 MARKERS = {
-    "slow": "trains a model, starts a process or a server, or runs for more than a few seconds",
+    "slow": "takes a second or more on 2 cores: a training run, a subprocess or a server",
     "real_data": "reads the real data sets from data/ (make data obtains them)",
     "notebooks": "a notebook or solution cell run by nbval (set on every .ipynb item)",
 }
@@ -90,4 +90,5 @@ def pytest_runtest_makereport(item, call):
         report.outcome = "failed"
         report.longrepr = (f"{item.name}: TensorFlow log lines in the cell's output, which a learner would see:\n  "
                            + "\n  ".join(lines[:5])
-                           + "\nDoes something import keras or tensorflow before course.chapter.setup()? (lstmrec/util/tflog.py)")
+                           + "\nDoes something import keras or tensorflow before course.chapter.setup()? "
+                             "(lstmrec/util/tflog.py)")

@@ -76,7 +76,7 @@ def load_or_train(split: Split, data_checksum: str, config: Config = Config(),
             model = registry.build(split.num_items, config)
             model.load_weights(weights_path)
             trained = training.TrainedModel(Recommender(model, config, split.num_items), config, record["history"],
-                                   record["best_epoch"], record["seconds_to_best"], record["seconds"], True)
+                                            record["best_epoch"], record["seconds_to_best"], record["seconds"], True)
             if verbose is not False:
                 print(training.summary_line(trained), flush=True)
             return trained

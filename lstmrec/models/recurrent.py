@@ -48,7 +48,7 @@ def build(num_items: int, config: Config, unroll: bool = False):
     x = embedding(items)  # (batch, max_len, embedding_dim); padding positions are masked from here on
     x = keras.layers.Dropout(config.dropout)(x)
     h = getattr(keras.layers, LAYERS[config.cell])(config.hidden_dim, return_sequences=True, unroll=unroll,
-                  name="recurrent")(x)  # (batch, max_len, hidden_dim)
+                                                   name="recurrent")(x)  # (batch, max_len, hidden_dim)
     h = keras.layers.Dropout(config.dropout)(h)
     if config.tie_embeddings:
         h = keras.layers.Dense(config.embedding_dim, name="to_embedding_space")(h)  # (batch, max_len, embedding_dim)

@@ -107,7 +107,7 @@ class DPConfig:
         if self.noise_multiplier == 0:
             return math.inf
         return mechanism.epsilon(self.sampling_rate(num_users), self.noise_multiplier, self.steps(num_users),
-                               self.delta)
+                                 self.delta)
 
 
 @dataclasses.dataclass

@@ -142,7 +142,8 @@ class Catalogue:
                        np.asarray(d["popularity"], dtype=np.int64), str(d["data_checksum"]), str(d["ties"]),
                        str(d["dataset"]))
         except (json.JSONDecodeError, KeyError, TypeError) as error:
-            raise ValueError(f"{CATALOGUE_FILE} is not a catalogue written by lstmrec.serve.export: {error!r}") from None
+            raise ValueError(f"{CATALOGUE_FILE} is not a catalogue written by lstmrec.serve.export: "
+                             f"{error!r}") from None
 
 
 def catalogue(split, items, data_checksum: str, dataset: str) -> Catalogue:

@@ -147,7 +147,7 @@ def reencode_curve(serving, lengths=(10, 30, 100, 200, 300, 1000), repeats: int 
 
 
 def http_scenario(artefact: Path | str, folder: Path | str, num_events: int = 2000, num_users: int = 50,
-              concurrency: int = 8, k: int = 10, timeout: float = 300.0) -> dict:
+                  concurrency: int = 8, k: int = 10, timeout: float = 300.0) -> dict:
     """Concurrent clients send event+recommend requests; then check the log and the states.
 
     Args:

@@ -97,9 +97,9 @@ def safe_member_path(member: str, target_dir: Path | str) -> Path:
             or climbs out of ``target_dir`` with ``..`` ("zip slip").
 
     Example:
-        >>> safe_member_path("../evil.txt", "/tmp/x")
+        >>> safe_member_path("../x", "/tmp/kit")
         Traceback (most recent call last):
-        lstmrec.util.files.DataError: archive member '../evil.txt' climbs out with '..' or uses '\\'; refusing to extract it
+        lstmrec.util.files.DataError: archive member '../x' would be written outside /tmp/kit; refusing to extract it
     """
     target = Path(target_dir).resolve()
     if member.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", member):

@@ -7,7 +7,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from lstmrec import evaluation
-from lstmrec.course.checks.core import Case, CheckResult, Mistake, check
+from lstmrec.course.checks.core import Case, CheckResult, Mistake, check, converted
 
 
 def _series_pairs(result) -> tuple:
@@ -48,7 +48,7 @@ def interactions_per_user(answer: Callable[[Any], Any]) -> CheckResult:
         Mistake(lambda df: _series_pairs(df.groupby("user_id")["item_id"].nunique()),
                 "count every interaction (every row), not the distinct movies: .size(), not .nunique()."),
     ]
-    return check("interactions_per_user", lambda df: _series_pairs(answer(df)), reference, cases, mistakes)
+    return check("interactions_per_user", converted(answer, _series_pairs), reference, cases, mistakes)
 
 
 def _reference_popular_unseen(counts, seen, k):

@@ -6,7 +6,7 @@ from typing import Callable
 
 import numpy as np
 
-from lstmrec.course.checks.core import Case, CheckResult, Mistake, check
+from lstmrec.course.checks.core import Case, CheckResult, Mistake, check, converted
 
 
 def long_range_target(answer: Callable[[np.ndarray, int], np.ndarray]) -> CheckResult:
@@ -74,4 +74,4 @@ def clip_by_global_norm(answer: Callable[[list, float], list]) -> CheckResult:
                 "clipping each value to [-c, c] changes the direction of the update; "
                 "rescale the whole gradient instead."),
     ]
-    return check("clip_by_global_norm", lambda g, c: tuple(answer(g, c)), _reference_clip, cases, mistakes)
+    return check("clip_by_global_norm", converted(answer, tuple), _reference_clip, cases, mistakes)

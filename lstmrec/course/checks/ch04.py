@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from lstmrec.course.checks.core import Case, CheckResult, Mistake, check
+from lstmrec.course.checks.core import Case, CheckResult, Mistake, check, converted
 
 
 def activity_windows(answer: Callable[[np.ndarray, int], tuple]) -> CheckResult:
@@ -33,7 +33,7 @@ def activity_windows(answer: Callable[[np.ndarray, int], tuple]) -> CheckResult:
         Mistake(lambda a, w: (np.asarray(a)[:, -w - 1:-1], np.asarray(a)[:, w]),
                 "the target is the last period, active[:, -1]."),
     ]
-    return check("activity_windows", lambda a, w: tuple(answer(a, w)), reference, cases, mistakes)
+    return check("activity_windows", converted(answer, tuple), reference, cases, mistakes)
 
 
 def _early_stopping_facts(callback) -> dict:
@@ -64,7 +64,7 @@ def early_stopping(answer: Callable[[], Any]) -> CheckResult:
                                                                               restore_best_weights=True)),
                 "patience=0 stops at the first epoch that does not improve: validation scores are noisy, wait a few."),
     ]
-    return check("early_stopping", lambda: _early_stopping_facts(answer()), lambda: expected,
+    return check("early_stopping", converted(answer, _early_stopping_facts), lambda: expected,
                  [Case("your callback")], mistakes)
 
 
@@ -95,5 +95,5 @@ def gru_model(answer: Callable[[int], Any]) -> CheckResult:
                 "the output needs activation='sigmoid' to be a probability for binary cross-entropy."),
         Mistake(lambda w: _model_facts(build(keras.layers.SimpleRNN, w)), "that is a SimpleRNN: use keras.layers.GRU."),
     ]
-    return check("gru_model", lambda w: _model_facts(answer(w)), lambda w: _model_facts(build(keras.layers.GRU, w)),
+    return check("gru_model", converted(answer, _model_facts), lambda w: _model_facts(build(keras.layers.GRU, w)),
                  cases, mistakes)

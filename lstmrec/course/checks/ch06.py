@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from lstmrec.course.checks.core import Case, CheckResult, Mistake, check
+from lstmrec.course.checks.core import Case, CheckResult, Mistake, check, converted
 
 
 def _sequence_model_facts(model) -> dict:
@@ -53,7 +53,7 @@ def sequence_model(answer: Callable[[int, int, str], Any]) -> CheckResult:
         Mistake(lambda n, m, c: _sequence_model_facts(build(n, m, c, cell_override="LSTM")),
                 "use the `cell` argument: keras.layers.GRU when cell == 'GRU'."),
     ]
-    return check("sequence_model", lambda n, m, c: _sequence_model_facts(answer(n, m, c)),
+    return check("sequence_model", converted(answer, _sequence_model_facts),
                  lambda n, m, c: _sequence_model_facts(build(n, m, c)), cases, mistakes)
 
 
@@ -72,7 +72,7 @@ def tied_scores(answer: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Check
         Mistake(softmaxed, "return the logits: the loss applies the softmax (from_logits=True)."),
         Mistake(lambda h, e: e @ h.T, "rows are users: hidden @ embeddings.T has shape (batch, num_items)."),
     ]
-    return check("tied_scores", lambda h, e: np.asarray(answer(h, e)), lambda h, e: h @ e.T, cases, mistakes)
+    return check("tied_scores", converted(answer, np.asarray), lambda h, e: h @ e.T, cases, mistakes)
 
 
 def recommender_param_count(answer: Callable[[int, int, int], int]) -> CheckResult:

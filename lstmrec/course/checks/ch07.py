@@ -11,6 +11,14 @@ from lstmrec.course.checks.ch00 import RANK_CASES
 from lstmrec.course.checks.core import Case, CheckResult, Mistake, check
 
 
+def _one_based_ndcg(ranks, k) -> float:
+    """The "1 / log2(rank + 1)" mistake: rank 0 gives 1 / 0 = inf, without a warning the learner would see."""
+    ranks = np.asarray(ranks)
+    with np.errstate(divide="ignore"):
+        gains = 1 / np.log2(ranks + 1.0)
+    return float(np.mean(np.where(ranks < k, gains, 0)))
+
+
 def ndcg_at_k(answer: Callable[[np.ndarray, int], float]) -> CheckResult:
     """Check ``ndcg_at_k(ranks, k)``: mean of ``1/log2(rank + 2)`` for ranks below ``k``."""
     cases = [
@@ -22,8 +30,7 @@ def ndcg_at_k(answer: Callable[[np.ndarray, int], float]) -> CheckResult:
     mistakes = [
         Mistake(lambda r, k: float(np.mean(np.where(np.asarray(r) < k, 1 / np.log(np.asarray(r) + 2.0), 0))),
                 "the discount is log base 2: 1 / log2(rank + 2), not the natural log."),
-        Mistake(lambda r, k: float(np.mean(np.where(np.asarray(r) < k, 1 / np.log2(np.asarray(r) + 1.0), 0))),
-                "ranks are 0-based: the first place (rank 0) gets 1 / log2(0 + 2) = 1."),
+        Mistake(_one_based_ndcg, "ranks are 0-based: the first place (rank 0) gets 1 / log2(0 + 2) = 1."),
         Mistake(lambda r, k: float(np.mean(np.where(np.asarray(r) <= k, 1 / np.log2(np.asarray(r) + 2.0), 0))),
                 "only ranks 0..k-1 are in the top k: use rank < k."),
         Mistake(lambda r, k: float(np.mean(1 / np.log2(np.asarray(r) + 2.0))),

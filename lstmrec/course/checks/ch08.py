@@ -6,7 +6,7 @@ from typing import Callable
 
 import numpy as np
 
-from lstmrec.course.checks.core import Case, CheckResult, Mistake, check
+from lstmrec.course.checks.core import Case, CheckResult, Mistake, check, converted
 
 
 def length_groups(answer: Callable[[np.ndarray, int], np.ndarray]) -> CheckResult:
@@ -33,7 +33,7 @@ def length_groups(answer: Callable[[np.ndarray, int], np.ndarray]) -> CheckResul
         Mistake(lambda lengths, n: n - 1 - reference(lengths, n),
                 "group 0 is the SHORTEST histories, not the longest."),
     ]
-    return check("length_groups", lambda lengths, n: np.asarray(answer(lengths, n)).astype(np.int64), reference,
+    return check("length_groups", converted(answer, lambda out: np.asarray(out).astype(np.int64)), reference,
                  cases, mistakes)
 
 
@@ -56,4 +56,4 @@ def num_windows(answer: Callable[[np.ndarray, int], int]) -> CheckResult:
         Mistake(lambda lengths, m: int(np.ceil(np.maximum(np.asarray(lengths) - 1, 0).sum() / m)),
                 "windows are cut per user: a window never mixes two users, so round up for each user, then add."),
     ]
-    return check("num_windows", lambda lengths, m: int(answer(lengths, m)), reference, cases, mistakes)
+    return check("num_windows", converted(answer, int), reference, cases, mistakes)

@@ -6,7 +6,7 @@ from typing import Callable
 
 import numpy as np
 
-from lstmrec.course.checks.core import Case, CheckResult, Mistake, check, fail, same
+from lstmrec.course.checks.core import Case, CheckResult, Mistake, check, converted, fail, same
 
 
 def _stream_case(label: str, seed: int, batch: int, hidden_dim: int, num_items: int = 7, scale: float = 1.0):
@@ -61,7 +61,7 @@ def stream_step(answer: Callable[..., tuple]) -> CheckResult:
         Mistake(lambda *a: _step_variant(*a, forget_new=True),
                 "the forget gate scales the OLD cell state c_{t-1}; the input gate scales the new candidate."),
     ]
-    result = check("stream_step", lambda *a: tuple(np.asarray(x, np.float64) for x in answer(*a)),
+    result = check("stream_step", converted(answer, lambda out: tuple(np.asarray(x, np.float64) for x in out)),
                    lambda *a: tuple(np.asarray(x, np.float64) for x in reference(*a)), cases, mistakes, atol=1e-5)
     if not result:
         return result
@@ -76,7 +76,7 @@ def stream_step(answer: Callable[..., tuple]) -> CheckResult:
     h_full, c_full = lstm.encode(histories)
     if not same(h, h_full, 1e-5) or not same(c, c_full, 1e-5):
         return fail("stream_step", "each step is right, but stepping through whole histories does not give "
-                                    "encode's state: return (h_t, c_t) in that order, as new arrays.")
+                                   "encode's state: return (h_t, c_t) in that order, as new arrays.")
     print("[ok] stream_step: stepping event by event gives the same state as re-encoding the whole history.")
     return result
 
@@ -102,4 +102,5 @@ def p50_p99(answer: Callable[[np.ndarray], tuple]) -> CheckResult:
         Mistake(lambda s: (float(np.percentile(s, 50) * 1000), float(np.max(s) * 1000)),
                 "p99 is the value 99% of the calls stay under, not the slowest call (the maximum)."),
     ]
-    return check("p50_p99", lambda s: tuple(float(v) for v in answer(s)), reference, cases, mistakes, atol=1e-9)
+    return check("p50_p99", converted(answer, lambda out: tuple(float(v) for v in out)), reference, cases, mistakes,
+                 atol=1e-9)

@@ -6,7 +6,7 @@ from typing import Callable
 
 import numpy as np
 
-from lstmrec.course.checks.core import Case, CheckResult, Mistake, check
+from lstmrec.course.checks.core import Case, CheckResult, Mistake, check, converted
 
 
 def _repeat_cases() -> list[Case]:
@@ -108,5 +108,5 @@ def choose_exclude_seen(answer: Callable[..., bool]) -> CheckResult:
         Mistake(lambda hs, ts, max_lost=0.01: not _reference_exclude_seen(hs, ts, max_lost),
                 "the other way round: exclude seen items only when next items are (almost) never repeats."),
     ]  # an answer is True or False, so any wrong one equals "inverted": the specific mistakes are tried first
-    return check("choose_exclude_seen", lambda *a, **kw: bool(answer(*a, **kw)), _reference_exclude_seen, cases,
+    return check("choose_exclude_seen", converted(answer, bool), _reference_exclude_seen, cases,
                  mistakes)

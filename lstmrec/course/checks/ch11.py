@@ -6,7 +6,7 @@ from typing import Callable
 
 import numpy as np
 
-from lstmrec.course.checks.core import Case, CheckResult, Mistake, check
+from lstmrec.course.checks.core import Case, CheckResult, Mistake, check, converted
 
 
 def _reference_clip_users(grads, max_norm):
@@ -58,7 +58,7 @@ def clip_per_user(answer: Callable[[list, float], list]) -> CheckResult:
         Mistake(always_scale, "scale only the users whose norm is above max_norm: min(1, max_norm / norm). "
                               "Scaling small gradients up changes nothing for privacy but hurts learning."),
     ]
-    return check("clip_per_user", lambda g, c: tuple(answer(g, c)), _reference_clip_users, cases, mistakes)
+    return check("clip_per_user", converted(answer, tuple), _reference_clip_users, cases, mistakes)
 
 
 def _reference_sampled_loss(hidden, item_embeddings, target, samples, q):

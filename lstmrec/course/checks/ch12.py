@@ -6,7 +6,7 @@ from typing import Callable
 
 import numpy as np
 
-from lstmrec.course.checks.core import Case, CheckResult, Mistake, check
+from lstmrec.course.checks.core import Case, CheckResult, Mistake, check, converted
 
 
 def causal_mask(answer: Callable[[int], np.ndarray]) -> CheckResult:
@@ -27,8 +27,8 @@ def causal_mask(answer: Callable[[int], np.ndarray]) -> CheckResult:
         Mistake(lambda t: ~np.tril(np.ones((t, t), bool)),
                 "True must mean 'may attend' (Keras's convention for attention_mask): this is the opposite."),
     ]
-    return check("causal_mask", lambda t: np.asarray(answer(t)).astype(bool), models.attention.causal_mask, cases,
-                 mistakes)
+    return check("causal_mask", converted(answer, lambda out: np.asarray(out).astype(bool)),
+                 models.attention.causal_mask, cases, mistakes)
 
 
 def attention_block_params(answer: Callable[[int, int, int], int]) -> CheckResult:

@@ -115,6 +115,21 @@ def fail(name: str, message: str) -> CheckResult:
     return CheckResult(False)
 
 
+def converted(answer: Any, convert: Callable[[Any], Any]) -> Any:
+    """``answer`` with ``convert`` applied to what it returns; ``answer`` itself when it is not a function.
+
+    A check that compares a converted output (``tuple(...)``, ``np.asarray(...)``)
+    wraps the learner's function with this rather than with a lambda, so that
+    ``check`` still sees a value that is not a function and says so.
+
+    Example:
+        ``check("f", converted(answer, tuple), reference, cases)``
+    """
+    if not callable(answer):
+        return answer
+    return lambda *args, **kwargs: convert(answer(*args, **kwargs))
+
+
 def check(name: str, answer: Callable[..., Any], reference: Callable[..., Any], cases: Sequence[Case],
           mistakes: Sequence[Mistake] = (), atol: float = 1e-6) -> CheckResult:
     """Compare ``answer`` with ``reference`` on every case; explain the first difference.
