@@ -7,6 +7,7 @@ Holds:
 - ``domains``: the same protocol on each domain's candidate rule, with the copy mixture (chapter 10).
 - ``suites``: the measurements chapters 11 and 12 load, by name: ``dp_sweep`` (privacy), ``cost_sweep``
   (compute), ``levers`` (the validation searches, hidden units, more users).
+- ``speed``: where an ML-1M epoch's time goes (issue 22; to join ``suites`` with its first committed run).
 - ``leaderboard``: a learner's own Keras model trained and scored as the course's are (workshops).
 - ``__main__``: ``python -m lstmrec.bench``, the command line over all of them.
 
@@ -14,6 +15,6 @@ A leaf below ``course``: it may import every subpackage but ``course``. The chap
 ``bench.results`` and call ``bench.domains``; nothing below imports the bench.
 """
 
-from lstmrec.bench import cost_sweep, domains, dp_sweep, leaderboard, levers, results, suites, table
+from lstmrec.bench import cost_sweep, domains, dp_sweep, leaderboard, levers, results, speed, suites, table
 
-__all__ = ["cost_sweep", "domains", "dp_sweep", "leaderboard", "levers", "results", "suites", "table"]
+__all__ = ["cost_sweep", "domains", "dp_sweep", "leaderboard", "levers", "results", "speed", "suites", "table"]

@@ -50,3 +50,33 @@ def test_bad_sizes(args):
         compute.cost.flops_per_position(*args)
     with pytest.raises(ValueError, match="negative"):
         compute.cost.training_flops(-1, 2, 3, 5)
+
+
+def test_attention_flops_by_hand():
+    # T=3, E=2, F=4, L=2, N=5: attention 2 * (8*4 + 4*3*2) = 112, ffn 2 * 4*2*4 = 64, projection 8, output 20,
+    # softmax 15
+    assert compute.cost.attention_flops_per_position(3, 2, 4, 2, 5) == {
+        "attention": 112, "ffn": 64, "projection": 8, "output": 20, "softmax": 15, "total": 219}
+    assert compute.cost.attention_training_flops(10, 3, 2, 4, 2, 5) == 3 * 10 * 219
+    assert compute.cost.attention_training_flops(0, 3, 2, 4, 2, 5) == 0
+
+
+def test_attention_products_match_the_keras_sasrec_kernels():
+    """Q, K, V, the output projection and the FFN: 2 FLOPs per kernel weight of the real model's blocks."""
+    pytest.importorskip("keras")
+    config = models.config.Config(cell="SASRec", embedding_dim=8, hidden_dim=6, max_len=4, num_blocks=2)
+    model = models.attention.build(20, config)
+    kernels = sum(int(w.numpy().size) for layer in model.layers if layer.name.startswith("block")
+                  for w in layer.weights if "kernel" in w.path)
+    f = compute.cost.attention_flops_per_position(4, 8, 6, 2, 20)
+    assert f["attention"] + f["ffn"] == 2 * kernels + 2 * 4 * 4 * 8  # the products: 2 * kernels, plus 4 T E per block
+
+
+@pytest.mark.parametrize("args, name", [((0, 2, 4, 2, 5), "max_len"), ((3, 0, 4, 2, 5), "embedding_dim"),
+                                        ((3, 2, 0, 2, 5), "ffn_dim"), ((3, 2, 4, 0, 5), "num_blocks"),
+                                        ((3, 2, 4, 2, 0), "num_items")])
+def test_attention_flops_refuse_a_size_below_one(args, name):
+    with pytest.raises(ValueError, match=f"{name}=0 must be at least 1"):
+        compute.cost.attention_flops_per_position(*args)
+    with pytest.raises(ValueError, match="num_positions=-1 must not be negative"):
+        compute.cost.attention_training_flops(-1, 3, 2, 4, 2, 5)
