@@ -164,13 +164,24 @@ def catalogue(split, items, data_checksum: str, dataset: str) -> Catalogue:
     return Catalogue(raw_ids, titles, popularity, data_checksum, split.ties, dataset)
 
 
+def _without_object_ids(config):
+    """``config`` (parsed JSON) without its ``shared_object_id`` keys, at any depth."""
+    if isinstance(config, dict):
+        return {k: _without_object_ids(v) for k, v in config.items() if k != "shared_object_id"}
+    if isinstance(config, list):
+        return [_without_object_ids(v) for v in config]
+    return config
+
+
 def model_version(folder: Path | str) -> str:
     """Which model is served: 12 hex digits of a SHA-256 over ``model.keras``'s architecture and weights.
 
     Only ``config.json`` and the weight arrays inside the ``.keras`` zip are
     hashed, not the file's bytes: the file also records when it was saved, and
     saving the same weights again must not look like a new model (the service
-    would needlessly recompute every user's state).
+    would needlessly recompute every user's state). For the same reason the
+    config's ``shared_object_id`` values are left out: Keras writes the Python
+    ``id()`` of a shared layer there, which changes from one process to the next.
     """
     import io
     import zipfile
@@ -180,7 +191,7 @@ def model_version(folder: Path | str) -> str:
     path = Path(folder) / MODEL_FILE
     digest = hashlib.sha256()
     with zipfile.ZipFile(path) as zf:
-        digest.update(zf.read("config.json"))
+        digest.update(json.dumps(_without_object_ids(json.loads(zf.read("config.json"))), sort_keys=True).encode())
         with h5py.File(io.BytesIO(zf.read("model.weights.h5")), "r") as h5:
             names = []
             h5.visititems(lambda name, obj: names.append(name) if isinstance(obj, h5py.Dataset) else None)

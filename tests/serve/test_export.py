@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import time
+import zipfile
 
 import numpy as np
 import pandas as pd
@@ -236,6 +237,30 @@ def test_model_version(artefact):
     version = serve.export.model_version(artefact)
     assert re.fullmatch(r"[0-9a-f]{12}", version)
     assert serve.export.model_version(str(artefact)) == version  # a str folder works too
+
+
+def test_model_version_ignores_the_object_ids_of_another_process(artefact, tmp_path):
+    """Keras writes a shared layer's Python ``id()`` into config.json: exported again elsewhere, it differs."""
+    source = artefact / serve.export.MODEL_FILE
+    with zipfile.ZipFile(source) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    config = members["config.json"].decode()
+    assert '"shared_object_id"' in config  # the tied embedding is shared by the input and the scores
+    ids = sorted(set(re.findall(r'"shared_object_id": (\d+)', config)))
+
+    def copy(folder, text):
+        folder.mkdir()
+        with zipfile.ZipFile(folder / serve.export.MODEL_FILE, "w") as zf:
+            for name, raw in members.items():
+                zf.writestr(name, text.encode() if name == "config.json" else raw)
+        return folder
+
+    other_ids = config
+    for n, old in enumerate(ids):
+        other_ids = other_ids.replace(old, str(10**15 + n))
+    assert serve.export.model_version(copy(tmp_path / "ids", other_ids)) == serve.export.model_version(artefact)
+    renamed = config.replace('"name": "recurrent"', '"name": "recurrent2"', 1)
+    assert serve.export.model_version(copy(tmp_path / "renamed", renamed)) != serve.export.model_version(artefact)
 
 
 @pytest.mark.slow
