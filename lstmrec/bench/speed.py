@@ -14,7 +14,7 @@ on the machine can only slow a run down:
 - ``head``: the output scores and the loss, forward and backward, from a fixed
   state: ``h (B, T, H) -> Dense(E) -> scores (B, T, N) -> loss``, with the
   course's one-hot cross-entropy and with Keras's sparse one;
-- ``input``: the ``tf.data`` pipeline alone, per batch;
+- ``input``: the ``tf.data`` pipeline alone, over a whole epoch, per batch;
 - ``validation``: one full-catalogue ranking of every validation user
   (``evaluation.stage``), which ``training.fit`` runs after every epoch;
 - ``padding``: the share of the positions of the training windows that carry
@@ -212,7 +212,8 @@ def profile(split, config, steps: int = 20, repeats: int = REPEATS, exclude_seen
 
     results["head"] = fastest(head_step(training.next_item_loss), repeats)
     results["head_sparse"] = fastest(head_step(sparse), repeats)
-    results["input"] = fastest(lambda: [b for b in dataset.take(steps)], repeats) / steps
+    # a whole epoch of the pipeline (its shuffle buffer is filled once per epoch), per batch
+    results["input"] = fastest(lambda: [b for b in dataset], repeats) / results["steps_per_epoch"]
 
     recommender = Recommender(model, config, split.num_items)
     results["validation"] = fastest(lambda: evaluate_stage(recommender.score, split, "valid", 10, exclude_seen),
