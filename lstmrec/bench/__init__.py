@@ -7,7 +7,7 @@ Holds:
 - ``domains``: the same protocol on each domain's candidate rule, with the copy mixture (chapter 10).
 - ``suites``: the measurements chapters 11 and 12 load, by name: ``dp_sweep`` (privacy), ``cost_sweep``
   (compute), ``levers`` (the validation searches, hidden units, more users).
-- ``speed``: where an ML-1M epoch's time goes (issue 22; to join ``suites`` with its first committed run).
+- ``speed``: where an ML-1M training epoch's time goes, before and after issue 22 (``--suite speed``).
 - ``leaderboard``: a learner's own Keras model trained and scored as the course's are (workshops).
 - ``__main__``: ``python -m lstmrec.bench``, the command line over all of them.
 

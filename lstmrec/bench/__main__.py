@@ -10,9 +10,10 @@ model, equal timestamps in the course's seeded order (``data.ties``;
 settings, and the neural models' epochs, are chosen on the validation split;
 the table reports the test split (``bench.table``).
 
-``--suite privacy``, ``--suite compute`` and ``--suite beyond`` run the
-measurements of ``bench.suites`` instead: the DP-SGD sweep and the membership
-attack; the cost curves, sampled softmax and bfloat16; the validation searches
+``--suite privacy``, ``--suite compute``, ``--suite speed`` and ``--suite beyond``
+run the measurements of ``bench.suites`` instead: the DP-SGD sweep and the
+membership attack; the cost curves, sampled softmax and bfloat16; where an
+ML-1M training epoch's time goes (``bench.speed``); the validation searches
 of SASRec and the SimpleRNN, the LSTM's hidden-size sweep and the learning
 curve over the share of MovieLens-1M's users.
 

@@ -119,7 +119,8 @@ def measure(point: Point) -> dict:
     if point.precision == "mixed_bfloat16":
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
     config = models.config.Config(max_len=point.max_len, embedding_dim=point.embedding_dim, hidden_dim=point.hidden_dim,
-                                  batch_size=point.batch_size, dropout=0.0)
+                                  batch_size=point.batch_size, dropout=0.0,
+                                  batching="shuffled")  # whole (batch, max_len) windows: the FLOPs count all of them
     windows_needed = point.steps * point.batch_size
     num_users = max(64, windows_needed // 2)  # histories of about 2 * max_len items: about 2 windows each
     seqs = data.synthetic.catalogue_sequences(num_users, point.num_items, mean_length=2 * point.max_len, seed=0)

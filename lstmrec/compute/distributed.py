@@ -132,7 +132,8 @@ def train_steps(mode: str, config, sequences: list[np.ndarray], num_items: int, 
     else:
         raise ValueError(f"mode={mode!r}: choose from {MODES}")
     keras.utils.set_random_seed(config.seed)
-    dataset, num_windows = models.training.make_dataset(sequences, config)  # the global batches, the same in every mode
+    # the global batches, the same in every mode; whole windows, so that every step has one shape to split
+    dataset, num_windows = models.training.make_dataset(sequences, dataclasses.replace(config, batching="shuffled"))
     options = tf.data.Options()  # every worker reads the same batches and keeps its slice of each
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     batches = iter(strategy.experimental_distribute_dataset(dataset.repeat().with_options(options)))

@@ -68,8 +68,8 @@ DATASETS: dict[str, DataSet] = {
     "ml-1m": DataSet(
         "ml-1m", "MovieLens-1M", "Content", "Which movie will this user rate next?",
         movielens.load_movielens_1m, "item", exclude_seen=True, why=_MOVIES,
-        # Longer histories: read the last 100 items. An epoch costs about 50 s on 2 CPU cores, and 6,040
-        # validation users make the validation NDCG@10 steadier than ML-100K's 943: patience 3 is enough.
+        # Longer histories: read the last 100 items. An epoch costs about 30 s on 2 cores (results/suite-speed.json),
+        # and 6,040 validation users make the validation NDCG@10 steadier than ML-100K's 943: patience 3 is enough.
         # Chapters 08 and 10 train 5 epochs of it (the bench trains to convergence).
         model={"max_len": 100, "max_epochs": 20, "patience": 3}, chapter_epochs=5),
     "instacart": DataSet(

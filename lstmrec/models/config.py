@@ -10,6 +10,9 @@ import dataclasses
 import hashlib
 import json
 
+BATCHING = ("by_length", "shuffled")
+"""``Config.batching``'s choices (``models.training.make_dataset``)."""
+
 
 @dataclasses.dataclass(frozen=True)
 class Config:
@@ -33,6 +36,8 @@ class Config:
         seed: the seed of the initial weights and the shuffling.
         num_blocks: SASRec only: attention blocks.
         num_heads: SASRec only: attention heads (they split ``embedding_dim``).
+        batching: which training windows share a batch (``models.training.make_dataset``):
+            ``"by_length"`` (similar lengths, padding columns cut: the course's) or ``"shuffled"``.
     """
 
     cell: str = "LSTM"
@@ -48,6 +53,7 @@ class Config:
     seed: int = 42
     num_blocks: int = 2
     num_heads: int = 1
+    batching: str = "by_length"
 
     def __post_init__(self):
         if not isinstance(self.cell, str) or not self.cell:
@@ -58,6 +64,8 @@ class Config:
                      "num_blocks", "num_heads"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name}={getattr(self, name)} must be at least 1")
+        if self.batching not in BATCHING:
+            raise ValueError(f"batching={self.batching!r}: choose from {BATCHING}")
         if self.cell == "SASRec" and self.embedding_dim % self.num_heads:
             raise ValueError(f"embedding_dim={self.embedding_dim} is not divisible by num_heads={self.num_heads}")
 

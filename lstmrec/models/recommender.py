@@ -44,10 +44,10 @@ class Recommender:
     def compiled(self):
         """The last-position model as one compiled TensorFlow graph: (batch, max_len) ids -> (batch, num_items) logits.
 
-        ``score`` calls the model eagerly, op by op: for a recurrent layer that is
-        one round of dispatches per time step, which dominates the time of a
-        single user's call. The compiled graph runs the same weights without that
-        overhead (chapter 12 times both). Its input is already padded
+        Called eagerly, op by op (``score(..., eager=True)``), a recurrent layer
+        dispatches one round of operations per time step, which dominates the time
+        of a call. The compiled graph runs the same weights without that overhead,
+        and ``score`` uses it (chapter 12 times both). Its input is already padded
         (``data.sequences.pad_sequences``) and it does not mask the padding column.
         """
         import tensorflow as tf
@@ -56,16 +56,26 @@ class Recommender:
             self._compiled = tf.function(lambda x: self._last_step(x, training=False), reduce_retracing=True)
         return self._compiled
 
-    def score(self, histories: list[np.ndarray]) -> np.ndarray:
+    def score(self, histories: list[np.ndarray], eager: bool = False) -> np.ndarray:
         """Logits of the item after each history, from its ``max_len`` most recent items.
+
+        Args:
+            histories: item-id arrays, oldest first.
+            eager: call the Keras model op by op instead of the compiled graph
+                (``compiled``): the same numbers, several times slower for a
+                recurrent model (chapter 12 times both).
 
         Returns:
             (batch, num_items) float32; column 0 (padding) is -inf.
+
+        Raises:
+            KeyError: an item id outside the catalogue.
         """
         x = pad_sequences(histories, self.config.max_len)  # (batch, max_len), most recent item last
         if x.size and (x.max() >= self.num_items or x.min() < 0):  # a negative id would wrap around silently
             bad = int(x.max()) if x.max() >= self.num_items else int(x.min())
             raise KeyError(f"unknown item id {bad}: the catalogue has ids 1..{self.num_items - 1}")
-        scores = np.array(self._last_step(x, training=False), dtype=np.float32)  # (batch, num_items), a copy
+        step = self._last_step if eager else self.compiled()
+        scores = np.array(step(x, training=False) if eager else step(x), dtype=np.float32)  # (batch, num_items), a copy
         scores[:, 0] = -np.inf  # padding is never recommended
         return scores

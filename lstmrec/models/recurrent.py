@@ -36,14 +36,16 @@ def build(num_items: int, config: Config, unroll: bool = False):
             ``tf.vectorized_map`` needs to take per-user gradients (``privacy.dpsgd``).
 
     Returns:
-        A ``keras.Model``: (batch, max_len) int item ids -> (batch, max_len, num_items) logits.
+        A ``keras.Model``: (batch, t) int item ids -> (batch, t, num_items) logits, for windows of any
+        length t (``Recommender`` pads to ``max_len``); unrolled, t is ``max_len``.
     """
     import keras
 
     if config.cell not in LAYERS:
         raise ValueError(f"cell={config.cell!r} is not recurrent: choose from {list(LAYERS)} "
                          "(models.registry.build builds any model)")
-    items = keras.Input((config.max_len,), dtype="int32", name="items")  # (batch, max_len)
+    # (batch, t): any window length t (training cuts padding columns, models.training.make_dataset); unrolled: max_len
+    items = keras.Input((config.max_len if unroll else None,), dtype="int32", name="items")
     embedding = keras.layers.Embedding(num_items, config.embedding_dim, mask_zero=True, name="item_embedding")
     x = embedding(items)  # (batch, max_len, embedding_dim); padding positions are masked from here on
     x = keras.layers.Dropout(config.dropout)(x)

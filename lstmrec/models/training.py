@@ -10,6 +10,7 @@ computed after every epoch, stops early on it and restores the best epoch
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 
 import numpy as np
@@ -56,11 +57,34 @@ def next_item_loss(targets, logits):
     return keras.losses.categorical_crossentropy(one_hot, logits, from_logits=True)  # (batch, max_len)
 
 
-def make_dataset(sequences: list[np.ndarray], config: Config, shuffle: bool = True):
+SORT_POOL = 16
+"""``batching="by_length"``: windows are sorted by length within pools of this many batches."""
+
+
+def make_dataset(sequences: list[np.ndarray], config: Config, shuffle: bool = True, trim: bool = True):
     """A ``tf.data`` pipeline of (inputs, targets, weights) training windows.
 
     Every position with a real target has weight 1, padded positions 0. The
     last, smaller batch is kept (no data dropped at the end of an epoch).
+
+    ``config.batching`` decides which windows share a batch:
+
+    - ``"shuffled"``: any windows; every batch is ``(batch_size, max_len)``.
+    - ``"by_length"`` (the course's): the shuffled windows are taken
+      ``SORT_POOL`` batches at a time, sorted by their number of real
+      positions, cut into batches, and the batches shuffled again. A batch then
+      holds windows of similar length, and the columns that are padding in all
+      of its windows are cut off (the padding is on the left, so the last
+      columns stay): batches are ``(batch_size, t)`` with ``t <= max_len``.
+      Masked padding changes no real position's output, so only the
+      composition of the batches changes, not what a window computes.
+
+    Args:
+        sequences: per user, the training items, oldest first.
+        config: ``max_len``, ``batch_size``, ``batching`` and the shuffling ``seed``.
+        shuffle: shuffle the windows (and, by length, the batches) anew every epoch.
+        trim: by length only: cut the all-padding columns (False for a model whose
+            input length is fixed).
 
     Returns:
         ``(dataset, num_windows)``.
@@ -72,7 +96,90 @@ def make_dataset(sequences: list[np.ndarray], config: Config, shuffle: bool = Tr
     ds = tf.data.Dataset.from_tensor_slices((inputs, targets, weights))
     if shuffle:
         ds = ds.shuffle(len(inputs), seed=config.seed, reshuffle_each_iteration=True)
-    return ds.batch(config.batch_size, drop_remainder=False).prefetch(tf.data.AUTOTUNE), len(inputs)
+    if config.batching == "shuffled":
+        return ds.batch(config.batch_size, drop_remainder=False).prefetch(tf.data.AUTOTUNE), len(inputs)
+
+    def by_length(x, y, w):  # (pool, max_len) each, sorted by real positions
+        order = tf.argsort(tf.reduce_sum(w, axis=1), stable=True)
+        return tf.gather(x, order), tf.gather(y, order), tf.gather(w, order)
+
+    def cut(x, y, w):  # keep the last t columns, t = the longest window of the batch
+        t = tf.cast(tf.reduce_max(tf.reduce_sum(w, axis=1)), tf.int32)
+        return x[:, -t:], y[:, -t:], w[:, -t:]
+
+    ds = ds.batch(config.batch_size * SORT_POOL).map(by_length).unbatch()
+    batches = -(-len(inputs) // config.batch_size)  # as many as without sorting: unbatch() hides the count
+    ds = ds.batch(config.batch_size, drop_remainder=False).apply(tf.data.experimental.assert_cardinality(batches))
+    if trim:
+        ds = ds.map(cut)
+    if shuffle:
+        ds = ds.shuffle(SORT_POOL, seed=config.seed + 1, reshuffle_each_iteration=True)
+    return ds.prefetch(tf.data.AUTOTUNE), len(inputs)
+
+
+@functools.cache
+def _task_class():
+    import keras
+    import tensorflow as tf
+
+    from lstmrec.models.softmax import mean_cross_entropy
+
+    class NextItemTask(keras.Model):
+        """Trains ``model`` on the full-softmax loss at the positions that have a next item, and only there.
+
+        The model's own forward pass computes (batch, t, num_items) logits at every
+        position; this step runs the model up to the input of its ``scores`` layer,
+        keeps the states of the real positions, and computes the loss from them
+        with ``models.softmax.mean_cross_entropy`` (the same loss, without the
+        logits tensor). ``model`` keeps its weights: the task holds no others.
+        """
+
+        def __init__(self, model, **kwargs):
+            super().__init__(**kwargs)
+            self.model = model
+            scores = model.get_layer("scores")
+            self.states = keras.Model(model.inputs, scores.input)  # (batch, t, E or H)
+            if hasattr(scores, "embedding"):  # tied: the item embeddings score
+                self.item_matrix = lambda: scores.embedding.embeddings  # (N, E)
+                self.item_bias = lambda: None
+            else:  # Dense(num_items): kernel (H, N), bias (N,)
+                self.item_matrix = lambda: tf.transpose(scores.kernel)
+                self.item_bias = lambda: scores.bias
+            self.loss_tracker = keras.metrics.Mean(name="loss")
+
+        def call(self, inputs, training=False):
+            return self.model(inputs, training=training)
+
+        @property
+        def metrics(self):
+            return [self.loss_tracker]
+
+        def train_step(self, batch):
+            inputs, targets, _ = batch
+            real = tf.where(targets > 0)  # (P, 2) the positions with a next item
+            with tf.GradientTape() as tape:
+                h = tf.gather_nd(self.states(inputs, training=True), real)  # (P, E)
+                loss = mean_cross_entropy(h, self.item_matrix(), tf.gather_nd(targets, real), self.item_bias())
+            variables = self.model.trainable_variables
+            self.optimizer.apply(tape.gradient(loss, variables), variables)
+            self.loss_tracker.update_state(loss, sample_weight=tf.cast(tf.shape(real)[0], tf.float32))
+            return {"loss": self.loss_tracker.result()}  # the epoch's mean loss per position
+
+    return NextItemTask
+
+
+def next_item_task(model):
+    """``model`` wrapped for training with the block-wise full-softmax loss (``NextItemTask`` above).
+
+    Compile the result with an optimizer only (``task.compile(optimizer=...)``);
+    ``fit`` trains it and returns the model inside.
+    """
+    return _task_class()(model)
+
+
+def _inner(model):
+    """The recommender a ``fit`` trained: the model inside a ``next_item_task``, else ``model`` itself."""
+    return model.model if isinstance(model, _task_class()) else model
 
 
 def _ranking_callback(split, config: Config, k: int, exclude_seen: bool = True):
@@ -82,7 +189,7 @@ def _ranking_callback(split, config: Config, k: int, exclude_seen: bool = True):
         """After each epoch: full-catalogue validation metrics (NDCG@k among them) into the logs."""
 
         def on_epoch_end(self, epoch, logs=None):
-            recommender = Recommender(self.model, config, split.num_items)
+            recommender = Recommender(_inner(self.model), config, split.num_items)
             for name, value in evaluate_stage(recommender.score, split, "valid", k, exclude_seen).items():
                 logs[f"val_{name}"] = value
 
@@ -136,9 +243,9 @@ def train(split: Split, config: Config = Config(), k: int = 10, verbose: bool | 
 
     keras.utils.set_random_seed(config.seed)
     tf.config.experimental.enable_op_determinism()  # the same run on the same machine gives the same model
-    model = registry.build(split.num_items, config)
-    model.compile(optimizer=keras.optimizers.Adam(config.lr), loss=next_item_loss)
-    return fit(model, split, config, k, verbose, exclude_seen)
+    task = next_item_task(registry.build(split.num_items, config))
+    task.compile(optimizer=keras.optimizers.Adam(config.lr))
+    return fit(task, split, config, k, verbose, exclude_seen)
 
 
 def fit(model, split: Split, config: Config, k: int = 10, verbose: bool | None = None,
@@ -152,7 +259,8 @@ def fit(model, split: Split, config: Config, k: int = 10, verbose: bool | None =
     """
     import keras
 
-    dataset, _ = make_dataset(split.train, config)
+    length = _inner(model).inputs[0].shape[1]  # None: any window length
+    dataset, _ = make_dataset(split.train, config, trim=length is None)
     times, best_so_far = [], [-np.inf]
     epochs = verbose if verbose is not None else progress.watched()
 
@@ -171,6 +279,7 @@ def fit(model, split: Split, config: Config, k: int = 10, verbose: bool | None =
                         callbacks=[_ranking_callback(split, config, k, exclude_seen), Clock(), stop])
     history = {name: [float(v) for v in values] for name, values in history.history.items()}
     best = int(np.argmax(history[f"val_NDCG@{k}"]))
+    model = _inner(model)
     trained = TrainedModel(Recommender(model, config, split.num_items), config, history, best + 1,
                            times[best], times[-1])
     if verbose is not False:

@@ -45,7 +45,7 @@ def test_artefact_path_of_the_cases():
 def test_suite_paths_and_loading(tmp_path):
     assert bench.results.suite_path("privacy").name == "suite-privacy.json"
     with pytest.raises(ValueError, match="suite"):
-        bench.results.suite_path("speed")
+        bench.results.suite_path("latency")
     bad = tmp_path / "x.json"
     bad.write_text('{"command": "x", "suite": "privacy"}')
     with pytest.raises(ValueError, match=r"not a bench suite artefact: it lacks \['date', 'machine', 'seconds'\]"):

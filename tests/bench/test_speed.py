@@ -1,5 +1,6 @@
 """Unit tests for ``lstmrec.bench.speed``: the padding count by hand, ``fastest``, the FLOPs of a step, and a
-profile of tiny LSTM and SASRec models (every part timed, the table built from it; no timing asserted).
+profile of tiny LSTM and SASRec models (every part timed before and after, the tables built from it; no timing
+asserted).
 """
 
 import numpy as np
@@ -48,18 +49,28 @@ def test_matmul_rate_is_a_rate():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("cell", ["LSTM", "SASRec"])
-def test_profile_times_every_part_and_the_table_reads_it(cell):
+def test_profile_times_every_part_before_and_after_and_the_tables_read_it(cell):
     split = small_split(users=20, items=30, length=8)
-    config = models.config.Config(cell=cell, max_len=4, embedding_dim=4, hidden_dim=4, batch_size=8, num_blocks=1)
+    config = models.config.Config(cell=cell, max_len=6, embedding_dim=4, hidden_dim=4, batch_size=8, num_blocks=1)
     lines = []
     p = speed.profile(split, config, steps=2, repeats=1, log=lines.append)
-    for part in ("step", "body", "head", "head_sparse", "input", "validation", "epoch_estimate"):
+    for part in ("body", "head", "head_sparse", "head_blockwise"):
         assert p[part] > 0, part
+    for path in ("before", "after"):
+        for part in ("step", "input", "validation", "epoch", "gflops"):
+            assert p[path][part] > 0, (path, part)
+        assert 0 < p[path]["targets"] <= p[path]["positions"]
+        assert any(line.startswith(f"{cell}, {path}: a step ") for line in lines)
+    assert p["before"]["positions"] == 8 * 6  # whole windows
+    assert p["after"]["positions"] <= p["before"]["positions"]  # by length: padding columns cut
+    assert p["after_nondeterministic"] is None
     assert p["steps_per_epoch"] == -(-p["padding"]["windows"] // 8)
-    assert p["flops_per_step"] == speed.step_flops(config, split.num_items) > 0
-    assert any(line.startswith(f"{cell}: a step takes ") for line in lines)
-    row, = speed.table({cell: p}, rate=100.0)
-    assert row["model"] == cell and row["share of matmul rate"] == round(p["gflops"] / 100.0, 3)
+    assert p["flops_per_target"] == speed.step_flops(config, split.num_items) / (8 * 6) > 0
+    before, after = speed.table({cell: p}, rate=100.0)
+    assert (before["training"], after["training"]) == ("before", "after")
+    assert after["model"] == cell and after["share of matmul rate"] == round(p["after"]["gflops"] / 100.0, 3)
+    row, = speed.parts_table({cell: p})
+    assert row["step ms, determinism off"] is None and row["body ms"] == round(p["body"] * 1e3, 1)
 
 
 def test_profile_refuses_an_unknown_cell_and_no_steps():

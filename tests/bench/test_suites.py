@@ -11,7 +11,7 @@ from lstmrec.bench.suites import SUITES
 
 
 def test_the_suites_by_name():
-    assert list(SUITES) == ["privacy", "compute", "beyond"]
+    assert list(SUITES) == ["privacy", "compute", "speed", "beyond"]
 
 
 @pytest.mark.parametrize("name", list(SUITES))

@@ -55,6 +55,11 @@ def test_config_rejects_a_size_of_zero(field):
         models.config.Config(**{field: 0})
 
 
+def test_config_rejects_an_unknown_batching():
+    with pytest.raises(ValueError, match=r"batching='sorted': choose from \('by_length', 'shuffled'\)"):
+        models.config.Config(batching="sorted")
+
+
 def test_config_key_is_stable():
     assert models.config.Config().key("abc") == models.config.Config().key("abc")
     assert models.config.Config(seed=3).key("abc") == models.config.Config(seed=3).key("abc")
@@ -66,6 +71,7 @@ def test_config_key_is_stable():
     {"cell": "GRU"}, {"max_len": 51}, {"embedding_dim": 32}, {"hidden_dim": 64}, {"dropout": 0.31},
     {"tie_embeddings": False}, {"lr": 0.001}, {"batch_size": 64}, {"max_epochs": 41}, {"patience": 6},
     {"seed": 43}, {"num_blocks": 1, "cell": "SASRec"}, {"num_heads": 2, "cell": "SASRec"},
+    {"batching": "shuffled"},
 ], ids=lambda change: next(iter(change)))
 def test_config_key_changes_with_every_field(change):
     # the attention fields are changed on a SASRec configuration, the only one they belong to
@@ -78,7 +84,7 @@ def test_config_covers_every_field_in_the_key_test():
     # The parametrization above must change each field once; a new field needs a new case.
     assert {f.name for f in dataclasses.fields(models.config.Config)} == {
         "cell", "max_len", "embedding_dim", "hidden_dim", "dropout", "tie_embeddings", "lr", "batch_size",
-        "max_epochs", "patience", "seed", "num_blocks", "num_heads"}
+        "max_epochs", "patience", "seed", "num_blocks", "num_heads", "batching"}
 
 
 def test_attention_fields_are_not_part_of_a_recurrent_models_key():

@@ -55,54 +55,122 @@ def batches(dataset):
     return [tuple(np.asarray(t) for t in batch) for batch in dataset]
 
 
-def test_make_dataset_covers_every_window_once(split):
-    dataset, num_windows = models.training.make_dataset(split.train, CONFIG)
+BATCHINGS = pytest.mark.parametrize("batching", models.config.BATCHING)
+
+
+def padded(x):
+    """A batch of windows left-padded back to ``MAX_LEN`` columns (``by_length`` cuts all-padding columns)."""
+    x = np.asarray(x)
+    return np.pad(x, ((0, 0), (MAX_LEN - x.shape[1], 0)))
+
+
+def windows_of(dataset, part=0):
+    return np.concatenate([padded(b[part]) for b in batches(dataset)])
+
+
+@BATCHINGS
+def test_make_dataset_covers_every_window_once(split, batching):
+    config = dataclasses.replace(CONFIG, batching=batching)
+    dataset, num_windows = models.training.make_dataset(split.train, config)
     inputs, targets = training_windows(split.train, MAX_LEN)
     assert num_windows == len(inputs)
     assert num_windows % CONFIG.batch_size != 0  # so there is a last, smaller batch to keep
     got = batches(dataset)
-    sizes = [len(x) for x, _, _ in got]
+    sizes = sorted((len(x) for x, _, _ in got), reverse=True)  # by length, the smaller batch can come anywhere
     # full batches of 16, then the remainder: ceil(n / 16) batches summing to n
     assert sizes == [CONFIG.batch_size] * (num_windows // CONFIG.batch_size) + [num_windows % CONFIG.batch_size]
-    assert sum(sizes) == num_windows
-    x = np.concatenate([b[0] for b in got])
-    y = np.concatenate([b[1] for b in got])
+    assert int(dataset.cardinality()) == len(got)  # Keras knows the epoch's length
+    x = np.concatenate([padded(b[0]) for b in got])
+    y = np.concatenate([padded(b[1]) for b in got])
     # each window exactly once, its target row still paired with its input row
     assert rows(np.hstack([x, y])) == rows(np.hstack([inputs, targets]))
 
 
-def test_make_dataset_weights_mark_real_targets(split):
-    dataset, _ = models.training.make_dataset(split.train, CONFIG)
+@BATCHINGS
+def test_make_dataset_weights_mark_real_targets(split, batching):
+    dataset, _ = models.training.make_dataset(split.train, dataclasses.replace(CONFIG, batching=batching))
     for x, y, w in batches(dataset):
-        assert x.shape == y.shape == w.shape and x.shape[1] == MAX_LEN
+        assert x.shape == y.shape == w.shape
+        # shuffled: the whole window; by length: only the columns where some window of the batch is real
+        assert x.shape[1] == (MAX_LEN if batching == "shuffled" else w.sum(axis=1).max())
         assert w.dtype == np.float32
         np.testing.assert_array_equal(w, (y > 0).astype(np.float32))  # 1 exactly where there is a target
         assert np.all((x > 0) == (y > 0))  # a window position has both an input and a target, or neither
 
 
 def test_make_dataset_without_shuffle_keeps_the_window_order(split):
-    dataset, _ = models.training.make_dataset(split.train, CONFIG, shuffle=False)
+    dataset, _ = models.training.make_dataset(split.train, dataclasses.replace(CONFIG, batching="shuffled"),
+                                              shuffle=False)
     inputs, targets = training_windows(split.train, MAX_LEN)
-    got = batches(dataset)
-    np.testing.assert_array_equal(np.concatenate([b[0] for b in got]), inputs)
-    np.testing.assert_array_equal(np.concatenate([b[1] for b in got]), targets)
+    np.testing.assert_array_equal(windows_of(dataset, 0), inputs)
+    np.testing.assert_array_equal(windows_of(dataset, 1), targets)
 
 
-def test_make_dataset_order_is_deterministic_for_a_seed(split):
-    first = np.concatenate([b[0] for b in batches(models.training.make_dataset(split.train, CONFIG)[0])])
-    again = np.concatenate([b[0] for b in batches(models.training.make_dataset(split.train, CONFIG)[0])])
-    other = np.concatenate([b[0] for b in batches(
-        models.training.make_dataset(split.train, dataclasses.replace(CONFIG, seed=CONFIG.seed + 1))[0])])
+def test_make_dataset_by_length_puts_similar_windows_together_by_hand():
+    # 4 windows with 1, 5, 2 and 4 real positions; batches of 2 from one sorted pool: {1, 2} then {4, 5}
+    sequences = [np.arange(1, 3), np.arange(1, 7), np.arange(1, 4), np.arange(1, 6)]
+    config = models.config.Config(max_len=6, batch_size=2)
+    got = batches(models.training.make_dataset(sequences, config, shuffle=False)[0])
+    assert [x.shape for x, _, _ in got] == [(2, 2), (2, 5)]
+    assert got[0][0].tolist() == [[0, 1], [1, 2]] and got[1][1].tolist() == [[0, 2, 3, 4, 5], [2, 3, 4, 5, 6]]
+    # a model with a fixed input length gets whole windows, still sorted
+    whole = batches(models.training.make_dataset(sequences, config, shuffle=False, trim=False)[0])
+    assert [x.shape for x, _, _ in whole] == [(2, 6), (2, 6)]
+
+
+def test_make_dataset_by_length_pads_less_than_shuffled(split):
+    def padding(batching):
+        dataset, _ = models.training.make_dataset(split.train, dataclasses.replace(CONFIG, batching=batching))
+        return sum(w.size - w.sum() for _, _, w in batches(dataset))
+    assert padding("by_length") < padding("shuffled")
+
+
+@BATCHINGS
+def test_make_dataset_order_is_deterministic_for_a_seed(split, batching):
+    config = dataclasses.replace(CONFIG, batching=batching)
+    first = windows_of(models.training.make_dataset(split.train, config)[0])
+    again = windows_of(models.training.make_dataset(split.train, config)[0])
+    other = windows_of(models.training.make_dataset(split.train, dataclasses.replace(config, seed=CONFIG.seed + 1))[0])
     np.testing.assert_array_equal(first, again)
     assert not np.array_equal(first, other)  # another seed, another order
     assert not np.array_equal(first, training_windows(split.train, MAX_LEN)[0])  # it is shuffled
 
 
-def test_make_dataset_reshuffles_every_epoch(split):
-    dataset, _ = models.training.make_dataset(split.train, CONFIG)
-    epoch1 = np.concatenate([b[0] for b in batches(dataset)])
-    epoch2 = np.concatenate([b[0] for b in batches(dataset)])
+@BATCHINGS
+def test_make_dataset_reshuffles_every_epoch(split, batching):
+    dataset, _ = models.training.make_dataset(split.train, dataclasses.replace(CONFIG, batching=batching))
+    epoch1, epoch2 = windows_of(dataset), windows_of(dataset)
     assert not np.array_equal(epoch1, epoch2) and rows(epoch1) == rows(epoch2)
+
+
+# --- next_item_task --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tie", [True, False], ids=["tied", "untied"])
+def test_next_item_task_loss_is_the_weighted_mean_of_next_item_loss(split, tie):
+    # lr 0 and no dropout: the logged loss is the loss of the weights as built, on the one batch
+    config = dataclasses.replace(CONFIG, dropout=0.0, tie_embeddings=tie)
+    keras.utils.set_random_seed(config.seed)
+    model = models.registry.build(split.num_items, config)
+    one_batch = models.training.make_dataset(split.train, config, shuffle=False)[0].take(1)  # the same batch twice
+    inputs, targets, weights = next(iter(one_batch))
+    expected = np.asarray(models.training.next_item_loss(targets, model(inputs)))  # (batch, t)
+    expected = (expected * weights.numpy()).sum() / weights.numpy().sum()
+    task = models.training.next_item_task(model)
+    task.compile(optimizer=keras.optimizers.SGD(0.0))
+    logged = task.fit(one_batch, epochs=1, verbose=0, shuffle=False).history["loss"][0]
+    assert logged == pytest.approx(float(expected), rel=1e-5)
+    assert {id(v) for v in task.trainable_variables} == {id(v) for v in model.trainable_variables}  # no others
+
+
+def test_next_item_task_changes_the_weights_of_the_model_inside(split):
+    keras.utils.set_random_seed(CONFIG.seed)
+    model = models.registry.build(split.num_items, CONFIG)
+    before = [w.copy() for w in model.get_weights()]
+    task = models.training.next_item_task(model)
+    task.compile(optimizer=keras.optimizers.Adam(CONFIG.lr))
+    task.fit(models.training.make_dataset(split.train, CONFIG)[0].take(2), epochs=1, verbose=0, shuffle=False)
+    assert all(not np.array_equal(a, b) for a, b in zip(before, model.get_weights()))  # every weight learned
 
 
 # --- train ---------------------------------------------------------------------------
