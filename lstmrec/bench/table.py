@@ -113,13 +113,15 @@ def run_neural(split: data.splits.LeaveOneOutSplit, data_checksum: str, seeds=(4
                          f"valid NDCG@{k}": trained.history[f"val_NDCG@{k}"][trained.best_epoch - 1]
                          if trained.history else None,
                          "to best s": trained.seconds_to_best, "train s": trained.seconds,
-                         "from cache": trained.from_cache,
+                         "from cache": trained.from_cache, "converged": trained.converged,
                          "params": int(trained.recommender.model.count_params())
                          if hasattr(trained.recommender, "model") else None,
                          "score ms": score_ms(_eager(trained.recommender), _longest(split))})
             log(f"  {cell} seed {seed}: NDCG@{k} {runs[-1][f'NDCG@{k}']:.4f}, best epoch {trained.best_epoch}, "
                 f"{trained.seconds_to_best:.0f} s to best, {trained.seconds:.0f} s in all"
-                + (" (cached)" if trained.from_cache else ""))
+                + (" (cached)" if trained.from_cache else "")
+                + ("" if trained.converged else f"; NOT CONVERGED: best epoch within patience "
+                   f"({cfg.patience}) of the cap ({cfg.max_epochs})"))
         ranks[cell] = np.stack(mine_ranks)  # (num_seeds, num_users)
         mine = pd.DataFrame([r for r in runs if r["model"] == cell])
         described = (f"your model, trained as the LSTM: max_len={cell_config.max_len}, lr={cell_config.lr}, "

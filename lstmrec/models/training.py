@@ -218,6 +218,15 @@ class TrainedModel:
     seconds: float
     from_cache: bool = False
 
+    @property
+    def converged(self) -> bool:
+        """Whether early stopping ended the run: ``patience`` epochs without a better one came before the cap.
+
+        ``best_epoch + patience <= max_epochs``. Otherwise the cap stopped it, and
+        the validation curve may still have been rising: not a result to compare.
+        """
+        return self.best_epoch + self.config.patience <= self.config.max_epochs
+
 
 def train(split: Split, config: Config = Config(), k: int = 10, verbose: bool | None = None,
           exclude_seen: bool = True) -> TrainedModel:

@@ -48,12 +48,16 @@ def test_neural_rows_average_over_seeds(monkeypatch):
             self.recommender = baselines.popular.MostPopular().fit(split.train, split.num_items)
             self.best_epoch, self.seconds_to_best, self.seconds, self.from_cache = config.seed - 41, 1.0, 2.0, False
             self.history = {"val_NDCG@10": [0.1, 0.2]}
+            self.converged = config.seed == 42  # the second seed "ran into its cap"
 
     monkeypatch.setattr(models.training, "train", lambda split_, config, verbose=None: Fake(config))
-    rows, runs, ranks = bench.table.run_neural(split, "x", seeds=(42, 43), log=lambda *a: None)
+    lines = []
+    rows, runs, ranks = bench.table.run_neural(split, "x", seeds=(42, 43), log=lines.append)
     assert [r["model"] for r in rows] == list(bench.table.neural()) and len(runs) == 2 * len(bench.table.neural())
     assert "blocks=" in rows[3]["settings"] and "H=" in rows[1]["settings"]  # SASRec's own settings
     assert rows[1]["NDCG@10 low"] <= rows[1]["NDCG@10"] <= rows[1]["NDCG@10 high"] and rows[1]["score ms"] > 0
     assert ranks["LSTM"].shape == (2, split.num_users)
     assert rows[1]["NDCG@10 sd"] == 0.0 and rows[1]["to best s"] == 1.0
     assert "epochs [1, 2]" in rows[1]["settings"]
+    assert [r["converged"] for r in runs[:2]] == [True, False]
+    assert sum("NOT CONVERGED" in line for line in lines) == len(bench.table.neural())  # every model's seed 43

@@ -214,6 +214,18 @@ def test_train_times(trained):
         assert trained.seconds_to_best < trained.seconds
 
 
+@pytest.mark.parametrize("best_epoch, patience, max_epochs, converged", [
+    (5, 3, 8, True),  # epochs 6, 7, 8 were the patience: early stopping ended it at the cap exactly
+    (6, 3, 8, False),  # only 2 epochs after the best one: the cap stopped it
+    (8, 3, 8, False),  # best at the cap
+    (1, 1, 40, True),
+])
+def test_converged_is_early_stopping_before_the_cap_by_hand(best_epoch, patience, max_epochs, converged):
+    config = models.config.Config(patience=patience, max_epochs=max_epochs)
+    run = models.training.TrainedModel(None, config, {}, best_epoch, 1.0, 2.0)
+    assert run.converged is converged
+
+
 @pytest.mark.slow
 def test_train_is_deterministic_for_a_seed(trained, split):
     again = models.training.train(split, CONFIG)
