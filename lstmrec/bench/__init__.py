@@ -8,6 +8,7 @@ Holds:
 - ``suites``: the measurements chapters 11 and 12 load, by name: ``dp_sweep`` (privacy), ``cost_sweep``
   (compute), ``levers`` (the validation searches, hidden units, more users).
 - ``speed``: where an ML-1M training epoch's time goes, before and after issue 22 (``--suite speed``).
+- ``search``: each neural model's settings chosen on one data set's own validation split (``--search``).
 - ``leaderboard``: a learner's own Keras model trained and scored as the course's are (workshops).
 - ``__main__``: ``python -m lstmrec.bench``, the command line over all of them.
 
@@ -15,6 +16,7 @@ A leaf below ``course``: it may import every subpackage but ``course``. The chap
 ``bench.results`` and call ``bench.domains``; nothing below imports the bench.
 """
 
-from lstmrec.bench import cost_sweep, domains, dp_sweep, leaderboard, levers, results, speed, suites, table
+from lstmrec.bench import cost_sweep, domains, dp_sweep, leaderboard, levers, results, search, speed, suites, table
 
-__all__ = ["cost_sweep", "domains", "dp_sweep", "leaderboard", "levers", "results", "speed", "suites", "table"]
+__all__ = ["cost_sweep", "domains", "dp_sweep", "leaderboard", "levers", "results", "search", "speed", "suites",
+           "table"]

@@ -17,6 +17,10 @@ ML-1M training epoch's time goes (``bench.speed``); the validation searches
 of SASRec and the SimpleRNN, the LSTM's hidden-size sweep and the learning
 curve over the share of MovieLens-1M's users.
 
+``--dataset ml-1m --search`` chooses each neural model's settings on
+MovieLens-1M's own validation split (``bench.search``; one seed per setting,
+through the model cache, so a search cut short resumes).
+
 ``--dataset instacart`` and ``--dataset collegemsg`` run chapter 10's case
 studies (``bench.domains``): past items are candidates there, the repeat
 heuristics join the baselines, and the LSTM gets its copy mixture.
@@ -66,7 +70,35 @@ import numpy as np
 import pandas as pd
 
 from lstmrec import baselines, data, models, util
-from lstmrec.bench import domains, leaderboard, results, suites, table
+from lstmrec.bench import domains, leaderboard, results, search, suites, table
+
+
+def run_search(args, cells: list[str], start: float, argv: list[str]) -> int:
+    """``--search``: each of ``cells``' settings chosen on ``--dataset``'s validation split (``bench.search``)."""
+    if args.dataset not in search.GRIDS or args.ties != "shuffle" or args.baselines_only or args.seeds is not None \
+            or args.max_epochs is not None:
+        print(f"--search runs bench.search's grids ({', '.join(search.GRIDS)}) under the course's ties, one seed each: "
+              "give it only --dataset, --models, --cached and --json", file=sys.stderr)
+        return 2
+    missing = [cell for cell in cells if cell not in search.GRIDS[args.dataset]]
+    if missing:
+        print(f"--search has no grid for {missing} on {args.dataset}", file=sys.stderr)
+        return 2
+    spec = data.registry.get(args.dataset)
+    loaded = spec.load()
+    split = spec.split(loaded)
+    print(f"{spec.title}: settings chosen on the validation split, seed {search.SEED} (test kept for the record)",
+          flush=True)
+    rows = search.search(split, loaded.checksum(), args.dataset, cells)
+    winners = search.chosen(rows)
+    for cell, settings in winners.items():
+        print(f"chosen for {cell}: {settings or 'the course settings'}")
+    total = time.perf_counter() - start
+    print(results.footer(total, "whole search"))
+    if args.json:
+        results.save(args.json, argv, machine=results.machine(), seconds=total, data_checksum=loaded.checksum(),
+                     **search.describe(args.dataset), rows=rows, chosen=winners)
+    return 0
 
 
 def run_suite(args, start: float, argv: list[str]) -> int:
@@ -230,6 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--baselines-only", action="store_true", help="skip the neural models")
     parser.add_argument("--suite", choices=list(suites.SUITES), default=None,
                         help="chapter 11's or 12's measurements instead of the model table: privacy, compute or beyond")
+    parser.add_argument("--search", action="store_true",
+                        help="choose each --models' settings on --dataset's validation split (bench.search, ml-1m)")
     parser.add_argument("--model", metavar="MODULE:FUNCTION", default=None,
                         help="also train and score your own Keras model, build_fn(num_items, config), with the "
                              "course's split, training and evaluator (bench.leaderboard; default 1 seed)")
@@ -253,6 +287,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--models must name some of {list(neural)}, got {args.models!r}")
 
     start = time.perf_counter()
+    if args.search:
+        if args.suite or args.model:
+            parser.error("--search runs alone: not with --suite or --model")
+        grids = search.GRIDS.get(args.dataset, {})
+        return run_search(args, cells if args.models is not None else list(grids), start, argv)
     if args.model:
         if args.suite or case_study or args.max_epochs is not None or args.models is not None:
             parser.error("--model scores your model on --dataset ml-100k or ml-1m, beside the course's models")

@@ -79,8 +79,17 @@ def build(num_items: int, config: Config, unroll: bool = False):
     return spec.build(num_items, config)
 
 
-def course_config(dataset: str, cell: str = "LSTM", **changes) -> Config:
+TUNED: dict[tuple[str, str], dict] = {}
+"""(data set, model) -> the settings ``python -m lstmrec.bench --dataset NAME --search`` chose on that data set's
+validation split (``results/search-NAME.json``; a test checks the two agree). A pair not listed keeps the data
+set's and the model's settings."""
+
+
+def course_config(dataset: str, cell: str = "LSTM", tuned: bool = True, **changes) -> Config:
     """The course's configuration of ``cell`` on ``dataset``: the data set's settings, the model's, ``changes``.
+
+    ``tuned`` adds what the data set's own validation search chose (``TUNED``), after the model's settings
+    and before ``changes``; the search itself starts from ``tuned=False``.
 
     Example:
         >>> course_config("ml-1m", "SASRec").max_len   # ML-1M reads 100 items whatever the model
@@ -89,4 +98,5 @@ def course_config(dataset: str, cell: str = "LSTM", **changes) -> Config:
     if dataset not in data.registry.DATASETS:
         raise ValueError(f"dataset={dataset!r}: choose from {list(data.registry.DATASETS)}")
     base = data.registry.DATASETS[dataset].model
-    return Config(**{**base, "cell": cell, **get(cell).settings, **changes})
+    own = TUNED.get((dataset, cell), {}) if tuned else {}
+    return Config(**{**base, "cell": cell, **get(cell).settings, **own, **changes})

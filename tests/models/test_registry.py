@@ -31,3 +31,13 @@ def test_course_config_combines_the_dataset_and_the_cell(dataset, cell):
 def test_course_config_rejects_an_unknown_dataset():
     with pytest.raises(ValueError, match="ml-10m"):
         models.registry.course_config("ml-10m")
+
+
+def test_course_config_applies_what_the_data_sets_search_chose(monkeypatch):
+    monkeypatch.setitem(models.registry.TUNED, ("ml-1m", "GRU"), {"lr": 0.003, "dropout": 0.4})
+    tuned = models.registry.course_config("ml-1m", "GRU")
+    assert (tuned.lr, tuned.dropout) == (0.003, 0.4)
+    assert models.registry.course_config("ml-1m", "GRU", tuned=False).lr == models.registry.course_config(
+        "ml-100k", "GRU").lr  # untuned: the data set's and the model's settings only
+    assert models.registry.course_config("ml-1m", "GRU", lr=0.02).lr == 0.02  # a change still wins
+    assert models.registry.course_config("ml-100k", "GRU").lr != 0.003  # another data set is not touched

@@ -1,0 +1,121 @@
+"""Each neural model's settings chosen on one data set's own validation split: ``python -m lstmrec.bench --search``.
+
+Taught in chapter 12 (a fair race: every rival tuned on the same data, the same
+way); a leaf module of the bench. ``GRIDS`` lists, per data set and model, the
+settings tried; each is trained once (seed ``SEED``) with early stopping on
+validation NDCG@10 and the data set's cap, through the model cache, so a search
+cut short by the end of a session resumes where it stopped. The setting with
+the best validation NDCG@10 wins (``chosen``); the test metrics are kept for the
+record and play no part. A run that its cap stopped (``TrainedModel.converged``
+False) cannot win: its curve may still have been rising. The winners go into
+``models.registry.TUNED``, and a test checks the committed search and the code agree.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+SEED = 42
+"""The seed of every search run (the bench's table then trains several seeds of the winner)."""
+
+_PUBLISHED_SASREC = {"max_len": 200, "num_blocks": 2, "dropout": 0.1, "lr": 0.001, "hidden_dim": 64}
+"""SASRec as the published ML-1M tables train it (SASRec+, Klenitskiy & Vasilev 2023; eSASRec 2025):
+T 200, 2 blocks, one head, width 64 and FFN 64, dropout 0.1, Adam lr 1e-3."""
+
+GRIDS: dict[str, dict[str, list[dict]]] = {
+    "ml-1m": {
+        # the course's settings (lr 0.01, dropout 0.2, T 100), a lower rate, more dropout, and SASRec's window
+        "LSTM": [{}, {"lr": 0.003}, {"dropout": 0.4}, {"max_len": 200}],
+        "GRU": [{}, {"lr": 0.003}, {"dropout": 0.4}, {"max_len": 200}],
+        # the published settings first, then one change at a time
+        "SASRec": [_PUBLISHED_SASREC, {**_PUBLISHED_SASREC, "dropout": 0.2}, {**_PUBLISHED_SASREC, "max_len": 100},
+                   {**_PUBLISHED_SASREC, "lr": 0.003}],
+    },
+}
+"""Data set -> model -> the settings tried, each a change to ``models.registry.course_config`` without ``TUNED``."""
+
+
+def grid(dataset: str, cell: str) -> list[dict]:
+    """The settings tried for ``cell`` on ``dataset``.
+
+    Raises:
+        ValueError: no grid for that data set or model.
+    """
+    if dataset not in GRIDS or cell not in GRIDS[dataset]:
+        known = {name: list(cells) for name, cells in GRIDS.items()}
+        raise ValueError(f"no search grid for {cell!r} on {dataset!r}: grids exist for {known}")
+    return GRIDS[dataset][cell]
+
+
+def search(split, data_checksum: str, dataset: str, cells, log=print) -> list[dict]:
+    """Every setting of ``cells``' grids on ``dataset``, trained once, scored on validation (and test, for the record).
+
+    Args:
+        split: the data set's leave-one-out split.
+        data_checksum: its checksum (the model cache's key).
+        dataset: the name in ``GRIDS`` and ``data.registry``.
+        cells: the models to search.
+        log: where each run's line goes.
+
+    Returns:
+        One row per run: ``cell``, ``settings``, ``valid NDCG@10``, ``converged``, ``best epoch``, ``epochs``,
+        ``to best s``, ``train s``, ``from cache`` and the test metrics.
+    """
+    from lstmrec import evaluation, models
+
+    exclude_seen = _exclude_seen(dataset)
+    rows = []
+    for cell in cells:
+        for settings in grid(dataset, cell):
+            config = models.registry.course_config(dataset, cell, tuned=False, seed=SEED, **settings)
+            trained = models.cache.load_or_train(split, data_checksum, config, verbose=False,
+                                                 exclude_seen=exclude_seen)
+            test = evaluation.ranking.evaluate(trained.recommender.score, split.histories("test"),
+                                               split.targets("test"), split.num_items, exclude_seen=exclude_seen)
+            rows.append({"cell": cell, "settings": settings,
+                         "valid NDCG@10": trained.history["val_NDCG@10"][trained.best_epoch - 1],
+                         "converged": trained.converged, "best epoch": trained.best_epoch,
+                         "epochs": len(trained.history["loss"]), "to best s": trained.seconds_to_best,
+                         "train s": trained.seconds, "from cache": trained.from_cache,
+                         **{f"test {name}": value for name, value in test.metrics((10,)).items()}})
+            log(f"  {cell} {settings or 'course settings'}: valid NDCG@10 {rows[-1]['valid NDCG@10']:.4f}, "
+                f"best epoch {trained.best_epoch} of {rows[-1]['epochs']}"
+                + ("" if trained.converged else " (NOT CONVERGED: stopped by the cap)")
+                + (" (cached)" if trained.from_cache else f", {trained.seconds:.0f} s"))
+    return rows
+
+
+def chosen(rows: list[dict]) -> dict[str, dict]:
+    """Each model's converged setting with the best validation NDCG@10 (the test columns play no part).
+
+    Raises:
+        ValueError: a model none of whose runs converged.
+
+    Example:
+        >>> chosen([{"cell": "LSTM", "settings": {}, "valid NDCG@10": 0.1, "converged": True},
+        ...         {"cell": "LSTM", "settings": {"lr": 0.003}, "valid NDCG@10": 0.2, "converged": True}])
+        {'LSTM': {'lr': 0.003}}
+    """
+    best: dict[str, dict] = {}
+    for r in rows:
+        if r["converged"] and (r["cell"] not in best or r["valid NDCG@10"] > best[r["cell"]]["valid NDCG@10"]):
+            best[r["cell"]] = r
+    missing = sorted({r["cell"] for r in rows} - set(best))
+    if missing:
+        raise ValueError(f"no run of {missing} converged: raise the data set's max_epochs and search again")
+    return {cell: dict(r["settings"]) for cell, r in best.items()}
+
+
+def _exclude_seen(dataset: str) -> bool:
+    from lstmrec import data
+
+    return data.registry.get(dataset).exclude_seen
+
+
+def describe(dataset: str) -> dict:
+    """What a search artefact records besides its rows: the grids and the base configuration of each model."""
+    from lstmrec import models
+
+    return {"dataset": dataset, "seed": SEED, "grids": GRIDS[dataset],
+            "base": {cell: dataclasses.asdict(models.registry.course_config(dataset, cell, tuned=False))
+                     for cell in GRIDS[dataset]}}
