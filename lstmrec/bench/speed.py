@@ -25,6 +25,11 @@ backward, the head with the one-hot, the sparse and the block-wise loss; the
 step with TensorFlow's op determinism off (measured first: once on, it cannot
 be turned off); and the share of padded positions in whole windows.
 
+Then ``quality``: the course's ML-1M LSTM trained to convergence with each
+batching, the same seeds, and the paired test of their test NDCG@10 (only the
+batching changes what the model learns; the loss and the validation compute the
+same numbers as before).
+
 Times are this machine's; nothing in the tests asserts them.
 """
 
@@ -323,15 +328,72 @@ def parts_table(parts: dict[str, dict]) -> list[dict]:
     return rows
 
 
-def run(log: Callable[[str], None] = print, steps: int = 40) -> dict:
-    """The suite on MovieLens-1M: the course's LSTM and SASRec at the published size (``PUBLISHED_SASREC``)."""
-    import tensorflow as tf
+QUALITY_SEEDS = (42, 43, 44)
+"""Seeds of each batching in ``quality``."""
 
+
+def quality(split, data_checksum: str, seeds=QUALITY_SEEDS, log: Callable[[str], None] = print) -> dict:
+    """Does batching by length change what the course's ML-1M LSTM learns? Both batchings, trained to convergence.
+
+    The loss block by block and the compiled validation compute the same numbers
+    as before (up to float rounding; ``tests/models``), so only the batching
+    can change the model: ``batching="shuffled"`` (before) against ``"by_length"``
+    (after), the same seeds, each trained with early stopping through the model
+    cache and scored on the test split.
+
+    Returns:
+        ``{"runs": one row per (batching, seed), "difference": the paired comparison of per-user test NDCG@10,
+        by_length - shuffled, over the seeds' mean (evaluation.stats.paired_comparison)}``.
+    """
+    import dataclasses
+
+    from lstmrec import evaluation, models
+
+    runs, per_user = [], {}
+    for batching in ("by_length", "shuffled"):  # the course's first: the bench's ML-1M LSTM runs are the same
+        scores = []
+        for seed in seeds:
+            config = models.registry.course_config("ml-1m", "LSTM", batching=batching, seed=seed)
+            trained = models.cache.load_or_train(split, data_checksum, config, verbose=False)
+            result = evaluation.ranking.evaluate(trained.recommender.score, split.histories("test"),
+                                                 split.targets("test"), split.num_items)
+            scores.append(evaluation.metrics.per_user(result.ranks, "NDCG", 10))
+            epochs = len(trained.history["loss"])
+            runs.append({"batching": batching, "seed": seed, **result.metrics((10,)),
+                         "valid NDCG@10": trained.history["val_NDCG@10"][trained.best_epoch - 1],
+                         "best epoch": trained.best_epoch, "epochs": epochs, "converged": trained.converged,
+                         "s per epoch": trained.seconds / epochs, "to best s": trained.seconds_to_best,
+                         "from cache": trained.from_cache})
+            log(f"  LSTM, {batching}, seed {seed}: test NDCG@10 {runs[-1]['NDCG@10']:.4f}, best epoch "
+                f"{trained.best_epoch} of {epochs}, {runs[-1]['s per epoch']:.1f} s per epoch, "
+                f"{trained.seconds_to_best:.0f} s to best" + (" (cached)" if trained.from_cache else ""))
+        per_user[batching] = np.mean(scores, axis=0)  # (users,) the seeds' mean
+    config = dataclasses.asdict(models.registry.course_config("ml-1m", "LSTM"))
+    return {"config": config, "seeds": list(seeds), "runs": runs,
+            "difference": evaluation.stats.paired_comparison(per_user["by_length"], per_user["shuffled"])}
+
+
+def run(log: Callable[[str], None] = print, steps: int = 40, parts=("profile", "quality")) -> dict:
+    """The suite on MovieLens-1M: the profile of the course's LSTM and of SASRec at the published size
+    (``PUBLISHED_SASREC``), then the ``quality`` of the LSTM under both batchings (``parts`` picks)."""
     from lstmrec import data
-    from lstmrec.models.registry import course_config
 
     loaded = data.registry.get("ml-1m").load()
     split = data.registry.get("ml-1m").split(loaded)
+    out = {"dataset": "ml-1m", "data_checksum": loaded.checksum()}
+    if "profile" in parts:  # first: op determinism is still off in this process
+        out.update(_profile_both(split, steps, log))
+    if "quality" in parts:
+        out["quality"] = quality(split, loaded.checksum(), log=log)
+    return out
+
+
+def _profile_both(split, steps: int, log: Callable[[str], None]) -> dict:
+    """``run``'s profile of the LSTM and SASRec, with the matrix-product rate before and after."""
+    import tensorflow as tf
+
+    from lstmrec.models.registry import course_config
+
     rate = matmul_rate()
     log(f"float32 matrix product: {rate:.0f} GFLOP/s")
     configs = {"LSTM": course_config("ml-1m", "LSTM"), "SASRec": course_config("ml-1m", "SASRec", **PUBLISHED_SASREC)}
@@ -345,6 +407,6 @@ def run(log: Callable[[str], None] = print, steps: int = 40) -> dict:
              for name, config in configs.items()}
     rate_after = matmul_rate()  # the machine may have slowed or sped up meanwhile: both are kept
     log(f"float32 matrix product, at the end: {rate_after:.0f} GFLOP/s")
-    return {"dataset": "ml-1m", "data_checksum": loaded.checksum(), "matmul_gflops": round(rate, 1),
+    return {"matmul_gflops": round(rate, 1),
             "matmul_gflops_at_end": round(rate_after, 1), "steps": steps, "repeats": REPEATS, "parts": parts,
             "table": table(parts, max(rate, rate_after)), "parts_table": parts_table(parts)}

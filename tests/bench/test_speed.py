@@ -79,3 +79,30 @@ def test_profile_refuses_an_unknown_cell_and_no_steps():
         speed.profile(split, models.config.Config(), steps=0)
     with pytest.raises(ValueError, match=r"cell='Mamba': the speed suite knows \['LSTM'"):
         speed.profile(split, models.config.Config(cell="Mamba"))
+
+
+def test_quality_pairs_the_two_batchings_seed_by_seed(monkeypatch):
+    from lstmrec import baselines
+
+    split = small_split()
+    trained_configs = []
+
+    class Trained:
+        def __init__(self, config):
+            self.recommender = baselines.popular.MostPopular().fit(split.train, split.num_items)
+            self.config, self.best_epoch, self.seconds_to_best, self.seconds = config, 1, 1.0, 2.0
+            self.history, self.from_cache, self.converged = {"loss": [1.0, 0.9], "val_NDCG@10": [0.1, 0.05]}, True, True
+
+    def fake(split_, checksum, config, verbose=None):
+        trained_configs.append(config)
+        return Trained(config)
+
+    monkeypatch.setattr(models.cache, "load_or_train", fake)
+    lines = []
+    q = speed.quality(split, "0000", seeds=(42, 43), log=lines.append)
+    assert [(c.batching, c.seed) for c in trained_configs] == [
+        ("by_length", 42), ("by_length", 43), ("shuffled", 42), ("shuffled", 43)]
+    assert all(c == models.registry.course_config("ml-1m", "LSTM", batching=c.batching, seed=c.seed)
+               for c in trained_configs)
+    assert len(q["runs"]) == 4 and q["seeds"] == [42, 43] and len(lines) == 4
+    assert q["difference"]["mean difference"] == 0.0  # the same scores both ways
