@@ -24,7 +24,7 @@ items ``1..t`` and never ``t + 1``, the item it is asked to predict. Padding
 (id 0, on the left) is masked as a key too, so no real position reads it.
 Positions count from the left edge of a full window; with left padding the
 most recent item is always at position ``max_len - 1``, and a shorter window
-(training cuts all-padding columns) holds the last positions.
+(batching by length cuts all-padding columns) holds the last positions.
 
 Cost: the LSTM updates a fixed state per new event (``O(H(E + H))``). This
 model has no state to update: to score after a new event it attends from the
@@ -166,7 +166,7 @@ def build(num_items: int, config):
     e, rate = config.embedding_dim, config.dropout
     if e % config.num_heads:
         raise ValueError(f"embedding_dim={e} is not divisible by num_heads={config.num_heads}")
-    items = keras.Input((None,), dtype="int32", name="items")  # (batch, t), t <= max_len (training cuts padding)
+    items = keras.Input((None,), dtype="int32", name="items")  # (batch, t), t <= max_len (by-length batches are cut)
     embedding = keras.layers.Embedding(num_items, e, mask_zero=True, name="item_embedding")
     x = embedding(items)  # (batch, max_len, E); padding masked from here on
     x = _positional_embedding_class()(config.max_len, e, name="add_positions")(x)  # (batch, max_len, E)

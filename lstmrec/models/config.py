@@ -10,7 +10,7 @@ import dataclasses
 import hashlib
 import json
 
-BATCHING = ("by_length", "shuffled")
+BATCHING = ("shuffled", "by_length")
 """``Config.batching``'s choices (``models.training.make_dataset``)."""
 
 
@@ -37,7 +37,8 @@ class Config:
         num_blocks: SASRec only: attention blocks.
         num_heads: SASRec only: attention heads (they split ``embedding_dim``).
         batching: which training windows share a batch (``models.training.make_dataset``):
-            ``"by_length"`` (similar lengths, padding columns cut: the course's) or ``"shuffled"``.
+            ``"shuffled"`` (any windows: the course's) or ``"by_length"`` (similar lengths, padding columns
+            cut: faster, but on MovieLens-1M it learned less per epoch and stopped lower, so it is not the default).
     """
 
     cell: str = "LSTM"
@@ -53,7 +54,7 @@ class Config:
     seed: int = 42
     num_blocks: int = 2
     num_heads: int = 1
-    batching: str = "by_length"
+    batching: str = "shuffled"
 
     def __post_init__(self):
         if not isinstance(self.cell, str) or not self.cell:

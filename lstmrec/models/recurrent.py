@@ -44,7 +44,7 @@ def build(num_items: int, config: Config, unroll: bool = False):
     if config.cell not in LAYERS:
         raise ValueError(f"cell={config.cell!r} is not recurrent: choose from {list(LAYERS)} "
                          "(models.registry.build builds any model)")
-    # (batch, t): any window length t (training cuts padding columns, models.training.make_dataset); unrolled: max_len
+    # (batch, t): any window length t (batching by length cuts padding columns); unrolled: max_len
     items = keras.Input((config.max_len if unroll else None,), dtype="int32", name="items")
     embedding = keras.layers.Embedding(num_items, config.embedding_dim, mask_zero=True, name="item_embedding")
     x = embedding(items)  # (batch, max_len, embedding_dim); padding positions are masked from here on

@@ -69,15 +69,17 @@ def make_dataset(sequences: list[np.ndarray], config: Config, shuffle: bool = Tr
 
     ``config.batching`` decides which windows share a batch:
 
-    - ``"shuffled"``: any windows; every batch is ``(batch_size, max_len)``.
-    - ``"by_length"`` (the course's): the shuffled windows are taken
+    - ``"shuffled"`` (the course's): any windows; every batch is ``(batch_size, max_len)``.
+    - ``"by_length"``: the shuffled windows are taken
       ``SORT_POOL`` batches at a time, sorted by their number of real
       positions, cut into batches, and the batches shuffled again. A batch then
       holds windows of similar length, and the columns that are padding in all
       of its windows are cut off (the padding is on the left, so the last
       columns stay): batches are ``(batch_size, t)`` with ``t <= max_len``.
       Masked padding changes no real position's output, so only the
-      composition of the batches changes, not what a window computes.
+      composition of the batches changes, not what a window computes. That
+      composition matters: on MovieLens-1M the LSTM learned less per epoch
+      and stopped at a lower validation NDCG@10 (``bench.speed.quality``).
 
     Args:
         sequences: per user, the training items, oldest first.

@@ -101,7 +101,7 @@ def test_quality_pairs_the_two_batchings_seed_by_seed(monkeypatch):
     lines = []
     q = speed.quality(split, "0000", seeds=(42, 43), log=lines.append)
     assert [(c.batching, c.seed) for c in trained_configs] == [
-        ("by_length", 42), ("by_length", 43), ("shuffled", 42), ("shuffled", 43)]
+        ("shuffled", 42), ("shuffled", 43), ("by_length", 42), ("by_length", 43)]
     assert all(c == models.registry.course_config("ml-1m", "LSTM", batching=c.batching, seed=c.seed)
                for c in trained_configs)
     assert len(q["runs"]) == 4 and q["seeds"] == [42, 43] and len(lines) == 4

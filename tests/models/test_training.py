@@ -109,7 +109,7 @@ def test_make_dataset_without_shuffle_keeps_the_window_order(split):
 def test_make_dataset_by_length_puts_similar_windows_together_by_hand():
     # 4 windows with 1, 5, 2 and 4 real positions; batches of 2 from one sorted pool: {1, 2} then {4, 5}
     sequences = [np.arange(1, 3), np.arange(1, 7), np.arange(1, 4), np.arange(1, 6)]
-    config = models.config.Config(max_len=6, batch_size=2)
+    config = models.config.Config(max_len=6, batch_size=2, batching="by_length")
     got = batches(models.training.make_dataset(sequences, config, shuffle=False)[0])
     assert [x.shape for x, _, _ in got] == [(2, 2), (2, 5)]
     assert got[0][0].tolist() == [[0, 1], [1, 2]] and got[1][1].tolist() == [[0, 2, 3, 4, 5], [2, 3, 4, 5, 6]]
