@@ -140,15 +140,19 @@ def _determinism_on() -> bool:
     return bool(tf_config.is_op_determinism_enabled())
 
 
-def _compiled_task(split, config, path: str):
-    """The model of ``config`` compiled for training the ``path`` way: ``"before"`` or ``"after"`` issue 22.
-
-    ``"before"``: whole windows in any order, the model's (batch, T, N) logits and the one-hot loss
-    (``training.next_item_loss``), as the course trained until issue 22. ``"after"``: ``training.train``'s way,
-    windows batched by length, the loss block by block at the real positions (``training.next_item_task``).
-    """
+def _path_config(config, path: str):
+    """``config`` with the batching of ``path``: ``"before"`` shuffled, ``"after"`` by length."""
     import dataclasses
 
+    return dataclasses.replace(config, batching="shuffled" if path == "before" else "by_length")
+
+
+def _compiled_task(split, config, path: str):
+    """The model of ``config`` compiled for training the ``path`` way (module docstring).
+
+    ``"before"``: the model's (batch, T, N) logits and the one-hot loss (``training.next_item_loss``).
+    ``"after"``: the loss block by block at the real positions (``training.next_item_task``).
+    """
     import keras
 
     from lstmrec.models import registry, training
@@ -157,10 +161,10 @@ def _compiled_task(split, config, path: str):
     model = registry.build(split.num_items, config)
     if path == "before":
         model.compile(optimizer=keras.optimizers.Adam(config.lr), loss=training.next_item_loss)
-        return model, dataclasses.replace(config, batching="shuffled")
+        return model
     task = training.next_item_task(model)
     task.compile(optimizer=keras.optimizers.Adam(config.lr))
-    return task, dataclasses.replace(config, batching="by_length")
+    return task
 
 
 def time_steps(split, config, path: str, steps: int, repeats: int = REPEATS) -> dict:
@@ -171,8 +175,9 @@ def time_steps(split, config, path: str, steps: int, repeats: int = REPEATS) -> 
     """
     from lstmrec.models import training
 
-    model, config = _compiled_task(split, config, path)
-    batches = training.make_dataset(split.train, config)[0].take(steps).cache()  # the same batches every run
+    model = _compiled_task(split, config, path)
+    dataset = training.make_dataset(split.train, _path_config(config, path))[0]
+    batches = dataset.take(steps).cache()  # the same batches every run
     weights = [w.numpy() for _, _, w in batches]
     seconds = fastest(lambda: model.fit(batches, epochs=1, verbose=0, shuffle=False), repeats) / len(weights)
     return {"step": seconds, "positions": sum(w.size for w in weights) / len(weights),
@@ -218,13 +223,13 @@ def profile(split, config, steps: int = 40, repeats: int = REPEATS, exclude_seen
         raise ValueError(f"steps={steps} must be at least 1")
     if config.cell not in BODY:
         raise ValueError(f"cell={config.cell!r}: the speed suite knows {list(BODY)}")
-    num_windows = len(training_windows_of(split, config))
-    results: dict = {"config": config.settings(), "steps_per_epoch": -(-num_windows // config.batch_size)}
+    padding = padding_share(split.train, config.max_len)
+    results: dict = {"config": config.settings(), "steps_per_epoch": -(-padding["windows"] // config.batch_size),
+                     "padding": padding}
     model = None
     for path in ("before", "after"):
         part = time_steps(split, config, path, steps, repeats)
-        path_config = _compiled_task(split, config, path)[1]
-        dataset = training.make_dataset(split.train, path_config)[0]
+        dataset = training.make_dataset(split.train, _path_config(config, path))[0]
         part["input"] = fastest(lambda: [b for b in dataset], repeats) / results["steps_per_epoch"]  # a whole epoch
         keras.utils.set_random_seed(config.seed)
         model = registry.build(split.num_items, config)
@@ -275,7 +280,6 @@ def profile(split, config, steps: int = 40, repeats: int = REPEATS, exclude_seen
     results["head_sparse"] = fastest(head_step(sparse), repeats)
     results["head_blockwise"] = fastest(head_step(None), repeats)
     results["head_blockwise_by_chunk"] = {chunk: fastest(head_step(None, chunk), repeats) for chunk in CHUNKS}
-    results["padding"] = padding_share(split.train, config.max_len)
     results["flops_per_target"] = step_flops(config, split.num_items) / (config.batch_size * config.max_len)
     for path in ("before", "after"):
         part = results[path]
@@ -284,13 +288,6 @@ def profile(split, config, steps: int = 40, repeats: int = REPEATS, exclude_seen
         f"(sparse {results['head_sparse'] * 1e3:.0f}, block by block at the real positions "
         f"{results['head_blockwise'] * 1e3:.0f}) per whole batch")
     return results
-
-
-def training_windows_of(split, config):
-    """The training windows' targets of ``split`` at ``config.max_len`` (num_windows, max_len)."""
-    from lstmrec.data.sequences import training_windows
-
-    return training_windows(split.train, config.max_len)[1]
 
 
 def table(parts: dict[str, dict], rate: float) -> list[dict]:
