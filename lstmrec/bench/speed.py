@@ -13,7 +13,7 @@ changes of issue 22:
   block by block at the positions with a target (``models.softmax``),
   validation ranked by the compiled graph (``Recommender.score``).
   ``models.training.train`` keeps the last two; batching by length made the
-  LSTM learn less per epoch (``quality``), so the course's batches stay shuffled.
+  LSTM score lower (``quality``), so the course's batches stay shuffled.
 
 For each: a training step as ``model.fit`` runs it (forward, backward, Adam)
 and the positions it computes; the input pipeline over a whole epoch, per
