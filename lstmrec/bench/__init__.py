@@ -3,6 +3,7 @@
 Holds:
 
 - ``results``: the results store: where each committed run of ``results/`` lives, read checked, written atomically.
+- ``runs``: one finished training run recorded in ``results/runs/``, so a bench longer than a session resumes.
 - ``table``: the baselines and the neural models on one MovieLens split, one row each (chapters 07, 08, 12).
 - ``domains``: the same protocol on each domain's candidate rule, with the copy mixture (chapter 10).
 - ``suites``: the measurements chapters 11 and 12 load, by name: ``dp_sweep`` (privacy), ``cost_sweep``
@@ -16,7 +17,19 @@ A leaf below ``course``: it may import every subpackage but ``course``. The chap
 ``bench.results`` and call ``bench.domains``; nothing below imports the bench.
 """
 
-from lstmrec.bench import cost_sweep, domains, dp_sweep, leaderboard, levers, results, search, speed, suites, table
+from lstmrec.bench import (
+                           cost_sweep,
+                           domains,
+                           dp_sweep,
+                           leaderboard,
+                           levers,
+                           results,
+                           runs,
+                           search,
+                           speed,
+                           suites,
+                           table,
+)
 
-__all__ = ["cost_sweep", "domains", "dp_sweep", "leaderboard", "levers", "results", "search", "speed", "suites",
-           "table"]
+__all__ = ["cost_sweep", "domains", "dp_sweep", "leaderboard", "levers", "results", "runs", "search", "speed",
+           "suites", "table"]

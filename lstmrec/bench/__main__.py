@@ -19,7 +19,7 @@ curve over the share of MovieLens-1M's users.
 
 ``--dataset ml-1m --search`` chooses each neural model's settings on
 MovieLens-1M's own validation split (``bench.search``; one seed per setting,
-through the model cache, so a search cut short resumes).
+each recorded in ``results/runs/``, so a search cut short resumes).
 
 ``--dataset instacart`` and ``--dataset collegemsg`` run chapter 10's case
 studies (``bench.domains``): past items are candidates there, the repeat
@@ -54,8 +54,10 @@ A seed makes a run repeatable on one machine, not across machines: the JSON
 records the machine, and every run's own figures (``bench.results``).
 
 The neural models are trained afresh, so that the times are measured; with
-``--cached`` the course's cached models are used where they exist (the times
-shown are then those recorded when they were trained). The benchmark prints
+``--cached`` a run already recorded in ``results/runs/`` (``bench.runs``), or a
+model in the course's cache, is used instead (the times shown are then those
+recorded when it was trained), so a table longer than a session resumes where
+it stopped. ``--search`` always resumes so. The benchmark prints
 figures; the test suite asserts none of its timings.
 """
 
@@ -89,14 +91,14 @@ def run_search(args, cells: list[str], start: float, argv: list[str]) -> int:
     split = spec.split(loaded)
     print(f"{spec.title}: settings chosen on the validation split, seed {search.SEED} (test kept for the record)",
           flush=True)
-    rows = search.search(split, loaded.checksum(), args.dataset, cells)
+    rows = search.search(split, loaded.checksum(), args.dataset, cells, log=lambda line: print(line, flush=True))
     winners = search.chosen(rows)
     for cell, settings in winners.items():
         print(f"chosen for {cell}: {settings or 'the course settings'}")
     total = time.perf_counter() - start
     print(results.footer(total, "whole search"))
     if args.json:
-        results.save(args.json, argv, machine=results.machine(), seconds=total, data_checksum=loaded.checksum(),
+        results.save(args.json, argv, machine=util.machine.describe(), seconds=total, data_checksum=loaded.checksum(),
                      **search.describe(args.dataset), rows=rows, chosen=winners)
     return 0
 
@@ -113,7 +115,7 @@ def run_suite(args, start: float, argv: list[str]) -> int:
     total = time.perf_counter() - start
     print(results.footer(total, "whole suite"))
     if args.json:
-        results.save(args.json, argv, suite=args.suite, machine=results.machine(), seconds=total, **result)
+        results.save(args.json, argv, suite=args.suite, machine=util.machine.describe(), seconds=total, **result)
     return 0
 
 
@@ -147,7 +149,7 @@ def run_case(args, seeds: int, start: float, argv: list[str]) -> int:
     if args.json:
         results.save(args.json, argv, dataset=args.dataset, ties=result.split.ties, tie_seed=data.ties.TIE_SEED,
                      exclude_seen=case.exclude_seen, repeat_share=domains.repeat_share(result.split),
-                     machine=results.machine(), seconds=total, config=dataclasses.asdict(case.config),
+                     machine=util.machine.describe(), seconds=total, config=dataclasses.asdict(case.config),
                      runs=result.runs,
                      table=result.table.reset_index().replace({np.nan: None}).to_dict(orient="records"),
                      comparisons=comparisons)
@@ -238,7 +240,7 @@ def run_table(args, seeds: int, cells: list[str], start: float, argv: list[str])
     print(results.footer(total))
     if args.json:
         results.save(args.json, argv, dataset=args.dataset, ties=args.ties, tie_seed=data.ties.TIE_SEED,
-                     data_checksum=checksum, machine=results.machine(), seconds=total,
+                     data_checksum=checksum, machine=util.machine.describe(), seconds=total,
                      config=dataclasses.asdict(models.registry.course_config(args.dataset)),
                      table=shown.reset_index().replace({np.nan: None}).to_dict(orient="records"),
                      runs=runs, comparisons=comparisons)
@@ -258,7 +260,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="seeds per neural model (default 5 on ml-100k, 3 on ml-1m)")
     parser.add_argument("--models", default=None,
                         help=f"neural models to run, comma-separated (default all: {','.join(neural)})")
-    parser.add_argument("--cached", action="store_true", help="reuse cached neural models where they exist")
+    parser.add_argument("--cached", action="store_true",
+                        help="reuse the runs recorded in results/runs/ and the cached models where they exist")
     parser.add_argument("--baselines-only", action="store_true", help="skip the neural models")
     parser.add_argument("--suite", choices=list(suites.SUITES), default=None,
                         help="chapter 11's or 12's measurements instead of the model table: privacy, compute or beyond")

@@ -11,7 +11,7 @@ date, the machine, and every seed's figures:
 - a suite (``python -m lstmrec.bench --suite S``): ``results/suite-<suite>.json``
   (``suite_path``).
 
-A seed repeats a run on one machine only: ``machine()`` records which.
+A seed repeats a run on one machine only: ``util.machine.describe()`` records which.
 """
 
 from __future__ import annotations
@@ -90,14 +90,6 @@ def load_artefact(path: Path | str) -> dict:
         raise ValueError(f"{path} is not a bench {'suite ' if kind == 'suite' else ''}artefact: "
                          f"it lacks {sorted(missing)}")
     return record
-
-
-def machine() -> dict[str, object]:
-    """What the figures were measured on: a seed repeats a run on one machine only."""
-    import tensorflow as tf
-
-    return {"machine": platform.machine(), "processor": platform.processor() or None, "cpus": os.cpu_count(),
-            "system": platform.platform(), "python": platform.python_version(), "tensorflow": tf.__version__}
 
 
 def command(argv: list[str]) -> str:

@@ -3,8 +3,9 @@
 Taught in chapter 12 (a fair race: every rival tuned on the same data, the same
 way); a leaf module of the bench. ``GRIDS`` lists, per data set and model, the
 settings tried; each is trained once (seed ``SEED``) with early stopping on
-validation NDCG@10 and the data set's cap, through the model cache, so a search
-cut short by the end of a session resumes where it stopped. The setting with
+validation NDCG@10 and the data set's cap, and recorded in ``results/runs/``
+(``bench.runs``), so a search cut short by the end of a session resumes where it
+stopped, on this clone or a fresh one. The setting with
 the best validation NDCG@10 wins (``chosen``); the test metrics are kept for the
 record and play no part. A run that its cap stopped (``TrainedModel.converged``
 False) cannot win: its curve may still have been rising. The winners go into
@@ -58,30 +59,26 @@ def search(split, data_checksum: str, dataset: str, cells, log=print) -> list[di
         log: where each run's line goes.
 
     Returns:
-        One row per run: ``cell``, ``settings``, ``valid NDCG@10``, ``converged``, ``best epoch``, ``epochs``,
-        ``to best s``, ``train s``, ``from cache`` and the test metrics.
+        One row per run: ``cell``, ``settings``, ``key`` (its record in ``results/runs/``), ``valid NDCG@10``,
+        ``converged``, ``best epoch``, ``epochs``, ``to best s``, ``train s``, ``from record`` and the test metrics.
     """
-    from lstmrec import evaluation, models
+    from lstmrec import models
+    from lstmrec.bench import runs
 
     exclude_seen = _exclude_seen(dataset)
     rows = []
     for cell in cells:
         for settings in grid(dataset, cell):
             config = models.registry.course_config(dataset, cell, tuned=False, seed=SEED, **settings)
-            trained = models.cache.load_or_train(split, data_checksum, config, verbose=False,
-                                                 exclude_seen=exclude_seen)
-            test = evaluation.ranking.evaluate(trained.recommender.score, split.histories("test"),
-                                               split.targets("test"), split.num_items, exclude_seen=exclude_seen)
-            rows.append({"cell": cell, "settings": settings,
-                         "valid NDCG@10": trained.history["val_NDCG@10"][trained.best_epoch - 1],
-                         "converged": trained.converged, "best epoch": trained.best_epoch,
-                         "epochs": len(trained.history["loss"]), "to best s": trained.seconds_to_best,
-                         "train s": trained.seconds, "from cache": trained.from_cache,
-                         **{f"test {name}": value for name, value in test.metrics((10,)).items()}})
+            record = runs.run(split, data_checksum, config, exclude_seen=exclude_seen)
+            rows.append({"cell": cell, "settings": settings, "key": record["key"],
+                         **{name: record[name] for name in ("valid NDCG@10", "converged", "best epoch", "epochs",
+                                                            "to best s", "train s", "from record")},
+                         **{f"test {name}": value for name, value in record["test"].items()}})
             log(f"  {cell} {settings or 'course settings'}: valid NDCG@10 {rows[-1]['valid NDCG@10']:.4f}, "
-                f"best epoch {trained.best_epoch} of {rows[-1]['epochs']}"
-                + ("" if trained.converged else " (NOT CONVERGED: stopped by the cap)")
-                + (" (cached)" if trained.from_cache else f", {trained.seconds:.0f} s"))
+                f"best epoch {record['best epoch']} of {record['epochs']}"
+                + ("" if record["converged"] else " (NOT CONVERGED: stopped by the cap)")
+                + (" (recorded)" if record["from record"] else f", {record['train s']:.0f} s"))
     return rows
 
 

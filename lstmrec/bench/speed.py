@@ -3,17 +3,19 @@
 Taught in chapter 11 (compute, 计算资源); a leaf module of the bench. Each part is timed on
 its own, on the course's ML-1M settings, as the fastest of ``REPEATS`` timed runs
 after one untimed one (tracing), since anything else on the machine can only
-slow a run down. Training is timed two ways, ``before`` and ``after`` the
-changes of issue 22:
+slow a run down. Training is timed three ways (``PATHS``), before and after
+the changes of issue 22:
 
 - ``before``: whole windows in any order, (batch, T, N) logits and the one-hot
   loss, validation ranked by the eager model;
-- ``after``: all three changes profiled: windows batched by length with
-  their all-padding columns cut (``Config.batching="by_length"``), the loss
-  block by block at the positions with a target (``models.softmax``),
-  validation ranked by the compiled graph (``Recommender.score``).
-  ``models.training.train`` keeps the last two; batching by length made the
-  LSTM score lower (``quality``), so the course's batches stay shuffled.
+- ``course``: what ``models.training.train`` does now: the same shuffled
+  windows, the loss block by block at the positions with a target
+  (``models.softmax``), validation ranked by the compiled graph
+  (``Recommender.score``);
+- ``after``: the course's, with windows batched by length and their
+  all-padding columns cut (``Config.batching="by_length"``). It is the
+  fastest, but batching by length made the LSTM score lower (``quality``), so
+  the course's batches stay shuffled.
 
 For each: a training step as ``model.fit`` runs it (forward, backward, Adam)
 and the positions it computes; the input pipeline over a whole epoch, per
@@ -44,6 +46,9 @@ import numpy as np
 
 REPEATS = 3
 """Timed runs per part; the fastest is kept."""
+
+PATHS = ("before", "course", "after")
+"""The ways of training that are timed (module docstring)."""
 
 CHUNKS = (128, 512, 2048)
 """Block sizes of ``models.softmax.mean_cross_entropy`` the head is timed with."""
@@ -141,17 +146,19 @@ def _determinism_on() -> bool:
 
 
 def _path_config(config, path: str):
-    """``config`` with the batching of ``path``: ``"before"`` shuffled, ``"after"`` by length."""
+    """``config`` with the batching of ``path``: ``"before"`` and ``"course"`` shuffled, ``"after"`` by length."""
     import dataclasses
 
-    return dataclasses.replace(config, batching="shuffled" if path == "before" else "by_length")
+    if path not in PATHS:
+        raise ValueError(f"path={path!r}: choose from {PATHS}")
+    return dataclasses.replace(config, batching="by_length" if path == "after" else "shuffled")
 
 
 def _compiled_task(split, config, path: str):
     """The model of ``config`` compiled for training the ``path`` way (module docstring).
 
     ``"before"``: the model's (batch, T, N) logits and the one-hot loss (``training.next_item_loss``).
-    ``"after"``: the loss block by block at the real positions (``training.next_item_task``).
+    ``"course"`` and ``"after"``: the loss block by block at the real positions (``training.next_item_task``).
     """
     import keras
 
@@ -186,7 +193,7 @@ def time_steps(split, config, path: str, steps: int, repeats: int = REPEATS) -> 
 
 def profile(split, config, steps: int = 40, repeats: int = REPEATS, exclude_seen: bool = True,
             nondeterministic: dict | None = None, log: Callable[[str], None] = print) -> dict:
-    """Time each part of an epoch of ``config`` on ``split``, before and after issue 22 (module docstring).
+    """Time each part of an epoch of ``config`` on ``split``, each of ``PATHS`` (module docstring).
 
     Call it with op determinism on (the course's setting); ``nondeterministic``
     is the ``time_steps`` result measured before it was switched on.
@@ -197,15 +204,16 @@ def profile(split, config, steps: int = 40, repeats: int = REPEATS, exclude_seen
         steps: training batches per timed ``fit``.
         repeats: timed runs per part (``fastest``).
         exclude_seen: the candidate rule of the validation ranking.
-        nondeterministic: ``time_steps(split, config, "after", steps)`` with op determinism off.
+        nondeterministic: ``time_steps(split, config, "course", steps)`` with op determinism off.
         log: where the progress lines go.
 
     Returns:
-        ``before`` and ``after``: ``time_steps``'s result, ``validation`` seconds (eager before, compiled
-        after), ``epoch`` seconds (steps per epoch x step + validation), ``input`` seconds per batch;
-        ``after_nondeterministic``; ``body``, ``head`` (one-hot, every position), ``head_blockwise`` (real
+        ``before``, ``course`` and ``after``: ``time_steps``'s result, ``validation`` seconds (eager before,
+        compiled in the other two), ``epoch`` seconds (steps per epoch x step + validation), ``input`` seconds
+        per batch;
+        ``course_nondeterministic``; ``body``, ``head`` (one-hot, every position), ``head_blockwise`` (real
         positions) and ``head_sparse`` seconds per step; the ``padding`` counts; ``flops_per_target`` and
-        ``gflops`` on the positions with a target, before and after.
+        ``gflops`` on the positions with a target, for each path.
 
     Raises:
         ValueError: ``steps`` below 1, or ``config.cell`` not in ``BODY``.
@@ -227,7 +235,7 @@ def profile(split, config, steps: int = 40, repeats: int = REPEATS, exclude_seen
     results: dict = {"config": config.settings(), "steps_per_epoch": -(-padding["windows"] // config.batch_size),
                      "padding": padding}
     model = None
-    for path in ("before", "after"):
+    for path in PATHS:
         part = time_steps(split, config, path, steps, repeats)
         dataset = training.make_dataset(split.train, _path_config(config, path))[0]
         part["input"] = fastest(lambda: [b for b in dataset], repeats) / results["steps_per_epoch"]  # a whole epoch
@@ -242,7 +250,7 @@ def profile(split, config, steps: int = 40, repeats: int = REPEATS, exclude_seen
         log(f"{config.cell}, {path}: a step {part['step'] * 1e3:.0f} ms over {part['positions']:.0f} positions "
             f"({part['targets']:.0f} with a target), validation {part['validation']:.1f} s: "
             f"about {part['epoch']:.0f} s an epoch")
-    results["after_nondeterministic"] = nondeterministic
+    results["course_nondeterministic"] = nondeterministic
 
     inputs, targets, weights = next(iter(training.make_dataset(split.train, dataclasses.replace(
         config, batching="shuffled"))[0]))  # a whole (B, T) batch, as before
@@ -281,7 +289,7 @@ def profile(split, config, steps: int = 40, repeats: int = REPEATS, exclude_seen
     results["head_blockwise"] = fastest(head_step(None), repeats)
     results["head_blockwise_by_chunk"] = {chunk: fastest(head_step(None, chunk), repeats) for chunk in CHUNKS}
     results["flops_per_target"] = step_flops(config, split.num_items) / (config.batch_size * config.max_len)
-    for path in ("before", "after"):
+    for path in PATHS:
         part = results[path]
         part["gflops"] = results["flops_per_target"] * part["targets"] / part["step"] / 1e9
     log(f"{config.cell}: body {results['body'] * 1e3:.0f} ms, head {results['head'] * 1e3:.0f} ms "
@@ -291,7 +299,7 @@ def profile(split, config, steps: int = 40, repeats: int = REPEATS, exclude_seen
 
 
 def table(parts: dict[str, dict], rate: float) -> list[dict]:
-    """One row per model and way of training (before, after): per step and per epoch, and the achieved rate.
+    """One row per model and way of training (``PATHS``): per step and per epoch, and the achieved rate.
 
     Args:
         parts: model name -> ``profile``'s result.
@@ -299,7 +307,7 @@ def table(parts: dict[str, dict], rate: float) -> list[dict]:
     """
     rows = []
     for name, p in parts.items():
-        for path in ("before", "after"):
+        for path in PATHS:
             part = p[path]
             rows.append({
                 "model": name, "training": path, "step ms": round(part["step"] * 1e3, 1),
@@ -316,12 +324,12 @@ def parts_table(parts: dict[str, dict]) -> list[dict]:
     """One row per model: milliseconds of a whole (B, T) batch's body and head, and of a step without op determinism."""
     rows = []
     for name, p in parts.items():
-        off = p["after_nondeterministic"]
+        off = p["course_nondeterministic"]
         rows.append({
             "model": name, "body ms": round(p["body"] * 1e3, 1), "head ms, one-hot loss": round(p["head"] * 1e3, 1),
             "head ms, sparse loss": round(p["head_sparse"] * 1e3, 1),
             "head ms, block by block": round(p["head_blockwise"] * 1e3, 1),
-            "step ms, determinism on": round(p["after"]["step"] * 1e3, 1),
+            "step ms, determinism on": round(p["course"]["step"] * 1e3, 1),
             "step ms, determinism off": None if off is None else round(off["step"] * 1e3, 1),
             "padded share of whole windows": p["padding"]["padded_share"]})
     return rows
@@ -337,8 +345,8 @@ def quality(split, data_checksum: str, seeds=QUALITY_SEEDS, log: Callable[[str],
     The loss block by block and the compiled validation compute the same numbers
     as before (up to float rounding; ``tests/models``), so only the batching
     can change the model: ``batching="shuffled"`` (before) against ``"by_length"``
-    (after), the same seeds, each trained with early stopping through the model
-    cache and scored on the test split.
+    (after), the same seeds, each trained with early stopping, scored on the test
+    split and recorded in ``results/runs/`` (``bench.runs``: a suite cut short resumes).
 
     Returns:
         ``{"runs": one row per (batching, seed), "difference": the paired comparison of per-user test NDCG@10,
@@ -347,25 +355,22 @@ def quality(split, data_checksum: str, seeds=QUALITY_SEEDS, log: Callable[[str],
     import dataclasses
 
     from lstmrec import evaluation, models
+    from lstmrec.bench import runs as bench_runs
 
     runs, per_user = [], {}
     for batching in ("shuffled", "by_length"):  # the course's first: the bench's ML-1M LSTM runs are the same
         scores = []
         for seed in seeds:
             config = models.registry.course_config("ml-1m", "LSTM", batching=batching, seed=seed)
-            trained = models.cache.load_or_train(split, data_checksum, config, verbose=False)
-            result = evaluation.ranking.evaluate(trained.recommender.score, split.histories("test"),
-                                                 split.targets("test"), split.num_items)
-            scores.append(evaluation.metrics.per_user(result.ranks, "NDCG", 10))
-            epochs = len(trained.history["loss"])
-            runs.append({"batching": batching, "seed": seed, **result.metrics((10,)),
-                         "valid NDCG@10": trained.history["val_NDCG@10"][trained.best_epoch - 1],
-                         "best epoch": trained.best_epoch, "epochs": epochs, "converged": trained.converged,
-                         "s per epoch": trained.seconds / epochs, "to best s": trained.seconds_to_best,
-                         "from cache": trained.from_cache})
+            record = bench_runs.run(split, data_checksum, config)
+            scores.append(evaluation.metrics.per_user(np.asarray(record["ranks"]), "NDCG", 10))
+            runs.append({"batching": batching, "seed": seed, **record["test"],
+                         **{name: record[name] for name in ("valid NDCG@10", "best epoch", "epochs", "converged",
+                                                            "to best s", "from record")},
+                         "s per epoch": record["train s"] / record["epochs"]})
             log(f"  LSTM, {batching}, seed {seed}: test NDCG@10 {runs[-1]['NDCG@10']:.4f}, best epoch "
-                f"{trained.best_epoch} of {epochs}, {runs[-1]['s per epoch']:.1f} s per epoch, "
-                f"{trained.seconds_to_best:.0f} s to best" + (" (cached)" if trained.from_cache else ""))
+                f"{record['best epoch']} of {record['epochs']}, {runs[-1]['s per epoch']:.1f} s per epoch, "
+                f"{record['to best s']:.0f} s to best" + (" (recorded)" if record["from record"] else ""))
         per_user[batching] = np.mean(scores, axis=0)  # (users,) the seeds' mean
     config = dataclasses.asdict(models.registry.course_config("ml-1m", "LSTM"))
     return {"config": config, "seeds": list(seeds), "runs": runs,
@@ -400,7 +405,7 @@ def _profile_both(split, steps: int, log: Callable[[str], None]) -> dict:
     if _determinism_on():
         log("op determinism is already on in this process: the 'off' figures are left out")
     else:
-        off = {name: time_steps(split, config, "after", steps) for name, config in configs.items()}
+        off = {name: time_steps(split, config, "course", steps) for name, config in configs.items()}
     tf.config.experimental.enable_op_determinism()  # the course's setting from here on
     parts = {name: profile(split, config, steps, nondeterministic=off.get(name), log=log)
              for name, config in configs.items()}

@@ -23,30 +23,12 @@ import numpy as np
 import pandas as pd
 
 from lstmrec import baselines, data, evaluation, models
+from lstmrec.bench import runs
 
 
 def neural() -> tuple[str, ...]:
     """The neural models of the table: every model of ``models.registry.MODELS``, in its order."""
     return tuple(models.registry.MODELS)
-
-
-def _eager(recommender):
-    """A neural model's eager ``score``, as in every committed run (chapter 12 times the compiled graph beside it)."""
-    if isinstance(recommender, models.recommender.Recommender):
-        return lambda histories: recommender.score(histories, eager=True)
-    return recommender.score
-
-
-def score_ms(score_fn, history) -> float:
-    """The median milliseconds of ``score_fn([history])``: ranking the catalogue for one user after a new event.
-
-    The history is read whole every time (no state kept between calls), as ``evaluation.ranking.evaluate`` does;
-    chapter 09 keeps the LSTM's state instead (``serve.streaming``), chapter 12 compares the two.
-    """
-    from lstmrec import serve
-
-    timings = serve.latency.time_calls(lambda: score_fn([history]), repeats=30, warmup=3)
-    return serve.latency.percentiles(timings, (50,))["p50"]
 
 
 def run_baselines(split: data.splits.LeaveOneOutSplit, k: int = 10) -> tuple[list[dict], dict[str, np.ndarray]]:
@@ -65,14 +47,9 @@ def run_baselines(split: data.splits.LeaveOneOutSplit, k: int = 10) -> tuple[lis
         ranks[name] = result.ranks
         rows.append({"model": name, **result.metrics((k,)), **evaluation.stats.intervals(result.ranks, k),
                      "train s": fit_seconds, "select s": select_seconds,
-                     "score ms": score_ms(model.score, _longest(split)),
+                     "score ms": runs.score_ms(model.score, runs.longest(split)),
                      "settings": ", ".join(f"{a}={b}" for a, b in settings.items()) or "-"})
     return rows, ranks
-
-
-def _longest(split: data.splits.LeaveOneOutSplit) -> np.ndarray:
-    """The longest test history: the input of ``score_ms`` (a full window for every sequence model)."""
-    return max(split.histories("test"), key=len)
 
 
 def run_neural(split: data.splits.LeaveOneOutSplit, data_checksum: str, seeds=(42, 43, 44), cached: bool = False,
@@ -94,7 +71,7 @@ def run_neural(split: data.splits.LeaveOneOutSplit, data_checksum: str, seeds=(4
 
     learners = learners or {}
     cells = neural() if cells is None else cells
-    rows, runs, ranks = [], [], {}
+    rows, runs_out, ranks = [], [], {}
     for cell in [*cells, *learners]:
         mine_ranks = []
         cell_config = models.registry.course_config(dataset, "LSTM" if cell in learners else cell)
@@ -102,28 +79,30 @@ def run_neural(split: data.splits.LeaveOneOutSplit, data_checksum: str, seeds=(4
             cfg = dataclasses.replace(cell_config, seed=seed)
             if cell in learners:
                 trained = leaderboard.train(learners[cell], split, cfg, k, verbose=False)
+                result = evaluation.ranking.evaluate(trained.recommender.score, split.histories("test"),
+                                                     split.targets("test"), split.num_items, k=k)
+                record = {"test": result.metrics((k,)), "ranks": result.ranks, "best epoch": trained.best_epoch,
+                          f"valid NDCG@{k}": trained.history[f"val_NDCG@{k}"][trained.best_epoch - 1]
+                          if trained.history else None,
+                          "to best s": trained.seconds_to_best, "train s": trained.seconds,
+                          "from record": False, "converged": trained.converged,
+                          "params": int(trained.recommender.model.count_params())
+                          if hasattr(trained.recommender, "model") else None,
+                          "score ms": runs.score_ms(runs.eager_score(trained.recommender), runs.longest(split))}
             else:  # the log line below is each run's progress
-                trained = (models.cache.load_or_train(split, data_checksum, cfg, verbose=False) if cached
-                           else models.training.train(split, cfg, verbose=False))
-            result = evaluation.ranking.evaluate(trained.recommender.score, split.histories("test"),
-                                                 split.targets("test"),
-                                         split.num_items, k=k)
-            mine_ranks.append(result.ranks)
-            runs.append({"model": cell, "seed": seed, **result.metrics((k,)), "best epoch": trained.best_epoch,
-                         f"valid NDCG@{k}": trained.history[f"val_NDCG@{k}"][trained.best_epoch - 1]
-                         if trained.history else None,
-                         "to best s": trained.seconds_to_best, "train s": trained.seconds,
-                         "from cache": trained.from_cache, "converged": trained.converged,
-                         "params": int(trained.recommender.model.count_params())
-                         if hasattr(trained.recommender, "model") else None,
-                         "score ms": score_ms(_eager(trained.recommender), _longest(split))})
-            log(f"  {cell} seed {seed}: NDCG@{k} {runs[-1][f'NDCG@{k}']:.4f}, best epoch {trained.best_epoch}, "
-                f"{trained.seconds_to_best:.0f} s to best, {trained.seconds:.0f} s in all"
-                + (" (cached)" if trained.from_cache else "")
-                + ("" if trained.converged else f"; NOT CONVERGED: best epoch within patience "
+                record = runs.run(split, data_checksum, cfg, resume=cached, k=k)
+            mine_ranks.append(np.asarray(record["ranks"]))
+            runs_out.append({"model": cell, "seed": seed, **record["test"],
+                             **{name: record[name] for name in ("best epoch", f"valid NDCG@{k}", "to best s",
+                                                                "train s", "from record", "converged", "params",
+                                                                "score ms")}})
+            log(f"  {cell} seed {seed}: NDCG@{k} {runs_out[-1][f'NDCG@{k}']:.4f}, best epoch {record['best epoch']}, "
+                f"{record['to best s']:.0f} s to best, {record['train s']:.0f} s in all"
+                + (" (recorded)" if record["from record"] else "")
+                + ("" if record["converged"] else f"; NOT CONVERGED: best epoch within patience "
                    f"({cfg.patience}) of the cap ({cfg.max_epochs})"))
         ranks[cell] = np.stack(mine_ranks)  # (num_seeds, num_users)
-        mine = pd.DataFrame([r for r in runs if r["model"] == cell])
+        mine = pd.DataFrame([r for r in runs_out if r["model"] == cell])
         described = (f"your model, trained as the LSTM: max_len={cell_config.max_len}, lr={cell_config.lr}, "
                      f"batch={cell_config.batch_size}, patience={cell_config.patience}" if cell in learners
                      else _describe(cell_config))
@@ -133,7 +112,7 @@ def run_neural(split: data.splits.LeaveOneOutSplit, data_checksum: str, seeds=(4
                      "train s": mine["train s"].mean(), "to best s": mine["to best s"].mean(),
                      "score ms": mine["score ms"].median(), "params": mine["params"].iloc[0],
                      "settings": f"{len(seeds)} seeds; epochs {mine['best epoch'].tolist()}; " + described})
-    return rows, runs, ranks
+    return rows, runs_out, ranks
 
 
 def _describe(config: models.config.Config) -> str:

@@ -71,14 +71,6 @@ def run_notebook(path: Path, out_dir: Path, strict: bool, report_dir: Path) -> d
             "error": error, "metrics": metrics}
 
 
-def machine() -> dict[str, object]:
-    """Where the build ran: what its run times mean."""
-    import platform
-
-    return {"machine": platform.machine(), "cpus": os.cpu_count(), "system": platform.platform(),
-            "python": platform.python_version()}
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the course; exit 1 if any notebook failed."""
     parser = argparse.ArgumentParser(prog="python -m lstmrec.course.build", description=__doc__.splitlines()[0])
@@ -102,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.perf_counter() - total
     index = book.write_site(results, executed, build_dir, seconds)
     summary = {"command": "make run", "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
-                   timespec="seconds"), "machine": machine(), "seconds": seconds, "results": results}
+                   timespec="seconds"), "machine": util.machine.describe(tensorflow=False), "seconds": seconds,
+               "results": results}
     with atomic_write(build_dir / "summary.json") as tmp:
         tmp.write_text(json.dumps(summary, indent=1))
 

@@ -1,4 +1,4 @@
-"""The bottom layer: paths, safe file writes, progress lines and TensorFlow's log lines.
+"""The bottom layer: paths, safe file writes, progress lines, TensorFlow's log lines, the machine.
 
 Holds:
 
@@ -6,11 +6,12 @@ Holds:
 - ``files``: checksums, atomic writes, archive members that cannot escape, generated sections of a text file.
 - ``progress``: epoch lines and progress bars while someone watches, one line per model when no one does.
 - ``tflog``: TensorFlow imported without its start-up log lines, and those lines recognised.
+- ``machine``: what a run was measured on (every record of times or trained figures carries it).
 
 Taught in chapter 00 (how the data is obtained safely); used by every other layer.
 May import: nothing of ``lstmrec``.
 """
 
-from lstmrec.util import files, paths, progress, tflog
+from lstmrec.util import files, machine, paths, progress, tflog
 
-__all__ = ["files", "paths", "progress", "tflog"]
+__all__ = ["files", "machine", "paths", "progress", "tflog"]

@@ -56,21 +56,30 @@ def test_profile_times_every_part_before_and_after_and_the_tables_read_it(cell):
     p = speed.profile(split, config, steps=2, repeats=1, log=lines.append)
     for part in ("body", "head", "head_sparse", "head_blockwise"):
         assert p[part] > 0, part
-    for path in ("before", "after"):
+    for path in speed.PATHS:
         for part in ("step", "input", "validation", "epoch", "gflops"):
             assert p[path][part] > 0, (path, part)
         assert 0 < p[path]["targets"] <= p[path]["positions"]
         assert any(line.startswith(f"{cell}, {path}: a step ") for line in lines)
     assert p["before"]["positions"] == 8 * 6  # whole windows
+    assert p["course"]["positions"] == p["before"]["positions"]  # the course's batches are whole windows too
     assert p["after"]["positions"] <= p["before"]["positions"]  # by length: padding columns cut
-    assert p["after_nondeterministic"] is None
+    assert p["course_nondeterministic"] is None
     assert p["steps_per_epoch"] == -(-p["padding"]["windows"] // 8)
     assert p["flops_per_target"] == speed.step_flops(config, split.num_items) / (8 * 6) > 0
-    before, after = speed.table({cell: p}, rate=100.0)
-    assert (before["training"], after["training"]) == ("before", "after")
+    before, course, after = speed.table({cell: p}, rate=100.0)
+    assert (before["training"], course["training"], after["training"]) == speed.PATHS
     assert after["model"] == cell and after["share of matmul rate"] == round(p["after"]["gflops"] / 100.0, 3)
     row, = speed.parts_table({cell: p})
     assert row["step ms, determinism off"] is None and row["body ms"] == round(p["body"] * 1e3, 1)
+
+
+def test_path_config_batches_by_length_only_after():
+    config = models.config.Config()
+    assert [speed._path_config(config, path).batching for path in speed.PATHS] == ["shuffled", "shuffled",
+                                                                                   "by_length"]
+    with pytest.raises(ValueError, match="path='fast': choose from"):
+        speed._path_config(config, "fast")
 
 
 def test_profile_refuses_an_unknown_cell_and_no_steps():
@@ -93,7 +102,7 @@ def test_quality_pairs_the_two_batchings_seed_by_seed(monkeypatch):
             self.config, self.best_epoch, self.seconds_to_best, self.seconds = config, 1, 1.0, 2.0
             self.history, self.from_cache, self.converged = {"loss": [1.0, 0.9], "val_NDCG@10": [0.1, 0.05]}, True, True
 
-    def fake(split_, checksum, config, verbose=None):
+    def fake(split_, checksum, config, verbose=None, exclude_seen=True):
         trained_configs.append(config)
         return Trained(config)
 

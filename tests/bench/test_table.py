@@ -47,10 +47,10 @@ def test_neural_rows_average_over_seeds(monkeypatch):
         def __init__(self, config):
             self.recommender = baselines.popular.MostPopular().fit(split.train, split.num_items)
             self.best_epoch, self.seconds_to_best, self.seconds, self.from_cache = config.seed - 41, 1.0, 2.0, False
-            self.history = {"val_NDCG@10": [0.1, 0.2]}
+            self.history = {"loss": [1.0, 0.9], "val_NDCG@10": [0.1, 0.2]}
             self.converged = config.seed == 42  # the second seed "ran into its cap"
 
-    monkeypatch.setattr(models.training, "train", lambda split_, config, verbose=None: Fake(config))
+    monkeypatch.setattr(models.training, "train", lambda split_, config, **kwargs: Fake(config))
     lines = []
     rows, runs, ranks = bench.table.run_neural(split, "x", seeds=(42, 43), log=lines.append)
     assert [r["model"] for r in rows] == list(bench.table.neural()) and len(runs) == 2 * len(bench.table.neural())
