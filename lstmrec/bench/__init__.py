@@ -9,6 +9,7 @@ Holds:
 - ``suites``: the measurements chapters 11 and 12 load, by name: ``dp_sweep`` (privacy), ``cost_sweep``
   (compute), ``levers`` (the validation searches, hidden units, more users).
 - ``speed``: where an ML-1M training epoch's time goes, before and after issue 22 (``--suite speed``).
+- ``published``: published MovieLens-1M results with their sources, which chapter 12 sets beside the course's.
 - ``search``: each neural model's settings chosen on one data set's own validation split (``--search``).
 - ``leaderboard``: a learner's own Keras model trained and scored as the course's are (workshops).
 - ``__main__``: ``python -m lstmrec.bench``, the command line over all of them.
@@ -18,18 +19,19 @@ A leaf below ``course``: it may import every subpackage but ``course``. The chap
 """
 
 from lstmrec.bench import (
-                           cost_sweep,
-                           domains,
-                           dp_sweep,
-                           leaderboard,
-                           levers,
-                           results,
-                           runs,
-                           search,
-                           speed,
-                           suites,
-                           table,
+    cost_sweep,
+    domains,
+    dp_sweep,
+    leaderboard,
+    levers,
+    published,
+    results,
+    runs,
+    search,
+    speed,
+    suites,
+    table,
 )
 
-__all__ = ["cost_sweep", "domains", "dp_sweep", "leaderboard", "levers", "results", "runs", "search", "speed",
-           "suites", "table"]
+__all__ = ["cost_sweep", "domains", "dp_sweep", "leaderboard", "levers", "published", "results", "runs", "search",
+           "speed", "suites", "table"]
