@@ -5,7 +5,8 @@ Holds:
 - ``base``: what every baseline shares (``Baseline``, training counts, the popularity back-off).
 - ``popular``, ``markov``, ``knn``: most popular, a first-order Markov chain, item-kNN (chapters 01, 07).
 - ``rules``, ``sknn``: sequential rules and the sequence-aware session-kNN (V-SKNN), the simple sequence baselines
-  that are hardest to beat (Ludewig & Jannach, 2018); not yet in the registry.
+  that are hardest to beat (Ludewig & Jannach, 2018), and ``markov.InterpolatedMarkov``, a second-order chain
+  interpolated with the first; not yet in the registry.
 - ``repeat``: the repeat heuristics for domains where people consume the same items again (chapter 10).
 - ``registry``: every baseline by name, with the grid of its settings.
 - ``tuning``: settings chosen on the validation split, then the final fit (chapter 07).

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from lstmrec import baselines
-from lstmrec.baselines.markov import MarkovChain
+from lstmrec.baselines.markov import InterpolatedMarkov, MarkovChain
 from tests.baselines.counts import COUNTS, NUM_ITEMS, SEQS, ranking, tie_break
 
 # --- MarkovChain ---------------------------------------------------------------------
@@ -63,3 +63,46 @@ def test_markov_empty_history_is_popularity():
     scores = model.score([np.array([], dtype=np.int64)])[0]
     np.testing.assert_allclose(scores, tie_break(COUNTS), rtol=0, atol=1e-15)
     assert ranking(scores) == [2, 1, 3, 4]
+
+
+# --- InterpolatedMarkov --------------------------------------------------------------
+
+def test_second_order_by_hand():
+    # P1: 1 -> 2 (1); 2 -> 3 (2/3), 4 (1/3). Contexts: (1, 2) -> 3 once and 4 once -> P2 = 1/2, 1/2
+    model = InterpolatedMarkov(weight=0.5).fit(SEQS, NUM_ITEMS)
+    np.testing.assert_allclose(model.first_.toarray()[2], [0, 0, 0, 2 / 3, 1 / 3])
+    assert model.pairs_.tolist() == [1 * NUM_ITEMS + 2]
+    np.testing.assert_allclose(model.second_.toarray(), [[0, 0, 0, 0.5, 0.5]])
+    scores = model.score([np.array([1, 2])])[0]  # 0.5 * P2 + 0.5 * P1
+    np.testing.assert_allclose(scores, [0, 0, 0, 0.5 * 0.5 + 0.5 * 2 / 3, 0.5 * 0.5 + 0.5 / 3] + tie_break(COUNTS),
+                               rtol=0, atol=1e-12)
+    full = InterpolatedMarkov(weight=1.0).fit(SEQS, NUM_ITEMS).score([np.array([1, 2])])[0]
+    np.testing.assert_allclose(full[3:5] - tie_break(COUNTS)[3:5], [0.5, 0.5])  # P2 alone: 1/2 each
+
+
+def test_an_unseen_context_falls_back_on_the_last_item():
+    model = InterpolatedMarkov(weight=0.9).fit(SEQS, NUM_ITEMS)
+    # (3, 2) never came before anything: P1 of 2 alone, not scaled down by the weight
+    np.testing.assert_allclose(model.score([np.array([3, 2])])[0],
+                               [0, 0, 0, 2 / 3, 1 / 3] + tie_break(COUNTS), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(model.score([np.array([2])]), model.score([np.array([3, 2])]))  # one item: P1
+
+
+def test_weight_zero_ranks_as_the_markov_chain():
+    rng = np.random.default_rng(1)
+    seqs = [rng.integers(1, 15, size=rng.integers(2, 20)) for _ in range(60)]
+    histories = [rng.integers(1, 15, size=rng.integers(1, 6)) for _ in range(20)]
+    a = InterpolatedMarkov(weight=0.0).fit(seqs, 15).score(histories)
+    b = MarkovChain().fit(seqs, 15).score(histories)
+    for x, y in zip(a, b):
+        assert ranking(x) == ranking(y)
+
+
+def test_interpolated_markov_refuses_bad_weights_and_unknown_items():
+    import pytest
+
+    with pytest.raises(ValueError, match=r"weight=1.5 must be in \[0, 1\]"):
+        InterpolatedMarkov(weight=1.5)
+    with pytest.raises(KeyError, match="unknown item id 8"):
+        InterpolatedMarkov().fit(SEQS, NUM_ITEMS).score([np.array([8])])
+    assert ranking(InterpolatedMarkov().fit(SEQS, NUM_ITEMS).score([np.zeros(0, np.int64)])[0]) == [2, 1, 3, 4]
