@@ -51,7 +51,7 @@ HATCHES = ("", "///", "...", "xxx")
 """How ``grouped_bars`` tells its conditions apart: the first solid, the next hatched."""
 
 
-def grouped_bars(table, low=None, high=None, range_label: str = "range", ax=None):
+def grouped_bars(table, low=None, high=None, range_label: str = "range", ax=None, legend_loc: str = "best"):
     """Horizontal bars of one metric: a group per model in its course colour, a bar per condition, hatched.
 
     Model colours stay those of the whole course (``palette``); the conditions
@@ -67,6 +67,7 @@ def grouped_bars(table, low=None, high=None, range_label: str = "range", ax=None
             on the bar, e.g. the range over seeds.
         range_label: the legend's name for the whiskers.
         ax: the Axes to draw on (default: a new figure's).
+        legend_loc: where the legend goes (matplotlib's ``loc``).
 
     Returns:
         The matplotlib Axes; set its title and axis labels.
@@ -120,5 +121,5 @@ def grouped_bars(table, low=None, high=None, range_label: str = "range", ax=None
                for j, c in enumerate(table.columns)]
     if whiskers:
         handles.append(Line2D([], [], color="black", linewidth=1.2, label=range_label))
-    ax.legend(handles=handles, loc="best")
+    ax.legend(handles=handles, loc=legend_loc)
     return ax

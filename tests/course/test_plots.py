@@ -122,6 +122,13 @@ def test_grouped_bars_whiskers_where_low_and_high_are_given(tie_table):
     plt.close(ax.figure)
 
 
+def test_grouped_bars_puts_its_legend_where_asked(tie_table):
+    table, low, high = tie_table
+    ax = course.plots.grouped_bars(table, low, high, legend_loc="lower right")
+    assert ax.get_legend()._loc == 4  # matplotlib's code for "lower right"
+    plt.close(ax.figure)
+
+
 def test_grouped_bars_draws_on_a_given_axes_and_renders(tie_table):
     table, low, high = tie_table
     fig, ax = plt.subplots()
