@@ -70,6 +70,23 @@ def longest(split: LeaveOneOutSplit) -> np.ndarray:
     return max(split.histories("test"), key=len)
 
 
+def figures(trained, split: LeaveOneOutSplit, exclude_seen: bool = True, k: int = 10) -> dict:
+    """A trained model's figures: its epochs and times, weights, per-event ms, validation score, test metrics, ranks.
+
+    ``trained`` is a ``models.training.TrainedModel`` (or a learner's, ``bench.leaderboard.train``); the test
+    split is ranked here, with the domain's candidate rule.
+    """
+    result = evaluation.ranking.evaluate(trained.recommender.score, split.histories("test"), split.targets("test"),
+                                         split.num_items, k=k, exclude_seen=exclude_seen)
+    return {"best epoch": trained.best_epoch, "epochs": len(trained.history["loss"]),
+            "to best s": trained.seconds_to_best, "train s": trained.seconds, "converged": trained.converged,
+            "params": int(trained.recommender.model.count_params()) if hasattr(trained.recommender, "model")
+            else None,
+            "score ms": score_ms(eager_score(trained.recommender), longest(split)),
+            "valid NDCG@10": trained.history["val_NDCG@10"][trained.best_epoch - 1],
+            "test": result.metrics((k,)), "ranks": result.ranks.tolist()}
+
+
 def read(path: Path | str, split: LeaveOneOutSplit, data_checksum: str, config: models.config.Config,
          exclude_seen: bool = True) -> dict:
     """The record at ``path``, checked against the run it should be.
@@ -117,19 +134,11 @@ def run(split: LeaveOneOutSplit, data_checksum: str, config: models.config.Confi
     # a line per epoch while someone watches (a run may take an hour), nothing under make run or make test
     trained = (models.cache.load_or_train(split, data_checksum, config, verbose=None, exclude_seen=exclude_seen)
                if resume else models.training.train(split, config, verbose=None, exclude_seen=exclude_seen))
-    result = evaluation.ranking.evaluate(trained.recommender.score, split.histories("test"), split.targets("test"),
-                                         split.num_items, k=k, exclude_seen=exclude_seen)
     record = {"key": path.stem, "config": config.settings(),
               "data": models.cache.data_key(split, data_checksum, exclude_seen),
               "machine": util.machine.describe(),
               "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-              "history": trained.history, "best epoch": trained.best_epoch, "epochs": len(trained.history["loss"]),
-              "to best s": trained.seconds_to_best, "train s": trained.seconds, "converged": trained.converged,
-              "params": int(trained.recommender.model.count_params()) if hasattr(trained.recommender, "model")
-              else None,
-              "score ms": score_ms(eager_score(trained.recommender), longest(split)),
-              "valid NDCG@10": trained.history["val_NDCG@10"][trained.best_epoch - 1],
-              "test": result.metrics((k,)), "ranks": result.ranks.tolist()}
+              "history": trained.history, **figures(trained, split, exclude_seen, k)}
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(path) as tmp:
         tmp.write_text(json.dumps(record, separators=(",", ":")) + "\n")

@@ -79,16 +79,7 @@ def run_neural(split: data.splits.LeaveOneOutSplit, data_checksum: str, seeds=(4
             cfg = dataclasses.replace(cell_config, seed=seed)
             if cell in learners:
                 trained = leaderboard.train(learners[cell], split, cfg, k, verbose=False)
-                result = evaluation.ranking.evaluate(trained.recommender.score, split.histories("test"),
-                                                     split.targets("test"), split.num_items, k=k)
-                record = {"test": result.metrics((k,)), "ranks": result.ranks, "best epoch": trained.best_epoch,
-                          f"valid NDCG@{k}": trained.history[f"val_NDCG@{k}"][trained.best_epoch - 1]
-                          if trained.history else None,
-                          "to best s": trained.seconds_to_best, "train s": trained.seconds,
-                          "from record": False, "converged": trained.converged,
-                          "params": int(trained.recommender.model.count_params())
-                          if hasattr(trained.recommender, "model") else None,
-                          "score ms": runs.score_ms(runs.eager_score(trained.recommender), runs.longest(split))}
+                record = {**runs.figures(trained, split, k=k), "from record": False}
             else:  # the log line below is each run's progress
                 record = runs.run(split, data_checksum, cfg, resume=cached, k=k)
             mine_ranks.append(np.asarray(record["ranks"]))
