@@ -108,8 +108,9 @@ def run_neural(split: data.splits.LeaveOneOutSplit, data_checksum: str, seeds=(4
 
 def _describe(config: models.config.Config) -> str:
     """The settings column of a neural row."""
-    size = (f"E={config.embedding_dim}, FFN={config.hidden_dim}, blocks={config.num_blocks}, heads={config.num_heads}"
-            if config.cell == "SASRec" else f"E={config.embedding_dim}, H={config.hidden_dim}")
+    size = (f"E={config.embedding_dim}, FFN={config.hidden_dim}, blocks={config.num_blocks}, "
+            f"heads={config.num_heads}, layout={config.layout}" if config.cell == "SASRec"
+            else f"E={config.embedding_dim}, H={config.hidden_dim}")
     return (f"{size}, max_len={config.max_len}, dropout={config.dropout}, tied={config.tie_embeddings}, "
             f"lr={config.lr}, batch={config.batch_size}")
 

@@ -19,6 +19,18 @@ Attention for one head, with ``Q = x W_q``, ``K = x W_k``, ``V = x W_v`` of widt
 
     A = softmax(Q K^T / sqrt(d_k) + M) V,   M[t, s] = 0 if s <= t else -inf   (the causal mask)
 
+That is the ``layout="pre_norm"`` wiring, a pre-norm Transformer block, the
+course's first version. ``layout="sasrec"`` wires a block as Kang & McAuley's
+code does, which the published SASRec+ figures train (Klenitskiy & Vasilev, 2023;
+``bench.published``):
+
+    Embedding * sqrt(E) + learned positions -> Dropout
+      -> num_blocks x [ q = LN(x);  x = q + MultiHeadAttention(query q, keys and values x, causal)
+                        x = LN(x);  x = x + Dropout(Dense(E)(ReLU(Dropout(Dense(f)(x))))) ]
+      -> LayerNorm -> tied scores (no projection)
+
+with embeddings and feed-forward weights drawn from N(0, 0.02^2) and layer norms' epsilon 1e-8.
+
 The causal mask is what makes it a next-item model: position ``t`` may read
 items ``1..t`` and never ``t + 1``, the item it is asked to predict. Padding
 (id 0, on the left) is masked as a key too, so no real position reads it.
@@ -128,13 +140,14 @@ def _positional_embedding_class():
     import keras
 
     class _PositionalEmbedding(keras.layers.Layer):
-        """Adds a learned vector per position: ``x[:, t] + P[t]``; keeps the padding mask."""
+        """Adds a learned vector per position: ``scale * x[:, t] + P[t]``; keeps the padding mask."""
 
-        def __init__(self, seq_len: int, dim: int, **kwargs):
+        def __init__(self, seq_len: int, dim: int, scale: float = 1.0, initializer="uniform", **kwargs):
             super().__init__(**kwargs)
             self.supports_masking = True
-            self.positions = keras.layers.Embedding(seq_len, dim, name="positions")
-            self.seq_len = seq_len
+            self.positions = keras.layers.Embedding(seq_len, dim, embeddings_initializer=initializer,
+                                                    name="positions")
+            self.seq_len, self.scale = seq_len, scale
 
         def build(self, input_shape):
             self.positions.build((self.seq_len,))
@@ -142,7 +155,7 @@ def _positional_embedding_class():
         def call(self, x):
             t = keras.ops.shape(x)[1]  # a window of t <= max_len items holds the last t positions
             p = self.positions(keras.ops.arange(self.seq_len - t, self.seq_len))  # (t, E)
-            return x + keras.ops.cast(p, x.dtype)[None]  # (batch, t, E)
+            return x * self.scale + keras.ops.cast(p, x.dtype)[None]  # (batch, t, E)
 
     return _PositionalEmbedding
 
@@ -152,9 +165,10 @@ def build(num_items: int, config):
 
     ``config.embedding_dim`` is the model width (the residual stream),
     ``config.hidden_dim`` the FFN's inner width, ``config.num_blocks`` and
-    ``config.num_heads`` the depth and heads; ``config.dropout`` is used after
-    the embeddings, in the attention weights, after each sub-layer and before
-    the output, as in SASRec.
+    ``config.num_heads`` the depth and heads, ``config.layout`` the wiring of a
+    block; ``config.dropout`` is used after the embeddings, in the attention
+    weights and in or after each sub-layer, as in SASRec (and, ``"pre_norm"``, before
+    the projection).
 
     Returns:
         A ``keras.Model``: (batch, max_len) int item ids -> (batch, max_len, num_items) logits.
@@ -166,23 +180,47 @@ def build(num_items: int, config):
     e, rate = config.embedding_dim, config.dropout
     if e % config.num_heads:
         raise ValueError(f"embedding_dim={e} is not divisible by num_heads={config.num_heads}")
+    paper = config.layout == "sasrec"
+
+    def init():  # a new initializer per layer (Keras warns when one seeded instance is shared)
+        return keras.initializers.RandomNormal(stddev=0.02) if paper else None
+
+    def norm(name):
+        return keras.layers.LayerNormalization(epsilon=1e-8 if paper else 1e-6, name=name)
+
+    def dense(width, name, **kwargs):
+        return keras.layers.Dense(width, name=name, **({"kernel_initializer": init()} if paper else {}), **kwargs)
+
     items = keras.Input((None,), dtype="int32", name="items")  # (batch, t), t <= max_len (by-length batches are cut)
-    embedding = keras.layers.Embedding(num_items, e, mask_zero=True, name="item_embedding")
+    embedding = keras.layers.Embedding(num_items, e, mask_zero=True, name="item_embedding",
+                                       embeddings_initializer=init() or "uniform")
     x = embedding(items)  # (batch, max_len, E); padding masked from here on
-    x = _positional_embedding_class()(config.max_len, e, name="add_positions")(x)  # (batch, max_len, E)
+    real = keras.ops.not_equal(items, 0)  # (batch, max_len) bool: the positions that hold an item
+    x = _positional_embedding_class()(config.max_len, e, scale=e ** 0.5 if paper else 1.0,
+                                      initializer=init() or "uniform", name="add_positions")(x)  # (batch, max_len, E)
     x = keras.layers.Dropout(rate)(x)
     for b in range(config.num_blocks):
-        q = keras.layers.LayerNormalization(epsilon=1e-6, name=f"block{b}_norm1")(x)
+        q = norm(f"block{b}_norm1")(x)  # (batch, max_len, E)
         attention = keras.layers.MultiHeadAttention(config.num_heads, e // config.num_heads, dropout=rate,
                                                     name=f"block{b}_attention")
-        a = attention(q, q, use_causal_mask=True)  # (batch, max_len, E)
-        x = keras.layers.Add()([x, keras.layers.Dropout(rate)(a)])
-        y = keras.layers.LayerNormalization(epsilon=1e-6, name=f"block{b}_norm2")(x)
-        y = keras.layers.Dense(config.hidden_dim, activation="relu", name=f"block{b}_ffn1")(y)  # (batch, max_len, f)
-        y = keras.layers.Dense(e, name=f"block{b}_ffn2")(y)  # (batch, max_len, E)
+        if paper:  # the residual is added to the normalised queries, and keys and values are not normalised
+            # the padding masks are passed, not inherited: with a value that is not the query, the second block
+            # read the padding (tests/models/test_attention.py)
+            a = attention(q, x, query_mask=real, value_mask=real, use_causal_mask=True)  # (batch, max_len, E)
+            x = keras.layers.Add()([q, a])
+            x = norm(f"block{b}_norm2")(x)
+            y = dense(config.hidden_dim, f"block{b}_ffn1")(x)  # (batch, max_len, f)
+            y = keras.layers.ReLU()(keras.layers.Dropout(rate)(y))
+        else:
+            a = attention(q, q, use_causal_mask=True)  # (batch, max_len, E)
+            x = keras.layers.Add()([x, keras.layers.Dropout(rate)(a)])
+            y = norm(f"block{b}_norm2")(x)
+            y = dense(config.hidden_dim, f"block{b}_ffn1", activation="relu")(y)  # (batch, max_len, f)
+        y = dense(e, f"block{b}_ffn2")(y)  # (batch, max_len, E)
         x = keras.layers.Add()([x, keras.layers.Dropout(rate)(y)])
-    h = keras.layers.LayerNormalization(epsilon=1e-6, name="encoder")(x)  # (batch, max_len, E)
-    h = keras.layers.Dropout(rate)(h)
-    h = keras.layers.Dense(e, name="to_embedding_space")(h)  # (batch, max_len, E)
+    h = norm("encoder")(x)  # (batch, max_len, E)
+    if not paper:
+        h = keras.layers.Dropout(rate)(h)
+        h = dense(e, "to_embedding_space")(h)  # (batch, max_len, E)
     logits = TiedScores(embedding, name="scores")(h)  # (batch, max_len, num_items)
     return keras.Model(items, logits, name="sasrec_recommender")

@@ -13,6 +13,9 @@ import json
 BATCHING = ("shuffled", "by_length")
 """``Config.batching``'s choices (``models.training.make_dataset``)."""
 
+LAYOUTS = ("pre_norm", "sasrec")
+"""``Config.layout``'s choices, SASRec only (``models.attention.build``)."""
+
 
 @dataclasses.dataclass(frozen=True)
 class Config:
@@ -39,6 +42,9 @@ class Config:
         batching: which training windows share a batch (``models.training.make_dataset``):
             ``"shuffled"`` (any windows: the course's) or ``"by_length"`` (similar lengths, padding columns
             cut: faster, but on MovieLens-1M it scored lower, ``bench.speed.quality``, so it is not the default).
+        layout: SASRec only: how a block is wired (``models.attention.build``): ``"pre_norm"`` (a pre-norm
+            Transformer block and a projection before the tied scores: the course's first version) or
+            ``"sasrec"`` (the wiring of Kang & McAuley's code, which the published SASRec+ figures train).
     """
 
     cell: str = "LSTM"
@@ -55,6 +61,7 @@ class Config:
     num_blocks: int = 2
     num_heads: int = 1
     batching: str = "shuffled"
+    layout: str = "pre_norm"
 
     def __post_init__(self):
         if not isinstance(self.cell, str) or not self.cell:
@@ -67,19 +74,25 @@ class Config:
                 raise ValueError(f"{name}={getattr(self, name)} must be at least 1")
         if self.batching not in BATCHING:
             raise ValueError(f"batching={self.batching!r}: choose from {BATCHING}")
+        if self.layout not in LAYOUTS:
+            raise ValueError(f"layout={self.layout!r}: choose from {LAYOUTS}")
         if self.cell == "SASRec" and self.embedding_dim % self.num_heads:
             raise ValueError(f"embedding_dim={self.embedding_dim} is not divisible by num_heads={self.num_heads}")
 
     def settings(self) -> dict:
         """The fields that define this model: the attention fields only for ``cell="SASRec"``.
 
-        A recurrent model does not depend on ``num_blocks`` or ``num_heads``, so
-        they are left out of its cache key and record (and the recurrent models
-        cached before chapter 12 added them keep their keys).
+        A recurrent model does not depend on ``num_blocks``, ``num_heads`` or
+        ``layout``, so they are left out of its cache key and record (and the
+        recurrent models cached before chapter 12 added them keep their keys).
+        ``layout`` is left out at its default too, so the SASRec models cached
+        and recorded before it existed keep theirs.
         """
         fields = dataclasses.asdict(self)
         if self.cell != "SASRec":
             del fields["num_blocks"], fields["num_heads"]
+        if self.cell != "SASRec" or self.layout == "pre_norm":
+            del fields["layout"]
         return fields
 
     def key(self, data_checksum: str) -> str:

@@ -19,10 +19,10 @@ def tiny(**kwargs):
     return models.config.Config(**{**settings, **kwargs})
 
 
-@pytest.fixture(scope="module")
-def model():
+@pytest.fixture(scope="module", params=models.config.LAYOUTS)
+def model(request):
     keras.utils.set_random_seed(3)
-    return models.attention.build(NUM_ITEMS, tiny())
+    return models.attention.build(NUM_ITEMS, tiny(layout=request.param))
 
 
 @pytest.mark.parametrize("seq_len, expected", [
@@ -55,10 +55,76 @@ def test_block_param_count_by_hand(d, heads, f, expected):
     assert models.attention.block_param_count(d, heads, f) == expected
 
 
-def test_block_param_count_is_keras_count():
-    one = models.attention.build(NUM_ITEMS, tiny(num_blocks=1)).count_params()
-    two = models.attention.build(NUM_ITEMS, tiny(num_blocks=2)).count_params()
+@pytest.mark.parametrize("layout", models.config.LAYOUTS)
+def test_block_param_count_is_keras_count(layout):
+    one = models.attention.build(NUM_ITEMS, tiny(num_blocks=1, layout=layout)).count_params()
+    two = models.attention.build(NUM_ITEMS, tiny(num_blocks=2, layout=layout)).count_params()
     assert two - one == models.attention.block_param_count(8, 2, 16)
+
+
+def test_only_the_pre_norm_layout_projects_before_the_tied_scores():
+    pre_norm = models.attention.build(NUM_ITEMS, tiny(layout="pre_norm")).count_params()
+    sasrec = models.attention.build(NUM_ITEMS, tiny(layout="sasrec")).count_params()
+    assert pre_norm - sasrec == 8 * 8 + 8  # Dense(E): E^2 weights and E biases
+
+
+def _norm(x, layer):  # LayerNormalization by hand: (x - mean) / sqrt(var + eps) * gamma + beta
+    gamma, beta = (np.asarray(w) for w in layer.weights)
+    mean, var = x.mean(-1, keepdims=True), x.var(-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + layer.epsilon) * gamma + beta
+
+
+def _attention(query, value, real, layer):  # one head, causal, padded keys masked; Keras's kernel layout
+    wq, bq, wk, bk, wv, bv, wo, bo = (np.asarray(w) for w in layer.weights)  # (E, 1, d_k), (1, d_k), .., (1, d_k, E)
+    q, k, v = (x @ w[:, 0] + b[0] for x, w, b in ((query, wq, bq), (value, wk, bk), (value, wv, bv)))  # (T, d_k)
+    logits = q @ k.T / np.sqrt(q.shape[-1])  # (T, T)
+    allowed = models.attention.causal_mask(len(q)) & real[None, :]
+    logits = np.where(allowed, logits, -np.inf)
+    weights = np.exp(logits - logits.max(-1, keepdims=True))
+    return (weights / weights.sum(-1, keepdims=True)) @ v @ wo[0] + bo  # (T, E)
+
+
+def _forward_by_hand(model, items, layout):
+    """One block of the module docstring in NumPy, from the model's own weights (dropout off)."""
+    dense = {name: [np.asarray(w) for w in model.get_layer(name).weights]
+             for name in ("block0_ffn1", "block0_ffn2") + (("to_embedding_space",) if layout == "pre_norm" else ())}
+    table = np.asarray(model.get_layer("item_embedding").embeddings)  # (N, E)
+    positions = np.asarray(model.get_layer("add_positions").weights[0])  # (T, E)
+    real = items > 0
+    x = table[items] * (np.sqrt(table.shape[1]) if layout == "sasrec" else 1.0) + positions  # (T, E)
+    q = _norm(x, model.get_layer("block0_norm1"))
+    if layout == "sasrec":
+        x = q + _attention(q, x, real, model.get_layer("block0_attention"))
+        x = _norm(x, model.get_layer("block0_norm2"))
+        y = x
+    else:
+        x = x + _attention(q, q, real, model.get_layer("block0_attention"))
+        y = _norm(x, model.get_layer("block0_norm2"))
+    (w1, b1), (w2, b2) = dense["block0_ffn1"], dense["block0_ffn2"]
+    x = x + np.maximum(y @ w1 + b1, 0) @ w2 + b2
+    h = _norm(x, model.get_layer("encoder"))
+    if layout == "pre_norm":
+        h = h @ dense["to_embedding_space"][0] + dense["to_embedding_space"][1]
+    return h @ table.T  # (T, N)
+
+
+@pytest.mark.parametrize("layout", models.config.LAYOUTS)
+def test_each_layout_is_its_formula(layout):
+    keras.utils.set_random_seed(4)
+    model = models.attention.build(NUM_ITEMS, tiny(layout=layout, num_blocks=1, num_heads=1))
+    for i, w in enumerate(model.weights):  # away from the initial values (zero biases, unit scales): they hide mistakes
+        w.assign(np.random.default_rng(i).normal(0.0, 0.3, w.shape))
+    items = np.array([0, 0, 4, 9, 2, 7])
+    expected = _forward_by_hand(model, items, layout)[2:]  # the real positions
+    np.testing.assert_allclose(np.asarray(model(items[None]))[0, 2:], expected, rtol=1e-4, atol=1e-4)
+
+
+def test_the_sasrec_layout_draws_its_weights_as_the_published_code():
+    keras.utils.set_random_seed(0)
+    model = models.attention.build(500, tiny(layout="sasrec", embedding_dim=64, hidden_dim=64))
+    for name in ("item_embedding", "block0_ffn1"):
+        assert np.asarray(model.get_layer(name).weights[0]).std() == pytest.approx(0.02, rel=0.05)
+    assert model.get_layer("encoder").epsilon == 1e-8
 
 
 @pytest.mark.parametrize("args", [(0, 1, 4), (8, 0, 4), (8, 3, 4), (8, 1, 0)])

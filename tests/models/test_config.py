@@ -71,7 +71,7 @@ def test_config_key_is_stable():
     {"cell": "GRU"}, {"max_len": 51}, {"embedding_dim": 32}, {"hidden_dim": 64}, {"dropout": 0.31},
     {"tie_embeddings": False}, {"lr": 0.001}, {"batch_size": 64}, {"max_epochs": 41}, {"patience": 6},
     {"seed": 43}, {"num_blocks": 1, "cell": "SASRec"}, {"num_heads": 2, "cell": "SASRec"},
-    {"batching": "by_length"},
+    {"batching": "by_length"}, {"layout": "sasrec", "cell": "SASRec"},
 ], ids=lambda change: next(iter(change)))
 def test_config_key_changes_with_every_field(change):
     # the attention fields are changed on a SASRec configuration, the only one they belong to
@@ -84,7 +84,7 @@ def test_config_covers_every_field_in_the_key_test():
     # The parametrization above must change each field once; a new field needs a new case.
     assert {f.name for f in dataclasses.fields(models.config.Config)} == {
         "cell", "max_len", "embedding_dim", "hidden_dim", "dropout", "tie_embeddings", "lr", "batch_size",
-        "max_epochs", "patience", "seed", "num_blocks", "num_heads", "batching"}
+        "max_epochs", "patience", "seed", "num_blocks", "num_heads", "batching", "layout"}
 
 
 def test_attention_fields_are_not_part_of_a_recurrent_models_key():
@@ -96,11 +96,23 @@ def test_attention_fields_are_not_part_of_a_recurrent_models_key():
     )
     import hashlib
 
-    fields = {
-        k: v for k, v in dataclasses.asdict(models.config.Config()).items() if k not in ("num_blocks", "num_heads")
-    }
+    attention_only = ("num_blocks", "num_heads", "layout")
+    fields = {k: v for k, v in dataclasses.asdict(models.config.Config()).items() if k not in attention_only}
     expected = hashlib.sha256((json.dumps(fields, sort_keys=True) + "abc").encode()).hexdigest()[:16]
     assert models.config.Config().key("abc") == expected
+
+
+def test_the_default_layout_keeps_the_keys_of_the_models_recorded_before_it():
+    # results/runs/ and the model cache hold SASRec runs keyed without it; a recurrent model never uses it
+    sasrec = models.config.Config(cell="SASRec")
+    assert "layout" not in sasrec.settings() and "layout" not in models.config.Config(layout="sasrec").settings()
+    assert models.config.Config(cell="SASRec", layout="sasrec").settings()["layout"] == "sasrec"
+    assert models.config.Config(layout="sasrec").key("abc") == models.config.Config().key("abc")
+
+
+def test_config_rejects_an_unknown_layout():
+    with pytest.raises(ValueError, match="layout='post_norm': choose from"):
+        models.config.Config(cell="SASRec", layout="post_norm")
 
 
 def test_config_key_changes_with_the_data_checksum():
