@@ -64,6 +64,7 @@ class SessionKNN(base.Baseline):
                                    shape=(len(sequences), num_items))
         x.data[:] = 1.0  # (histories, items) binary: a repeated item counts once
         self.histories_ = x
+        self.by_item_ = x.T.tocsr()  # (items, histories): which histories hold each item
         sizes = np.asarray(x.sum(axis=1)).ravel()  # (histories,) |n|
         self.inverse_norms_ = np.where(sizes > 0, 1.0 / np.sqrt(np.maximum(sizes, 1)), 0.0)  # (histories,)
         return self
@@ -73,15 +74,21 @@ class SessionKNN(base.Baseline):
         n = self.num_recent or max((len(h) for h in histories), default=1) or 1
         recent = self._last_items(histories, n)  # (batch, n), most recent in the last column
         weights = np.where(recent > 0, self.decay ** np.arange(n - 1, -1, -1, dtype=np.float64), 0.0)  # (batch, n)
-        query = np.zeros((len(histories), self.num_items_))  # (batch, items)
-        np.maximum.at(query, (np.repeat(np.arange(len(histories)), n), recent.ravel()), weights.ravel())
-        query[:, 0] = 0.0  # padding
-        sims = (self.histories_ @ query.T).T * self.inverse_norms_  # (batch, histories) sim(q, n)
+        rows = np.repeat(np.arange(len(histories)), n)  # (batch * n,) whose query
+        # an item there twice keeps its latest (largest) weight: the sparse array sums duplicates, so take the max
+        order = np.lexsort((weights.ravel(), recent.ravel(), rows))  # by row, item, then weight: the max comes last
+        r, i, w = rows[order], recent.ravel()[order], weights.ravel()[order]
+        last = np.r_[(r[1:] != r[:-1]) | (i[1:] != i[:-1]), True] & (i != 0)  # one entry per (row, item); no padding
+        query = scipy.sparse.csr_array((w[last], (r[last], i[last])), shape=(len(histories), self.num_items_))
+        sims = base.to_dense(query @ self.by_item_) * self.inverse_norms_  # (batch, histories) sim(q, n)
         k = min(self.k, sims.shape[1])
         if k == 0:
-            return np.broadcast_to(base.popularity_back_off(self.counts_), query.shape).copy()
-        nearest = np.argsort(-sims, axis=1, kind="stable")[:, :k]  # (batch, k) most similar; equals: lower index
-        votes = scipy.sparse.csr_array(
-            (np.take_along_axis(sims, nearest, axis=1).ravel(),
-             (np.repeat(np.arange(len(histories)), k), nearest.ravel())), shape=sims.shape)  # (batch, histories)
+            return np.broadcast_to(base.popularity_back_off(self.counts_), (len(histories), self.num_items_)).copy()
+        # the k most similar histories; among equals at the k-th place, the lower indices (a partition, not a sort)
+        kth = np.partition(sims, sims.shape[1] - k, axis=1)[:, sims.shape[1] - k]  # (batch,) the k-th largest
+        above, at = sims > kth[:, None], sims == kth[:, None]  # (batch, histories) each
+        room = k - above.sum(axis=1)  # (batch,) places left for the equals
+        nearest = above | (at & (np.cumsum(at, axis=1) <= room[:, None]))  # (batch, histories), k per row
+        who, neighbour = np.nonzero(nearest)
+        votes = scipy.sparse.csr_array((sims[who, neighbour], (who, neighbour)), shape=sims.shape)
         return base.to_dense(votes @ self.histories_) + base.popularity_back_off(self.counts_)  # (batch, items)
