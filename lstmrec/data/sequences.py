@@ -122,21 +122,37 @@ def user_sequences(interactions: pd.DataFrame, item_index: ItemIndex, ties: str 
     return users[starts], np.split(items, starts[1:])
 
 
-def shuffle_within_users(sequences: list[np.ndarray], seed: int = 0) -> list[np.ndarray]:
+def shuffle_within_users(sequences: list[np.ndarray], seed: int = 0, last: int | None = None) -> list[np.ndarray]:
     """Each user's items in a random order: same items, same counts, the order destroyed.
 
     The control for "does the order carry signal?" (chapter 01): a model that
-    scores the same on shuffled histories was not using the order.
+    scores the same on shuffled histories was not using the order. Shuffled
+    whole, a history also loses *which* items are recent; ``last=k`` shuffles
+    only the ``k`` most recent items among themselves, so the recent items stay
+    recent and only their order goes (chapter 07 separates the two).
 
     Args:
         sequences: item-id arrays, oldest first.
         seed: the NumPy seed.
+        last: shuffle only the last ``last`` items of each history (None: all of it).
 
     Returns:
         New arrays, each a permutation of its input.
+
+    Raises:
+        ValueError: ``last`` below 1.
+
+    Example:
+        >>> [s.tolist()[:3] for s in shuffle_within_users([np.array([1, 2, 3, 4, 5])], seed=0, last=2)]
+        [[1, 2, 3]]
     """
     rng = np.random.default_rng(seed)
-    return [rng.permutation(np.asarray(s)) for s in sequences]
+    if last is None:
+        return [rng.permutation(np.asarray(s)) for s in sequences]
+    if last < 1:
+        raise ValueError(f"last={last} must be at least 1 (or None for the whole history)")
+    return [np.concatenate([s[:-last], rng.permutation(s[-last:])]) if len(s) else s.copy()
+            for s in (np.asarray(s) for s in sequences)]
 
 
 def pad_sequences(sequences: list[np.ndarray], max_len: int, side: str = "left") -> np.ndarray:

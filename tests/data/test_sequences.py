@@ -258,6 +258,33 @@ def test_shuffle_no_users():
     assert data.sequences.shuffle_within_users([], seed=0) == []
 
 
+@pytest.mark.parametrize("last", [1, 3, 25])
+def test_shuffle_of_the_last_items_keeps_the_rest_in_place(last):
+    seqs = [np.arange(1, 21), np.array([4, 5]), np.array([], dtype=int), np.array([9])]
+    out = data.sequences.shuffle_within_users(seqs, seed=5, last=last)
+    for before, after in zip(seqs, out):
+        cut = max(len(before) - last, 0)
+        assert after[:cut].tolist() == before[:cut].tolist()  # the older items where they were
+        assert sorted(after[cut:].tolist()) == sorted(before[cut:].tolist())  # the recent ones among themselves
+    assert out[0][-3:].tolist() != [18, 19, 20] or last == 1  # 3 or more distinct recent items: the order moves
+    assert out[3].tolist() == [9] and data.sequences.shuffle_within_users(seqs, seed=5, last=1)[0].tolist() == \
+        list(range(1, 21))  # one item shuffled among itself stays
+
+
+def test_shuffle_of_all_items_is_what_it_was():
+    # last=None keeps chapter 01's control as it was, draw for draw
+    seqs = [np.arange(1, 31), np.array([3, 1, 2])]
+    rng = np.random.default_rng(0)
+    assert [a.tolist() for a in data.sequences.shuffle_within_users(seqs)] == [rng.permutation(s).tolist()
+                                                                              for s in seqs]
+
+
+@pytest.mark.parametrize("last", [0, -1])
+def test_shuffle_refuses_an_empty_window(last):
+    with pytest.raises(ValueError, match="at least 1"):
+        data.sequences.shuffle_within_users([np.arange(1, 5)], last=last)
+
+
 # --- activity_matrix -------------------------------------------------------------------
 
 
