@@ -16,8 +16,7 @@ last two items ``a, b``,
 
 the interpolation of language models (Jelinek & Mercer, 1980): a pair seen
 rarely or never falls back on the last item alone. ``weight=0`` ranks as
-``MarkovChain``; ``weight`` is chosen on validation. Not yet in
-``registry.BASELINES``: it joins the chapters and the bench with its search.
+``MarkovChain``; ``weight`` is chosen on validation (``registry.BASELINES``).
 """
 
 from __future__ import annotations

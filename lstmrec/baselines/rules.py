@@ -1,8 +1,7 @@
 """Sequential rules (SR): what followed the user's last item within a few steps, nearer steps weighing more.
 
-One of the simple baselines that are hardest to beat (Ludewig & Jannach). Not yet in
-``registry.BASELINES``: it joins the chapters and the bench together with its
-validation search.
+One of the simple baselines that are hardest to beat (Ludewig & Jannach), in
+``registry.BASELINES`` with its validation grid; taught in chapter 07.
 
 Kamehkhosh, Jannach & Ludewig (2017), *A comparison of frequent pattern
 techniques and a deep learning method for session-based recommendation*

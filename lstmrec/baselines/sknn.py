@@ -1,8 +1,7 @@
 """Sequence-aware nearest neighbours (V-SKNN): the items of the training histories most like the user's recent ones.
 
-One of the simple baselines that are hardest to beat (Ludewig & Jannach). Not yet in
-``registry.BASELINES``: it joins the chapters and the bench together with its
-validation search.
+One of the simple baselines that are hardest to beat (Ludewig & Jannach), in
+``registry.BASELINES`` with its validation grid; taught in chapter 07.
 
 Jannach & Ludewig (2017), *When recurrent neural networks meet the neighborhood
 for session-based recommendation*, RecSys, and Ludewig & Jannach (2018),

@@ -3,12 +3,24 @@
 Taught in chapter 07: the course compares against baselines at their best, so
 each one's settings are chosen on the validation split exactly as the neural
 models' epochs are, and only then is it scored on test.
+
+A search is done once per baseline and data: ``fit_best`` keeps its table in
+``data/cache/baselines/`` (JSON, nothing unpickled), keyed by the baseline's
+name, its grid, the source of its module, the candidate rule and a digest of
+the split's training and validation items, so chapters that tune the same
+baseline on the same data search once, and any change to the data, the grid or
+the baseline's code searches again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import itertools
+import json
+import sys
 import time
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -17,6 +29,8 @@ import pandas as pd
 from lstmrec.baselines import base, registry
 from lstmrec.data.splits import Split
 from lstmrec.evaluation.stage import evaluate_stage
+from lstmrec.util.files import atomic_write
+from lstmrec.util.paths import data_dir
 
 
 def tune(make: Callable[..., base.Baseline], grid: dict[str, list[Any]], split: Split,
@@ -61,20 +75,96 @@ def tune(make: Callable[..., base.Baseline], grid: dict[str, list[Any]], split: 
     return best, table.sort_values(metric, ascending=False, kind="stable").reset_index(drop=True)
 
 
-def fit_best(name: str, split: Split,
-             exclude_seen: bool = True) -> tuple[base.Baseline, dict[str, Any], float]:
+def cache_dir() -> Path:
+    """``data/cache/baselines``: one JSON search table per (baseline, grid, code, data, candidate rule)."""
+    path = data_dir() / "cache" / "baselines"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _digest(arrays, h) -> None:
+    """Feed a nest of lists of integer arrays into the hash ``h``, lengths included (so the nesting counts)."""
+    h.update(np.int64(len(arrays)).tobytes())
+    for a in arrays:
+        if isinstance(a, (list, tuple)):
+            _digest(a, h)
+        else:
+            a = np.ascontiguousarray(a, dtype=np.int64)
+            h.update(np.int64(a.size).tobytes() + a.tobytes())
+
+
+def search_key(name: str, split: Split, exclude_seen: bool = True, metric: str = "NDCG@10") -> str:
+    """What identifies a search: the baseline (name, grid, module source), the metric, the candidate rule, the data.
+
+    The data enter as a SHA-256 over the training histories and the validation
+    histories and answers (all the search reads), so two splits with the same
+    items in the same order share a key however they were made.
+
+    Returns:
+        16 hexadecimal digits.
+
+    Raises:
+        KeyError: an unknown baseline (``registry.get``).
+    """
+    make, grid = registry.get(name)
+    h = hashlib.sha256(json.dumps([name, repr(grid), metric, exclude_seen, split.num_items]).encode())
+    for module in sorted({make.__module__, base.__name__}):  # sorted: a set's order changes between processes
+        h.update(inspect.getsource(sys.modules[module]).encode())
+    _digest([split.train, split.histories("valid"), split.answers("valid")], h)
+    return h.hexdigest()[:16]
+
+
+def search(name: str, split: Split, exclude_seen: bool = True, cache: bool = True) -> dict[str, Any]:
+    """Baseline ``name``'s search on validation (``tune`` over its registry grid), done once per data.
+
+    Args:
+        name: the baseline (``registry.get``).
+        split: the split.
+        exclude_seen: the domain's candidate rule.
+        cache: read and write ``cache_dir()``; False always searches (and writes nothing).
+
+    Returns:
+        ``{"settings": the best settings, "table": the validation table, best first,
+        "seconds": how long the search took when it ran, "cached": whether it was read}``.
+        A cache file that cannot be read is searched again and replaced.
+    """
+    make, grid = registry.get(name)
+    path = cache_dir() / f"{search_key(name, split, exclude_seen)}.json" if cache and grid else None
+    if path is not None and path.exists():
+        try:
+            record = json.loads(path.read_text())
+            table = pd.DataFrame(record["table"])
+            for n in grid:  # as ``tune`` keeps them: None ("all") stays None, not NaN
+                table[n] = pd.Series([row[n] for row in record["table"]], dtype=object)
+            return {"settings": record["settings"], "table": table,
+                    "seconds": float(record["seconds"]), "cached": True}
+        except (ValueError, KeyError, TypeError):
+            pass  # unreadable: search again, and replace it below
+    start = time.perf_counter()
+    settings, table = tune(make, grid, split, exclude_seen=exclude_seen) if grid else ({}, pd.DataFrame())
+    seconds = time.perf_counter() - start
+    if path is not None:
+        with atomic_write(path) as tmp:
+            tmp.write_text(json.dumps({"baseline": name, "settings": settings, "seconds": seconds,
+                                       "table": table.to_dict("records")}, indent=1))
+    return {"settings": settings, "table": table, "seconds": seconds, "cached": False}
+
+
+def fit_best(name: str, split: Split, exclude_seen: bool = True,
+             cache: bool = True) -> tuple[base.Baseline, dict[str, Any], float]:
     """Tune baseline ``name`` (``registry.get``) on validation, then fit it at its best.
 
     Args:
         name: the baseline.
         split: the split (leave-one-out or baskets).
         exclude_seen: the domain's candidate rule (``tune``).
+        cache: reuse the search of an earlier call on the same data (``search``); the final fit always runs.
 
     Returns:
         ``(model, settings, fit_seconds)``; ``fit_seconds`` times the final fit only.
     """
-    make, grid = registry.get(name)
-    settings, _ = tune(make, grid, split, exclude_seen=exclude_seen) if grid else ({}, None)
+    make, _ = registry.get(name)
+    settings = search(name, split, exclude_seen=exclude_seen, cache=cache)["settings"]
     start = time.perf_counter()
     model = make(**settings).fit(split.train, split.num_items)
     return model, settings, time.perf_counter() - start

@@ -5,8 +5,9 @@
 - ``wheels/``: every package of ``requirements.txt`` for this Python and
   platform (``pip download``), so attendees need the same OS and Python version;
 - ``data/``: the verified data the course has obtained (MovieLens, Instacart,
-  CollegeMsg) and ``data/cache/models/``, the trained models, so no one waits
-  for training in class (``--no-data`` leaves both out; see the licence note);
+  CollegeMsg), ``data/cache/models/``, the trained models, and
+  ``data/cache/baselines/``, the baselines' searches, so no one waits for
+  training in class (``--no-data`` leaves them out; see the licence note);
 - ``MANIFEST.json``: the SHA-256 of every file, the Python version, the platform,
   and the ``requirements.txt`` it was made from.
 

@@ -48,12 +48,15 @@ class Recommender:
         dispatches one round of operations per time step, which dominates the time
         of a call. The compiled graph runs the same weights without that overhead,
         and ``score`` uses it (chapter 12 times both). Its input is already padded
-        (``data.sequences.pad_sequences``) and it does not mask the padding column.
+        (``data.sequences.pad_sequences``: int32, (batch, max_len)) and it does not
+        mask the padding column. Its signature fixes the width and leaves the batch
+        open, so it is traced once, whatever the batch sizes of the calls.
         """
         import tensorflow as tf
 
         if self._compiled is None:
-            self._compiled = tf.function(lambda x: self._last_step(x, training=False), reduce_retracing=True)
+            spec = tf.TensorSpec((None, self.config.max_len), tf.int32)  # any batch, one trace
+            self._compiled = tf.function(lambda x: self._last_step(x, training=False), input_signature=[spec])
         return self._compiled
 
     def score(self, histories: list[np.ndarray], eager: bool = False) -> np.ndarray:

@@ -190,9 +190,12 @@ def _ranking_callback(split, config: Config, k: int, exclude_seen: bool = True):
     class ValidationRanking(keras.callbacks.Callback):
         """After each epoch: full-catalogue validation metrics (NDCG@k among them) into the logs."""
 
+        recommender = None  # built once: its compiled graph reads the weights as they are at each call
+
         def on_epoch_end(self, epoch, logs=None):
-            recommender = Recommender(_inner(self.model), config, split.num_items)
-            for name, value in evaluate_stage(recommender.score, split, "valid", k, exclude_seen).items():
+            if self.recommender is None:  # one per training, not per epoch: a graph traced anew each epoch is slow
+                self.recommender = Recommender(_inner(self.model), config, split.num_items)
+            for name, value in evaluate_stage(self.recommender.score, split, "valid", k, exclude_seen).items():
                 logs[f"val_{name}"] = value
 
     return ValidationRanking()

@@ -5,6 +5,8 @@ popularity on it.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -144,3 +146,54 @@ def test_repeat_baselines_are_tuned_with_the_domains_candidate_rule(split):
     model, settings, _ = baselines.tuning.fit_best("Repeat: blend", split, exclude_seen=False)
     assert isinstance(model, baselines.repeat.RepeatConsumption)
     assert settings["decay"] in baselines.registry.REPEAT_BASELINES["Repeat: blend"][1]["decay"]
+
+
+# --- the search cache -----------------------------------------------------------------
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """An empty data folder, so the cache starts empty."""
+    monkeypatch.setenv("LSTMREC_DATA_DIR", str(tmp_path))
+    return tmp_path / "cache" / "baselines"
+
+
+def test_search_is_read_back_from_the_cache(split, cache, monkeypatch):
+    first = baselines.tuning.search("Item-kNN", split)
+    assert not first["cached"] and len(list(cache.glob("*.json"))) == 1
+    monkeypatch.setattr(baselines.tuning, "tune", lambda *a, **kw: pytest.fail("searched again"))
+    second = baselines.tuning.search("Item-kNN", split)
+    assert second["cached"]
+    assert second["settings"] == first["settings"]  # None ("all") and floats survive JSON
+    assert second["seconds"] == pytest.approx(first["seconds"])  # the time of the search that ran
+    pd.testing.assert_frame_equal(second["table"], first["table"], check_dtype=False)
+    model, settings, _ = baselines.tuning.fit_best("Item-kNN", split)
+    assert settings == first["settings"] and model.num_recent == settings["num_recent"]
+
+
+def test_search_key_follows_data_rule_and_baseline(split):
+    key = baselines.tuning.search_key("Item-kNN", split)
+    assert len(key) == 16 and key == baselines.tuning.search_key("Item-kNN", split)
+    assert key != baselines.tuning.search_key("Item-kNN", split, exclude_seen=False)
+    assert key != baselines.tuning.search_key("Repeat: blend", split)
+    other = dataclasses.replace(split, train=[s[::-1] for s in split.train])  # the same items, reversed
+    assert key != baselines.tuning.search_key("Item-kNN", other)  # another order is other data
+
+
+def test_unreadable_cache_is_searched_again_and_replaced(split, cache):
+    path = cache / f"{baselines.tuning.search_key('Item-kNN', split)}.json"
+    cache.mkdir(parents=True)
+    path.write_text("{not json")
+    result = baselines.tuning.search("Item-kNN", split)
+    assert not result["cached"]
+    assert baselines.tuning.search("Item-kNN", split)["cached"]  # replaced by a readable one
+
+
+def test_search_without_cache_writes_nothing(split, cache):
+    assert not baselines.tuning.search("Item-kNN", split, cache=False)["cached"]
+    assert not cache.exists() or not list(cache.glob("*.json"))
+
+
+def test_search_of_an_unknown_baseline(split, cache):
+    with pytest.raises(KeyError, match="unknown baseline 'LSTM'"):
+        baselines.tuning.search("LSTM", split)

@@ -80,8 +80,9 @@ def _attention(query, value, real, layer):  # one head, causal, padded keys mask
     logits = q @ k.T / np.sqrt(q.shape[-1])  # (T, T)
     allowed = models.attention.causal_mask(len(q)) & real[None, :]
     logits = np.where(allowed, logits, -np.inf)
-    weights = np.exp(logits - logits.max(-1, keepdims=True))
-    return (weights / weights.sum(-1, keepdims=True)) @ v @ wo[0] + bo  # (T, E)
+    with np.errstate(invalid="ignore"):  # a padded query sees no key: its row is NaN, and compared nowhere
+        weights = np.exp(logits - logits.max(-1, keepdims=True))
+        return (weights / weights.sum(-1, keepdims=True)) @ v @ wo[0] + bo  # (T, E)
 
 
 def _forward_by_hand(model, items, layout):

@@ -45,6 +45,13 @@ def test_compiled_graph_gives_the_scores(recommender):
     np.testing.assert_allclose(compiled[:, 1:], recommender.score(histories)[:, 1:], rtol=1e-5, atol=1e-5)
 
 
+def test_compiled_graph_is_traced_once_for_every_batch_size(recommender):
+    # one trace for every batch size: evaluating in batches, with a smaller last one, does not retrace
+    for n in (1, 2, 5, 3):
+        recommender.score(HISTORIES[:n] if n <= len(HISTORIES) else HISTORIES * n)
+    assert recommender.compiled().experimental_get_tracing_count() == 1
+
+
 def test_score_is_repeatable(recommender):
     np.testing.assert_array_equal(recommender.score(HISTORIES), recommender.score(HISTORIES))
 

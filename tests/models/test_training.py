@@ -14,7 +14,7 @@ import pytest
 
 from lstmrec import models
 from lstmrec.data.sequences import training_windows
-from tests.models.tiny_models import CONFIG, HISTORIES, MAX_LEN, NUM_ITEMS, NUM_RAW_ITEMS, valid_ndcg
+from tests.models.tiny_models import CONFIG, HISTORIES, MAX_LEN, NUM_ITEMS, NUM_RAW_ITEMS, randomise, valid_ndcg
 
 pytestmark = pytest.mark.usefixtures("deterministic_ops")  # tests/models/conftest.py
 
@@ -277,3 +277,20 @@ def test_training_shows_epochs_while_watched_then_one_summary_line(split, monkey
     assert len(lines) == epochs + 1
     assert lines[0].startswith(f"epoch 1/{CONFIG.max_epochs}: loss ") and "val NDCG@10" in lines[0]
     assert lines[-1].startswith(f"LSTM seed {CONFIG.seed}: best epoch {trained.best_epoch} of {epochs}, val NDCG@10")
+
+
+def test_validation_ranking_builds_one_recommender_that_follows_the_weights(split):
+    # one Recommender (one compiled graph) for the whole training, not one per epoch: a graph traced anew each
+    # epoch is slow, and TensorFlow warns about the retracing in the notebooks' outputs
+    model = models.registry.build(split.num_items, CONFIG)
+    callback = models.training._ranking_callback(split, CONFIG, k=10)
+    callback.set_model(model)
+    first, second = {}, {}
+    callback.on_epoch_end(0, first)
+    built = callback.recommender
+    randomise(model, seed=1)  # what an epoch of training does: new values in the same variables
+    callback.on_epoch_end(1, second)
+    assert callback.recommender is built
+    assert second["val_NDCG@10"] != first["val_NDCG@10"]
+    fresh = models.recommender.Recommender(model, CONFIG, split.num_items)
+    assert second["val_NDCG@10"] == pytest.approx(valid_ndcg(fresh, split), abs=1e-9)  # the new weights, not the old
