@@ -143,3 +143,48 @@ def run(split: LeaveOneOutSplit, data_checksum: str, config: models.config.Confi
     with atomic_write(path) as tmp:
         tmp.write_text(json.dumps(record, separators=(",", ":")) + "\n")
     return {**record, "from record": False, "from cache": trained.from_cache}
+
+
+SUMMARY = ("key", "cell", "changes", "data", "ties", "seed", "best epoch", "epochs", "converged", "valid NDCG@10",
+           "HR@10", "NDCG@10", "to best s", "date")
+"""The columns of ``summaries``."""
+
+
+def summaries(data_checksum: str | None = None, dataset: str | None = None) -> list[dict]:
+    """Every record in ``runs_dir()`` as one row of ``SUMMARY`` (no ranks), oldest first.
+
+    Args:
+        data_checksum: keep only the records of this data (the checksum before ``/ties=``).
+        dataset: describe each record against that data set's course configuration of its model
+            (``models.registry.course_config(dataset, cell, tuned=False)``; default: ``Config``'s defaults):
+            ``changes`` lists only the settings that differ from it, so a table shows what was varied.
+
+    Raises:
+        ValueError: a file is not a readable record; the message names it.
+
+    Example:
+        >>> [r["ties"] for r in summaries("c03cf6aa0aa88232")][:1]   # doctest: +SKIP
+        ['shuffle']
+    """
+    rows = []
+    for path in sorted(runs_dir().glob("*.json")):
+        try:
+            record = json.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise ValueError(f"{path}: not a readable run record ({error})") from None
+        if not isinstance(record, dict) or FIELDS - set(record):
+            raise ValueError(f"{path}: a run record needs {sorted(FIELDS)}")
+        checksum, _, rule = record["data"].partition("/ties=")
+        if data_checksum is not None and checksum != data_checksum:
+            continue
+        config = record["config"]
+        reference = (models.registry.course_config(dataset, config["cell"], tuned=False) if dataset
+                     else models.config.Config(cell=config["cell"])).settings()
+        changes = {k: v for k, v in config.items() if k not in ("cell", "seed") and reference.get(k) != v}
+        rows.append({"key": record["key"], "cell": config["cell"],
+                     "changes": ", ".join(f"{k}={v}" for k, v in changes.items()) or "-", "data": checksum,
+                     "ties": rule.split("/")[0], "seed": config["seed"], "best epoch": record["best epoch"],
+                     "epochs": record["epochs"], "converged": record["converged"],
+                     "valid NDCG@10": record["valid NDCG@10"], "HR@10": record["test"]["HR@10"],
+                     "NDCG@10": record["test"]["NDCG@10"], "to best s": record["to best s"], "date": record["date"]})
+    return sorted(rows, key=lambda r: r["date"])

@@ -1,6 +1,7 @@
 """Unit tests for ``lstmrec.bench.runs``: a run is trained once and then read from its record, checked on reading;
 ``resume=False`` trains again; the committed records are well formed and converged (timings are never asserted)."""
 
+import dataclasses
 import json
 
 import numpy as np
@@ -111,3 +112,31 @@ def test_every_committed_record_is_well_formed_and_converged():
         assert record["valid NDCG@10"] == record["history"]["val_NDCG@10"][record["best epoch"] - 1], path.name
         ranks = np.asarray(record["ranks"])
         assert record["test"]["HR@10"] == pytest.approx(np.mean(ranks < 10)), path.name
+
+
+def test_summaries_one_row_per_record_of_the_data(trainings):
+    split = small_split()
+    runs.run(split, "abcd", models.config.Config(seed=7))
+    runs.run(split, "abcd", models.config.Config(seed=7, lr=0.003))
+    runs.run(split, "ffff", models.config.Config(seed=8))
+    rows = runs.summaries("abcd")
+    assert len(rows) == 2 and all(set(r) == set(runs.SUMMARY) for r in rows)
+    assert sorted(r["changes"] for r in rows) == ["-", "lr=0.003"]  # against Config's defaults, seed aside
+    assert {(r["data"], r["ties"], r["seed"], r["epochs"], r["valid NDCG@10"]) for r in rows} == {
+        ("abcd", "shuffle", 7, 3, 0.25)}
+    assert len(runs.summaries()) == 3 and runs.summaries("0000") == []
+
+
+def test_summaries_describe_against_the_data_sets_course_settings(trainings):
+    split = small_split()
+    course = models.registry.course_config("ml-1m", "LSTM", tuned=False, seed=7)
+    runs.run(split, "abcd", course)
+    runs.run(split, "abcd", dataclasses.replace(course, dropout=0.4))
+    assert sorted(r["changes"] for r in runs.summaries("abcd", dataset="ml-1m")) == ["-", "dropout=0.4"]
+
+
+def test_summaries_name_a_spoilt_record(trainings, run_records):
+    runs.run(small_split(), "abcd", models.config.Config(seed=7))
+    (run_records / "bad.json").write_text("{not json")
+    with pytest.raises(ValueError, match="bad.json: not a readable run record"):
+        runs.summaries()
