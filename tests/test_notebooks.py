@@ -19,7 +19,8 @@ ROOT = util.paths.repo_root()
 CHAPTER_FILES = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SOLUTION_FILES = sorted((ROOT / "solutions").glob("*.ipynb"))
 ALL_FILES = CHAPTER_FILES + SOLUTION_FILES
-SLUGS = [slug for slug, _ in course.contents.CHAPTERS]
+SLUGS = [slug for slug, _ in course.contents.CHAPTERS] + [slug for slug, _, _ in course.contents.APPENDICES]
+APPENDIX_SLUGS = {slug for slug, _, _ in course.contents.APPENDICES}
 
 
 def cells(path: Path) -> list[dict]:
@@ -45,7 +46,7 @@ def test_there_is_a_first_chapter_and_its_solutions():
 @pytest.mark.parametrize("path", ALL_FILES, ids=ids(ALL_FILES))
 def test_notebook_is_valid_and_named_after_a_chapter(path):
     nbformat.validate(nbformat.read(path, as_version=4))
-    assert path.stem in SLUGS, f"{path.name} is not in course.contents.CHAPTERS"
+    assert path.stem in SLUGS, f"{path.name} is not in course.contents.CHAPTERS or APPENDICES"
     if path.parent.name == "solutions":
         assert (ROOT / "notebooks" / path.name).exists(), f"solutions/{path.name} has no chapter"
 
@@ -77,8 +78,9 @@ def test_chapter_structure(path):
     )
     assert any("parameters" in c.get("metadata", {}).get("tags", []) for c in code), "a settings cell tagged parameters"
     headings = [text(c).splitlines()[0] for c in cs if c["cell_type"] == "markdown" and text(c)]
-    assert "## Summary" in headings and "## Exercises" in headings
-    assert headings.index("## Summary") < headings.index("## Exercises")
+    last = "## Questions" if path.stem in APPENDIX_SLUGS else "## Exercises"  # an appendix asks, a chapter checks
+    assert "## Summary" in headings and last in headings
+    assert headings.index("## Summary") < headings.index(last)
     assert course.contents.NAV_TAG in cs[-1].get("metadata", {}).get("tags", []), "the last cell is the navigation"
 
 
@@ -93,7 +95,8 @@ def test_solution_structure(path):
     ]
     assert "course.chapter.setup(" in code[0]
     assert not any("raise NotImplementedError" in c for c in code), "a solution still has a stub"
-    assert any("checks." in c for c in code), "a solution runs the checks"
+    if path.stem not in APPENDIX_SLUGS:  # an appendix has questions only: its solutions are answers
+        assert any("checks." in c for c in code), "a solution runs the checks"
     assert course.contents.NAV_TAG in cs[-1].get("metadata", {}).get("tags", [])
 
 

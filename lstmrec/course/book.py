@@ -137,7 +137,7 @@ def contents_page(results: list[dict], total_seconds: float | None) -> str:
     """
     by_notebook = {r["notebook"]: r for r in results}
     blocks = []
-    for slug, _ in contents.written_chapters():
+    for slug, _ in contents.pages():  # the chapters, then the appendices
         info = chapter_info(contents.notebook_path(slug))
         run = by_notebook.get(f"notebooks/{slug}.ipynb")
         solved = by_notebook.get(f"solutions/{slug}.ipynb")
@@ -262,7 +262,7 @@ def runtimes_table(summary: dict) -> str:
     seconds = {r["notebook"]: r["seconds"] for r in summary["results"]}
     machine = summary["machine"]
     lines = ["| chapter | title | chapter run | solutions run |", "|---|---|---|---|"]
-    for slug, title in contents.written_chapters():
+    for slug, title in contents.pages():
         chapter, solved = seconds.get(f"notebooks/{slug}.ipynb"), seconds.get(f"solutions/{slug}.ipynb")
         lines.append(f"| {slug[:2]} | {title} | " + (f"{chapter:.0f} s" if chapter is not None else "–") + " | "
                      + (f"{solved:.0f} s" if solved is not None else "–") + " |")

@@ -29,6 +29,12 @@ CHAPTERS: list[tuple[str, str]] = [
 ]
 """Every chapter of the course, in order: (notebook name, title)."""
 
+APPENDICES: list[tuple[str, str, str]] = [
+    ("A1_tie_rules", "How a tie rule invents a signal, measured", "05_sequence_data"),
+]
+"""The appendices, after the chapters: (notebook name, title, the chapter it extends). A chapter states the result
+in a paragraph and links its appendix; the appendix holds the full measurement, for the reader who wants it."""
+
 NAV_TAG = "nav"  # the generated previous / contents / next cell at the end of a notebook
 CONTENTS_TAG = "contents"  # the generated chapter list in 00_start_here
 COLAB_TAG = "colab"  # the generated "Open in Colab" badge and the cell that installs the course where it is missing
@@ -45,14 +51,32 @@ def written_chapters() -> list[tuple[str, str]]:
     return [(slug, title) for slug, title in CHAPTERS if notebook_path(slug).exists()]
 
 
+def written_appendices() -> list[tuple[str, str, str]]:
+    """The appendices whose notebook exists, in order."""
+    return [(slug, title, parent) for slug, title, parent in APPENDICES if notebook_path(slug).exists()]
+
+
+def pages() -> list[tuple[str, str]]:
+    """Every written notebook of the course, chapters then appendices: (notebook name, title)."""
+    return written_chapters() + [(slug, title) for slug, title, _ in written_appendices()]
+
+
 def nav_markdown(slug: str, folder: str = "notebooks") -> str:
-    """The navigation line of chapter ``slug``: previous · contents · next."""
+    """The navigation line of chapter ``slug``: previous · contents · next; of an appendix: its chapter · contents."""
     chapters = written_chapters()
     slugs = [s for s, _ in chapters]
-    if slug not in slugs:
-        raise KeyError(f"{slug!r} is not a written chapter: {slugs}")
-    i = slugs.index(slug)
+    appendices = {a: (title, parent) for a, title, parent in written_appendices()}
     prefix = "" if folder == "notebooks" else "../notebooks/"
+    if slug in appendices:
+        parent = appendices[slug][1]
+        parts = [f"← back to: [{dict(CHAPTERS)[parent]}]({prefix}{parent}.ipynb)",
+                 f"[contents]({prefix}00_start_here.ipynb#Contents)"]
+        if folder == "solutions":
+            parts.append(f"[the appendix]({prefix}{slug}.ipynb)")
+        return "---\n" + " · ".join(parts)
+    if slug not in slugs:
+        raise KeyError(f"{slug!r} is not a written chapter or appendix: {slugs + list(appendices)}")
+    i = slugs.index(slug)
     parts = []
     if i > 0:
         parts.append(f"← previous: [{chapters[i - 1][1]}]({prefix}{chapters[i - 1][0]}.ipynb)")
@@ -75,6 +99,12 @@ def contents_markdown() -> str:
                          + (f" · [solutions](../solutions/{slug}.ipynb)" if sol else ""))
         else:
             lines.append(f"{int(number)}. {title} *(in preparation)*")
+    if written_appendices():
+        lines += ["", "**Appendices**, for the reader who wants the full measurement behind a chapter's paragraph:", ""]
+        for slug, title, parent in written_appendices():
+            sol = notebook_path(slug, "solutions").exists()
+            lines.append(f"- {slug[:2]}. [{title}]({slug}.ipynb), for chapter {parent[:2]}"
+                         + (f" · [solutions](../solutions/{slug}.ipynb)" if sol else ""))
     return "\n".join(lines)
 
 
@@ -129,4 +159,7 @@ def readme_table() -> str:
             lines.append(f"| {slug[:2]} | [{title}](notebooks/{slug}.ipynb) | {sol} |")
         else:
             lines.append(f"| {slug[:2]} | {title} | in preparation |")
+    for slug, title, parent in written_appendices():
+        sol = f"[solutions](solutions/{slug}.ipynb)" if notebook_path(slug, "solutions").exists() else ""
+        lines.append(f"| {slug[:2]} | [{title}](notebooks/{slug}.ipynb), for chapter {parent[:2]} | {sol} |")
     return "\n".join(lines)
