@@ -6,8 +6,8 @@ models' epochs are, and only then is it scored on test.
 
 A search is done once per baseline and data: ``fit_best`` keeps its table in
 ``data/cache/baselines/`` (JSON, nothing unpickled), keyed by the baseline's
-name, its grid, the source of its module, the candidate rule and a digest of
-the split's training and validation items, so chapters that tune the same
+name, its grid, the source of its module and of the code that scores it, the
+candidate rule and a digest of the split's training and validation items, so chapters that tune the same
 baseline on the same data search once, and any change to the data, the grid or
 the baseline's code searches again.
 """
@@ -75,6 +75,11 @@ def tune(make: Callable[..., base.Baseline], grid: dict[str, list[Any]], split: 
     return best, table.sort_values(metric, ascending=False, kind="stable").reset_index(drop=True)
 
 
+SEARCH_CODE = ("lstmrec.baselines.base", "lstmrec.baselines.tuning", "lstmrec.evaluation.stage",
+               "lstmrec.evaluation.ranking", "lstmrec.evaluation.metrics", "lstmrec.data.sequences")
+"""The modules besides the baseline's own whose code a search's table depends on (part of its key)."""
+
+
 def cache_dir() -> Path:
     """``data/cache/baselines``: one JSON search table per (baseline, grid, code, data, candidate rule)."""
     path = data_dir() / "cache" / "baselines"
@@ -94,7 +99,8 @@ def _digest(arrays, h) -> None:
 
 
 def search_key(name: str, split: Split, exclude_seen: bool = True, metric: str = "NDCG@10") -> str:
-    """What identifies a search: the baseline (name, grid, module source), the metric, the candidate rule, the data.
+    """What identifies a search: the baseline (name, grid, module source), the metric, the candidate rule, the data,
+    and the code that scores it (``SEARCH_CODE``: change the evaluator, and every search runs again).
 
     The data enter as a SHA-256 over the training histories and the validation
     histories and answers (all the search reads), so two splits with the same
@@ -108,7 +114,7 @@ def search_key(name: str, split: Split, exclude_seen: bool = True, metric: str =
     """
     make, grid = registry.get(name)
     h = hashlib.sha256(json.dumps([name, repr(grid), metric, exclude_seen, split.num_items]).encode())
-    for module in sorted({make.__module__, base.__name__}):  # sorted: a set's order changes between processes
+    for module in sorted({make.__module__, *SEARCH_CODE}):  # sorted: a set's order changes between processes
         h.update(inspect.getsource(sys.modules[module]).encode())
     _digest([split.train, split.histories("valid"), split.answers("valid")], h)
     return h.hexdigest()[:16]

@@ -6,7 +6,7 @@ Options: ``--dataset ml-100k|ml-1m|instacart|collegemsg``, ``--ties RULE``,
 Protocol (the course's, chapter 07): temporal leave-one-out, every item of the
 catalogue ranked, the user's history excluded, ties counted against the
 model, equal timestamps in the course's seeded order (``data.ties``;
-``--ties item_id`` reproduces the mistake chapter 05 measures). Every model's
+``--ties item_id`` reproduces the mistake appendix A1 measures). Every model's
 settings, and the neural models' epochs, are chosen on the validation split;
 the table reports the test split (``bench.table``).
 

@@ -160,7 +160,8 @@ def run(key: str | Case, seeds=(42,), cached: bool = True, log=print, k: int = 1
     Args:
         key: a key of ``CASES``, or a ``Case`` (e.g. one of them with another ``config``).
         seeds: the LSTM's seeds; its figures are means over them.
-        cached: reuse cached models (``models.cache.load_or_train``); False trains afresh and times it.
+        cached: reuse cached models (``models.cache.load_or_train``) and the baselines' cached searches
+            (``baselines.tuning.search``); False trains and searches afresh, and times both.
         log: where progress lines go (``None``: nowhere).
         k: the cut-off.
         loaded: ``load(key)``'s result, if the caller has it already.
@@ -184,8 +185,10 @@ def run(key: str | Case, seeds=(42,), cached: bool = True, log=print, k: int = 1
                      **_interval(values[f"NDCG@{k}"], k), "settings": settings, "seconds": seconds})
 
     for name in util.progress.steps(case.baselines, "tuning the baselines"):
-        searched = baselines.tuning.search(name, split, exclude_seen=case.exclude_seen)  # timed when it ran
-        model, settings, fit_seconds = baselines.tuning.fit_best(name, split, exclude_seen=case.exclude_seen)
+        # with cached, the search as recorded when it ran (its time too); without, searched and timed now
+        searched = baselines.tuning.search(name, split, exclude_seen=case.exclude_seen, cache=cached)
+        model, settings, fit_seconds = baselines.tuning.fit_best(name, split, exclude_seen=case.exclude_seen,
+                                                                 cache=cached)
         add(name, model.score, ", ".join(f"{a}={b}" for a, b in settings.items()) or "-",
             searched["seconds"] + fit_seconds)
     log(f"{len(case.baselines)} baselines tuned on validation and scored on test in "

@@ -1,6 +1,6 @@
 """One finished training run, recorded in ``results/runs/``: how a bench longer than a session resumes.
 
-Used from chapter 11 (the speed suite's trainings) and taught in chapter 12 (the converged MovieLens-1M
+Used from appendix A2 (the speed suite's trainings) and taught in chapter 12 (the converged MovieLens-1M
 race); a leaf module of the bench.
 
 The model cache (``models.cache``) lives in the git-ignored data folder, so a
@@ -180,7 +180,8 @@ def summaries(data_checksum: str | None = None, dataset: str | None = None) -> l
         config = record["config"]
         reference = (models.registry.course_config(dataset, config["cell"], tuned=False) if dataset
                      else models.config.Config(cell=config["cell"])).settings()
-        changes = {k: v for k, v in config.items() if k not in ("cell", "seed") and reference.get(k) != v}
+        changes = {k: config.get(k) for k in dict.fromkeys([*config, *reference])  # a key either side may omit
+                   if k not in ("cell", "seed") and reference.get(k) != config.get(k)}
         rows.append({"key": record["key"], "cell": config["cell"],
                      "changes": ", ".join(f"{k}={v}" for k, v in changes.items()) or "-", "data": checksum,
                      "ties": rule.split("/")[0], "seed": config["seed"], "best epoch": record["best epoch"],

@@ -9,7 +9,7 @@ The steps, in order:
    timestamps (a user rates several movies in the same second); their true
    order is unknown, so they are put in the course's seeded pseudo-random
    order (``data.ties``), the same whichever source served. Ordering them
-   by item id would invent a signal (chapter 05 measures it).
+   by item id would invent a signal (appendix A1 measures it).
 2. ``ItemIndex``: contiguous item ids ``1..n`` with 0 reserved for padding.
 3. ``data.splits``: the last interaction of each user is the test target,
    the second-last the validation target, the rest is training history.
@@ -37,7 +37,7 @@ def sort_interactions(interactions: pd.DataFrame, ties: str = "shuffle", seed: i
     Args:
         interactions: with columns ``user_id``, ``item_id``, ``timestamp``.
         ties: ``"shuffle"`` (the course's rule), ``"source"`` (the rows' order)
-            or ``"item_id"`` (the mistake chapter 05 demonstrates).
+            or ``"item_id"`` (the mistake appendix A1 demonstrates).
         seed: the seed of ``"shuffle"``.
 
     Returns:

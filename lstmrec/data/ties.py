@@ -15,7 +15,7 @@ picks decides the test item of those users. The rules:
     event itself, so the order is the same whichever source or file order
     served the data, and a subset of the data keeps its events' relative order.
 ``"item_id"``
-    Ties by increasing item id: the mistake chapter 05 demonstrates. In
+    Ties by increasing item id: the mistake appendix A1 demonstrates. In
     MovieLens, higher ids are mostly less-watched movies, so this rule puts a
     rarer movie last in every burst, and order-aware models learn the rule.
 ``"source"``

@@ -8,7 +8,7 @@ Holds:
 - ``beyond_accuracy``: catalogue coverage and the popularity of what is recommended (chapter 07).
 - ``stage``: one stage of any split scored with one call (training, tuning, tables; chapters 06-12).
 - ``baskets``: recall@k and NDCG@k over a whole basket (chapter 10); it registers its scorer with ``stage``.
-- ``genres``: genre profiles, to follow a user's taste over time (chapter 10).
+- ``genres``: genre profiles, to follow a user's taste over time (appendix A3, for chapter 10).
 
 May import: ``lstmrec.util`` and ``lstmrec.data``. Nothing here knows a model: a model is a
 score function, histories -> (batch, num_items).

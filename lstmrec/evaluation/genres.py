@@ -1,6 +1,6 @@
 """Genre profiles: what share of a list of movies is each genre, to follow a user's taste over time.
 
-Taught in chapter 10 (the content case: does a recommender follow a user's genre drift?).
+Taught in appendix A3, for chapter 10 (the content case: does a recommender follow a user's genre drift?).
 
 A movie with ``g`` genres gives ``1/g`` to each, so every movie weighs the same:
 

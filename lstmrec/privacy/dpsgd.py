@@ -193,6 +193,7 @@ def train(split: LeaveOneOutSplit, config: models.config.Config, dp: DPConfig, k
     steps_per_epoch = max(1, round(1 / q))
     sampled = clipped_count = 0
     start = time.perf_counter()
+    recommender = None  # built at the first evaluation
     for step in range(steps):
         users = np.flatnonzero(rng.random(n) < q)  # Poisson sampling: the batch size varies
         total = [tf.zeros_like(v) for v in variables]
@@ -207,7 +208,8 @@ def train(split: LeaveOneOutSplit, config: models.config.Config, dp: DPConfig, k
         noisy = mechanism.noisy_sum([t[None] for t in total], dp.max_norm, dp.noise_multiplier, seed=noise_seed)
         optimizer.apply_gradients(zip([g / (q * n) for g in noisy], variables))
         if (step + 1) % steps_per_epoch == 0 or step + 1 == steps:
-            recommender = models.recommender.Recommender(model, config, split.num_items)
+            if recommender is None:  # one for the run: its compiled graph reads the weights as they are
+                recommender = models.recommender.Recommender(model, config, split.num_items)
             val = evaluate(recommender.score, split.histories("valid"), split.targets("valid"), split.num_items, k=k,
                            exclude_seen=exclude_seen).metrics((k,))[f"NDCG@{k}"]
             history[f"val_NDCG@{k}"].append(float(val))

@@ -197,3 +197,13 @@ def test_search_without_cache_writes_nothing(split, cache):
 def test_search_of_an_unknown_baseline(split, cache):
     with pytest.raises(KeyError, match="unknown baseline 'LSTM'"):
         baselines.tuning.search("LSTM", split)
+
+
+def test_search_key_follows_the_code_that_scores(split, monkeypatch):
+    # a change to the evaluator (here: its source, as an edit would change it) must search again
+    key = baselines.tuning.search_key("Item-kNN", split)
+    real = baselines.tuning.inspect.getsource
+    monkeypatch.setattr(baselines.tuning.inspect, "getsource",
+                        lambda m: real(m) + ("# edited" if m.__name__ == "lstmrec.evaluation.ranking" else ""))
+    assert "lstmrec.evaluation.ranking" in baselines.tuning.SEARCH_CODE
+    assert baselines.tuning.search_key("Item-kNN", split) != key

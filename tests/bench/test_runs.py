@@ -140,3 +140,13 @@ def test_summaries_name_a_spoilt_record(trainings, run_records):
     (run_records / "bad.json").write_text("{not json")
     with pytest.raises(ValueError, match="bad.json: not a readable run record"):
         runs.summaries()
+
+
+def test_summaries_show_a_setting_the_record_leaves_at_its_default(trainings, monkeypatch):
+    # the record omits a setting at its default (layout), the reference does not: the difference still shows
+    split = small_split()
+    runs.run(split, "abcd", models.config.Config(seed=7))
+    real = models.config.Config.settings
+    monkeypatch.setattr(models.config.Config, "settings", lambda self: {**real(self), "layout": "other"})
+    [row] = runs.summaries("abcd")
+    assert "layout=None" in row["changes"]
