@@ -1,4 +1,4 @@
-"""``python -m lstmrec.bench``: every model, one table (or, with ``--suite``, chapter 11's or 12's measurements).
+"""``python -m lstmrec.bench``: every model, one table (or, with ``--suite``, the measurements of chapters 11-12).
 
 Options: ``--dataset ml-100k|ml-1m|instacart|collegemsg``, ``--ties RULE``,
 ``--seeds N``, ``--json FILE`` and more (``--help``).
@@ -264,7 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="reuse the runs recorded in results/runs/ and the cached models where they exist")
     parser.add_argument("--baselines-only", action="store_true", help="skip the neural models")
     parser.add_argument("--suite", choices=list(suites.SUITES), default=None,
-                        help="chapter 11's or 12's measurements instead of the model table: privacy, compute or beyond")
+                        help="measurements instead of the model table (bench.suites): privacy and compute "
+                             "(chapter 11), speed (appendix A2), beyond (chapter 12)")
     parser.add_argument("--search", action="store_true",
                         help="choose each --models' settings on --dataset's validation split (bench.search, ml-1m)")
     parser.add_argument("--model", metavar="MODULE:FUNCTION", default=None,
