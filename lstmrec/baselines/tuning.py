@@ -5,20 +5,18 @@ each one's settings are chosen on the validation split exactly as the neural
 models' epochs are, and only then is it scored on test.
 
 A search is done once per baseline and data: ``fit_best`` keeps its table in
-``data/cache/baselines/`` (JSON, nothing unpickled), keyed by the baseline's
-name, its grid, the source of its module and of the code that scores it, the
-candidate rule and a digest of the split's training and validation items, so chapters that tune the same
-baseline on the same data search once, and any change to the data, the grid or
-the baseline's code searches again.
+``data/cache/baselines/`` (JSON, nothing unpickled), keyed by values only
+(the baseline's name and class, its grid, the metric, the candidate rule,
+``CACHE_VERSION`` and a digest of the split's training and validation items),
+so chapters that tune the same baseline on the same data search once, and a
+change to the data or the grid searches again.
 """
 
 from __future__ import annotations
 
 import hashlib
-import inspect
 import itertools
 import json
-import sys
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -75,9 +73,9 @@ def tune(make: Callable[..., base.Baseline], grid: dict[str, list[Any]], split: 
     return best, table.sort_values(metric, ascending=False, kind="stable").reset_index(drop=True)
 
 
-SEARCH_CODE = ("lstmrec.baselines.base", "lstmrec.baselines.tuning", "lstmrec.evaluation.stage",
-               "lstmrec.evaluation.ranking", "lstmrec.evaluation.metrics", "lstmrec.data.sequences")
-"""The modules besides the baseline's own whose code a search's table depends on (part of its key)."""
+CACHE_VERSION = 1
+"""Part of every search's key: raise it when a change to a baseline or to the evaluator changes what a search
+finds, and every cached search runs again (a key is made of values, never of code)."""
 
 
 def cache_dir() -> Path:
@@ -99,8 +97,8 @@ def _digest(arrays, h) -> None:
 
 
 def search_key(name: str, split: Split, exclude_seen: bool = True, metric: str = "NDCG@10") -> str:
-    """What identifies a search: the baseline (name, grid, module source), the metric, the candidate rule, the data,
-    and the code that scores it (``SEARCH_CODE``: change the evaluator, and every search runs again).
+    """What identifies a search: the baseline (name, class, grid), the metric, the candidate rule, the data and
+    ``CACHE_VERSION``.
 
     The data enter as a SHA-256 over the training histories and the validation
     histories and answers (all the search reads), so two splits with the same
@@ -113,9 +111,8 @@ def search_key(name: str, split: Split, exclude_seen: bool = True, metric: str =
         KeyError: an unknown baseline (``registry.get``).
     """
     make, grid = registry.get(name)
-    h = hashlib.sha256(json.dumps([name, repr(grid), metric, exclude_seen, split.num_items]).encode())
-    for module in sorted({make.__module__, *SEARCH_CODE}):  # sorted: a set's order changes between processes
-        h.update(inspect.getsource(sys.modules[module]).encode())
+    h = hashlib.sha256(json.dumps([CACHE_VERSION, name, f"{make.__module__}.{make.__qualname__}", repr(grid),
+                                   metric, exclude_seen, split.num_items]).encode())
     _digest([split.train, split.histories("valid"), split.answers("valid")], h)
     return h.hexdigest()[:16]
 
