@@ -265,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--baselines-only", action="store_true", help="skip the neural models")
     parser.add_argument("--suite", choices=list(suites.SUITES), default=None,
                         help="measurements instead of the model table (bench.suites): privacy and compute "
-                             "(chapter 11), speed (appendix A2), beyond (chapter 12)")
+                             "(chapter 11), speed (appendix A4), beyond (chapter 12)")
     parser.add_argument("--search", action="store_true",
                         help="choose each --models' settings on --dataset's validation split (bench.search, ml-1m)")
     parser.add_argument("--model", metavar="MODULE:FUNCTION", default=None,

@@ -13,7 +13,7 @@ from lstmrec.bench import cost_sweep, dp_sweep, levers, speed
 SUITES: dict[str, ModuleType] = {
     "privacy": dp_sweep,  # chapter 11: the DP-SGD sweep and the membership attack
     "compute": cost_sweep,  # chapter 11: the cost curves, sampled softmax, bfloat16
-    "speed": speed,  # appendix A2 (chapter 11): where an ML-1M training epoch's time goes, before and after issue 22
+    "speed": speed,  # appendix A4 (chapter 11): where an ML-1M training epoch's time goes, before and after issue 22
     "beyond": levers,  # chapter 12: the validation searches, hidden units, more users
 }
 """``--suite`` -> its module; each has ``run(log=print) -> dict`` and a docstring whose first line says what it is."""

@@ -31,8 +31,9 @@ CHAPTERS: list[tuple[str, str]] = [
 
 APPENDICES: list[tuple[str, str, str]] = [
     ("A1_tie_rules", "How a tie rule invents a signal, measured", "05_sequence_data"),
-    ("A2_epoch_profile", "Where a training epoch's time goes, measured", "11_challenges"),
+    ("A2_serving", "Serving the LSTM: export, HTTP and a crash, measured", "09_real_time"),
     ("A3_taste_drift", "Does the LSTM follow a user's drifting taste? Measured", "10_case_studies"),
+    ("A4_epoch_profile", "Where a training epoch's time goes, measured", "11_challenges"),
 ]
 """The appendices, after the chapters: (notebook name, title, the chapter it extends). A chapter states the result
 in a paragraph and links its appendix; the appendix holds the full measurement, for the reader who wants it."""

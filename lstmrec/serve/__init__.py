@@ -10,7 +10,7 @@ Holds:
 - ``loadtest``: the service under load, restart and crash (``python -m lstmrec.serve --bench``).
 - ``demo``: pick movies one by one and watch the top-10 change.
 
-Taught in chapter 09; ``python -m lstmrec.serve`` starts the service. A leaf: nothing
+Taught in chapter 09 and appendix A2; ``python -m lstmrec.serve`` starts the service. A leaf: nothing
 else in ``lstmrec`` imports it except the course's checks. May import: ``lstmrec.util``,
 ``lstmrec.data``, ``lstmrec.evaluation``, ``lstmrec.models`` and ``lstmrec.foundations``.
 """

@@ -1,6 +1,6 @@
 """The deployable model: a trained recommender saved as files a server can load safely.
 
-Taught in chapter 09; ``lstmrec.serve`` loads what this module writes.
+Taught in appendix A2 (for chapter 09); ``lstmrec.serve`` loads what this module writes.
 
 The training model (``models.recurrent.build``) computes scores at every position and
 ties its output to the embedding through a custom layer. A server needs less:

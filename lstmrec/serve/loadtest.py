@@ -1,6 +1,6 @@
 """The service under measurement: latency in-process and over HTTP, load, restart and crash.
 
-Taught in chapter 09. ``python -m lstmrec.serve --bench``
+Taught in chapter 09 (in process) and appendix A2 (HTTP, restart, crash). ``python -m lstmrec.serve --bench``
 prints every figure; the service's tests run the same scenarios and check
 their invariants, never their timings:
 

@@ -1,6 +1,6 @@
 """A real-time recommendation service: FastAPI + uvicorn over the streaming LSTM and the SQLite store.
 
-Taught in chapter 09. Start it with ``python -m lstmrec.serve`` (or ``make serve``,
+Taught in appendix A2 (for chapter 09). Start it with ``python -m lstmrec.serve`` (or ``make serve``,
 ``serve.__main__``); ``python -m lstmrec.serve --bench`` measures it
 (``serve.loadtest``). Nothing in the course imports this module except the
 chapter, the load test and the tests.

@@ -1,6 +1,6 @@
 """The state store: each user's LSTM state and event log in SQLite, one transaction per event.
 
-Taught in chapter 09; ``lstmrec.serve`` keeps its users here.
+Taught in appendix A2 (chapter 09 uses it in process); ``lstmrec.serve`` keeps its users here.
 
 Two tables, in one SQLite file in WAL mode (write-ahead log: readers never
 block the writer, and a commit is one append to the log):
