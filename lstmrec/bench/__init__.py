@@ -4,6 +4,7 @@ Holds:
 
 - ``results``: the results store: where each committed run of ``results/`` lives, read checked, written atomically.
 - ``runs``: one finished training run recorded in ``results/runs/``, so a bench longer than a session resumes.
+- ``reading``: a committed model table as the chapters read it: rows, intervals, verdicts, capped runs.
 - ``table``: the baselines and the neural models on one MovieLens split, one row each (chapters 07, 08, 12).
 - ``domains``: the same protocol on each domain's candidate rule, with the copy mixture (chapter 10).
 - ``suites``: the measurements chapters 11 and 12 load, by name: ``dp_sweep`` (privacy), ``cost_sweep``
@@ -25,6 +26,7 @@ from lstmrec.bench import (
     leaderboard,
     levers,
     published,
+    reading,
     results,
     runs,
     search,
@@ -33,5 +35,5 @@ from lstmrec.bench import (
     table,
 )
 
-__all__ = ["cost_sweep", "domains", "dp_sweep", "leaderboard", "levers", "published", "results", "runs", "search",
-           "speed", "suites", "table"]
+__all__ = ["cost_sweep", "domains", "dp_sweep", "leaderboard", "levers", "published", "reading", "results", "runs",
+           "search", "speed", "suites", "table"]

@@ -42,7 +42,7 @@ spent choosing a baseline's settings on validation; ``score ms``, the median
 time to rank the catalogue for one user from their whole (longest) history,
 the per-event cost when no state is kept, through ``score`` as the evaluator
 calls it (eager Keras for the neural models, which costs a recurrent layer one
-round of dispatches per time step; chapter 12 also times compiled graphs and
+round of dispatches per time step; appendix A5 also times compiled graphs and
 the LSTM's streaming step); ``params``, a neural model's trained weights.
 
 Below the table, each neural model is compared with the strongest baseline on
@@ -265,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--baselines-only", action="store_true", help="skip the neural models")
     parser.add_argument("--suite", choices=list(suites.SUITES), default=None,
                         help="measurements instead of the model table (bench.suites): privacy and compute "
-                             "(chapter 11), speed (appendix A4), beyond (chapter 12)")
+                             "(chapter 11), speed (appendix A4), beyond (chapters 12-13)")
     parser.add_argument("--search", action="store_true",
                         help="choose each --models' settings on --dataset's validation split (bench.search, ml-1m)")
     parser.add_argument("--model", metavar="MODULE:FUNCTION", default=None,

@@ -1,6 +1,6 @@
-"""``python -m lstmrec.bench --suite beyond``: the validation searches and the levers of chapter 12.
+"""``python -m lstmrec.bench --suite beyond``: the validation searches and the levers of chapters 12-13.
 
-Taught in chapter 12 (after the LSTM, and the article's question 如何优化: tune,
+Taught in chapters 12 (the searches) and 13 (the article's question 如何优化: tune,
 add data, add hidden units); a leaf module of the bench. Three parts, all on
 the course's protocol (temporal leave-one-out, full ranking, seen items excluded):
 

@@ -47,7 +47,7 @@ def record_path(split: LeaveOneOutSplit, data_checksum: str, config: models.conf
 
 
 def eager_score(recommender):
-    """A neural model's eager ``score``, as in every committed run (chapter 12 times the compiled graph beside it)."""
+    """A neural model's eager ``score``, as in every committed run (appendix A5 times the compiled graph beside it)."""
     if isinstance(recommender, models.recommender.Recommender):
         return lambda histories: recommender.score(histories, eager=True)
     return recommender.score
@@ -57,7 +57,7 @@ def score_ms(score_fn, history) -> float:
     """The median milliseconds of ``score_fn([history])``: ranking the catalogue for one user after a new event.
 
     The history is read whole every time (no state kept between calls), as ``evaluation.ranking.evaluate`` does;
-    chapter 09 keeps the LSTM's state instead (``serve.streaming``), chapter 12 compares the two.
+    chapter 09 keeps the LSTM's state instead (``serve.streaming``), appendix A5 compares the two.
     """
     from lstmrec import serve
 

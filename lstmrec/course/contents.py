@@ -25,7 +25,8 @@ CHAPTERS: list[tuple[str, str]] = [
     ("09_real_time", "Real-time recommendation"),
     ("10_case_studies", "Application case studies: e-commerce, social, content"),
     ("11_challenges", "Challenges: privacy and compute"),
-    ("12_beyond_lstm", "After the LSTM, and the article's questions answered"),
+    ("12_beyond_lstm", "After the LSTM: self-attention, measured"),
+    ("13_questions_answered", "The article's questions, answered with evidence"),
 ]
 """Every chapter of the course, in order: (notebook name, title)."""
 
@@ -34,6 +35,7 @@ APPENDICES: list[tuple[str, str, str]] = [
     ("A2_serving", "Serving the LSTM: export, HTTP and a crash, measured", "09_real_time"),
     ("A3_taste_drift", "Does the LSTM follow a user's drifting taste? Measured", "10_case_studies"),
     ("A4_epoch_profile", "Where a training epoch's time goes, measured", "11_challenges"),
+    ("A5_event_cost", "What one new event costs: state against attention, measured", "12_beyond_lstm"),
 ]
 """The appendices, after the chapters: (notebook name, title, the chapter it extends). A chapter states the result
 in a paragraph and links its appendix; the appendix holds the full measurement, for the reader who wants it."""

@@ -47,7 +47,7 @@ class Recommender:
         Called eagerly, op by op (``score(..., eager=True)``), a recurrent layer
         dispatches one round of operations per time step, which dominates the time
         of a call. The compiled graph runs the same weights without that overhead,
-        and ``score`` uses it (chapter 12 times both). Its input is already padded
+        and ``score`` uses it (appendix A5 times both). Its input is already padded
         (``data.sequences.pad_sequences``: int32, (batch, max_len)) and it does not
         mask the padding column. Its signature fixes the width and leaves the batch
         open, so it is traced once, whatever the batch sizes of the calls.
@@ -66,7 +66,7 @@ class Recommender:
             histories: item-id arrays, oldest first.
             eager: call the Keras model op by op instead of the compiled graph
                 (``compiled``): the same numbers, several times slower for a
-                recurrent model (chapter 12 times both).
+                recurrent model (appendix A5 times both).
 
         Returns:
             (batch, num_items) float32; column 0 (padding) is -inf.
