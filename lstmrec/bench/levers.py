@@ -133,10 +133,12 @@ def learning_curve(split, checksum: str, log=print) -> list[dict]:
 
 
 def run(log=print, parts=("search", "hidden", "data")) -> dict:
-    """The parts of the module docstring; returns a JSON-ready record."""
-    from lstmrec import data
+    """The parts of the module docstring; returns a JSON-ready record (with the search's cap and patience)."""
+    from lstmrec import data, models
 
-    out = {}
+    out = {"config": {name: {"max_epochs": c.max_epochs, "patience": c.patience}  # what could end each part's runs
+                      for name, c in (("ml-100k", models.registry.course_config("ml-100k")),
+                                      ("ml-1m", models.registry.course_config("ml-1m")))}}
     ml = data.movielens.load_movielens_100k()
     split = data.splits.leave_one_out(ml.interactions)
     if "search" in parts:

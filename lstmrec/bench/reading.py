@@ -102,34 +102,53 @@ def capped_runs(artefact: dict) -> list[str]:
             if r["best epoch"] + patience > cap]
 
 
-def search_table(suite: dict, max_epochs: int, patience: int) -> pd.DataFrame:
+def search_table(suite: dict, dataset: str = "ml-100k") -> pd.DataFrame:
     """A suite's validation search, one row per setting tried, with whether the cap ended the run.
 
     Args:
         suite: a record with ``search``: rows with ``cell``, ``settings``, ``valid NDCG@10``, ``NDCG@10`` (test)
-            and ``best epoch`` (``results/suite-beyond.json``).
-        max_epochs, patience: the cap and patience the search trained with.
+            and ``best epoch`` (``results/suite-beyond.json``), and ``config[dataset]``: the ``max_epochs`` and
+            ``patience`` its runs trained with.
+        dataset: the data set the search ran on.
 
     Returns:
         Columns ``model``, one per setting searched, ``valid NDCG@10``, ``test NDCG@10``, ``best epoch`` and
         ``cap stopped it`` (``best epoch + patience > max_epochs``, as ``capped_runs``).
 
     Raises:
-        ValueError: the record has no search.
+        ValueError: the record has no search, or no cap and patience for ``dataset``.
 
     Example:
         >>> row = {"cell": "SASRec", "settings": {"lr": 0.001}, "valid NDCG@10": 0.1, "NDCG@10": 0.09,
         ...        "best epoch": 38}
-        >>> search_table({"search": [row]}, max_epochs=40, patience=10)["cap stopped it"].tolist()
+        >>> suite = {"search": [row], "config": {"ml-100k": {"max_epochs": 40, "patience": 10}}}
+        >>> search_table(suite)["cap stopped it"].tolist()
         [True]
     """
     rows = suite.get("search")
     if not rows:
         raise ValueError("this record has no validation search")
+    max_epochs, patience = stopping(suite, dataset)
     table = pd.DataFrame([{"model": r["cell"], **r["settings"], "valid NDCG@10": r["valid NDCG@10"],
                            "test NDCG@10": r["NDCG@10"], "best epoch": r["best epoch"]} for r in rows])
     table["cap stopped it"] = table["best epoch"] + patience > max_epochs
     return table
+
+
+def stopping(suite: dict, dataset: str) -> tuple[int, int]:
+    """The ``(max_epochs, patience)`` a suite's runs on ``dataset`` trained with, from its ``config``.
+
+    Raises:
+        ValueError: the record does not say.
+
+    Example:
+        >>> stopping({"config": {"ml-1m": {"max_epochs": 20, "patience": 3}}}, "ml-1m")
+        (20, 3)
+    """
+    config = (suite.get("config") or {}).get(dataset) or {}
+    if "max_epochs" not in config or "patience" not in config:
+        raise ValueError(f"this record does not say what cap and patience its {dataset} runs trained with")
+    return config["max_epochs"], config["patience"]
 
 
 def _require(table: pd.DataFrame, columns: list[str]) -> None:

@@ -68,18 +68,24 @@ def test_capped_runs_needs_the_config():
 
 
 def test_search_table_by_hand():
-    suite = {"search": [{"cell": "SASRec", "settings": {"lr": 0.001}, "valid NDCG@10": 0.1, "NDCG@10": 0.09,
+    suite = {"config": {"ml-100k": {"max_epochs": 40, "patience": 10}},
+             "search": [{"cell": "SASRec", "settings": {"lr": 0.001}, "valid NDCG@10": 0.1, "NDCG@10": 0.09,
                          "best epoch": 30},
                         {"cell": "SimpleRNN", "settings": {"lr": 0.01}, "valid NDCG@10": 0.08, "NDCG@10": 0.07,
                          "best epoch": 31}]}
-    table = reading.search_table(suite, max_epochs=40, patience=10)
+    table = reading.search_table(suite)
     assert table["cap stopped it"].tolist() == [False, True]
     assert table.loc[1, "test NDCG@10"] == 0.07 and table.loc[0, "lr"] == 0.001
 
 
-def test_search_table_needs_a_search():
+def test_search_table_needs_a_search_and_its_stopping_rule():
     with pytest.raises(ValueError, match="no validation search"):
-        reading.search_table({"table": []}, 40, 10)
+        reading.search_table({"table": []})
+    row = {"cell": "SASRec", "settings": {}, "valid NDCG@10": 0.1, "NDCG@10": 0.1, "best epoch": 3}
+    with pytest.raises(ValueError, match="what cap and patience its ml-100k runs"):
+        reading.search_table({"search": [row]})
+    with pytest.raises(ValueError, match="its ml-1m runs"):
+        reading.stopping({"config": {"ml-100k": {"max_epochs": 40, "patience": 10}}}, "ml-1m")
 
 
 def test_the_committed_artefacts_read():
@@ -89,4 +95,5 @@ def test_the_committed_artefacts_read():
     assert reading.interval_verdict(table, "SASRec", "LSTM").startswith("SASRec ")
     assert isinstance(reading.capped_runs(record), list)
     beyond = results.load_artefact(results.suite_path("beyond"))
-    assert len(reading.search_table(beyond, 40, 10)) == len(beyond["search"])
+    assert len(reading.search_table(beyond)) == len(beyond["search"])
+    assert reading.stopping(beyond, "ml-1m")[0] >= 1
