@@ -1,6 +1,6 @@
 """The baselines by name: each one's class and the grid of its settings that ``tuning.tune`` searches.
 
-Used by chapters 01-12: the six that every data set gets (tuned from chapter 07 on), and the repeat
+Used by chapters 01-14: the six that every data set gets (tuned from chapter 07 on), and the repeat
 heuristics that join them in chapter 10, for domains where a user's past items are candidates. The last
 three are the order-aware simple baselines that Ludewig & Jannach (2018, *Evaluation of session-based
 recommendation algorithms*, UMUAI 28) found hardest for neural models to beat: a second-order Markov chain

@@ -7,10 +7,10 @@ Holds:
 - ``reading``: a committed model table as the chapters read it: rows, intervals, verdicts, capped runs.
 - ``table``: the baselines and the neural models on one MovieLens split, one row each (chapters 07, 08, 12).
 - ``domains``: the same protocol on each domain's candidate rule, with the copy mixture (chapter 10).
-- ``suites``: the measurements chapters 11 and 12 load, by name: ``dp_sweep`` (privacy), ``cost_sweep``
+- ``suites``: the measurements chapters 11-14 load, by name: ``dp_sweep`` (privacy), ``cost_sweep``
   (compute), ``levers`` (the validation searches, hidden units, more users).
 - ``speed``: where an ML-1M training epoch's time goes, before and after issue 22 (``--suite speed``).
-- ``published``: published MovieLens-1M results with their sources, which chapter 12 sets beside the course's.
+- ``published``: published MovieLens-1M results with their sources, which chapter 13 sets beside the course's.
 - ``search``: each neural model's settings chosen on one data set's own validation split (``--search``).
 - ``leaderboard``: a learner's own Keras model trained and scored as the course's are (workshops).
 - ``__main__``: ``python -m lstmrec.bench``, the command line over all of them.

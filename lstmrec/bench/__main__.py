@@ -1,4 +1,4 @@
-"""``python -m lstmrec.bench``: every model, one table (or, with ``--suite``, the measurements of chapters 11-12).
+"""``python -m lstmrec.bench``: every model, one table (or, with ``--suite``, the measurements of chapters 11-14).
 
 Options: ``--dataset ml-100k|ml-1m|instacart|collegemsg``, ``--ties RULE``,
 ``--seeds N``, ``--json FILE`` and more (``--help``).
@@ -264,8 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="reuse the runs recorded in results/runs/ and the cached models where they exist")
     parser.add_argument("--baselines-only", action="store_true", help="skip the neural models")
     parser.add_argument("--suite", choices=list(suites.SUITES), default=None,
-                        help="measurements instead of the model table (bench.suites): privacy and compute "
-                             "(chapter 11), speed (appendix A4), beyond (chapters 12-13)")
+                        help="measurements instead of the model table (bench.suites): privacy (chapter 11), "
+                             "compute (chapter 12), speed (appendix A4), beyond (chapters 13-14)")
     parser.add_argument("--search", action="store_true",
                         help="choose each --models' settings on --dataset's validation split (bench.search, ml-1m)")
     parser.add_argument("--model", metavar="MODULE:FUNCTION", default=None,

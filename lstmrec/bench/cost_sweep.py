@@ -1,6 +1,6 @@
 """``python -m lstmrec.bench --suite compute``: what training costs, measured, beside the FLOP count.
 
-Taught in chapter 11 (compute, 计算资源); a leaf module of the bench.
+Taught in chapter 12 (compute, 计算资源); a leaf module of the bench.
 
 Three measurements:
 
@@ -19,7 +19,7 @@ Three measurements:
    course's ML-1M settings and the same early stopping on validation NDCG@10;
    test NDCG@10 with intervals, paired per user, and the time per epoch.
 
-The suite prints its figures and, with ``--json``, writes them for chapter 11
+The suite prints its figures and, with ``--json``, writes them for chapter 12
 to load. Times are this machine's; nothing in the tests asserts them.
 """
 

@@ -1,10 +1,10 @@
-"""``python -m lstmrec.bench --suite beyond``: the validation searches and the levers of chapters 12-13.
+"""``python -m lstmrec.bench --suite beyond``: the validation searches and the levers of chapters 13-14.
 
-Taught in chapters 12 (the searches) and 13 (the article's question 如何优化: tune,
+Taught in chapters 13 (the searches) and 14 (the article's question 如何优化: tune,
 add data, add hidden units); a leaf module of the bench. Three parts, all on
 the course's protocol (temporal leave-one-out, full ranking, seen items excluded):
 
-- ``search``: the settings of the two models chapter 12 adds, chosen on
+- ``search``: the settings of the two models chapter 13 adds, chosen on
   MovieLens-100K's validation split (one seed per setting): SASRec over
   ``SASREC_GRID`` (learning rate, dropout, blocks), the SimpleRNN over
   ``SIMPLE_RNN_GRID`` (learning rate). The winners are ``models.registry.CELL_SETTINGS``

@@ -1,6 +1,6 @@
-"""Published MovieLens-1M results, with their sources: what chapter 12 sets the course's own runs beside.
+"""Published MovieLens-1M results, with their sources: what chapter 13 sets the course's own runs beside.
 
-Taught in chapter 12 (the converged race, under the course's tie rule and the
+Taught in chapter 13 (the converged race, under the course's tie rule and the
 published one); a leaf module of the bench. Every row is a figure from a
 public table, copied with where it is (repository, file, commit) and on what
 data: full-catalogue ranking of each user's last rating (leave-one-out), the

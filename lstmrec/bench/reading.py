@@ -1,6 +1,6 @@
 """A committed model table read the way the chapters read it: one row per model, intervals, verdicts, capped runs.
 
-Used by chapters 12 and 13 and appendix A5, which read the same ``results/bench-*.json`` artefacts
+Used by chapters 13 and 14 and appendix A5, which read the same ``results/bench-*.json`` artefacts
 (``bench.results``); a chapter never rebuilds these from an artefact by hand, so two chapters cannot read one
 file two ways. A leaf module of the bench: it reads records, it trains and scores nothing.
 """

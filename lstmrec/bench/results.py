@@ -28,7 +28,7 @@ from lstmrec.util import paths
 from lstmrec.util.files import atomic_write
 
 VARIANTS = (("ml-1m", "shuffle", "all-models"),)
-"""Committed runs beside the main one: MovieLens-1M with every model of chapter 12 at one seed each
+"""Committed runs beside the main one: MovieLens-1M with every model of chapter 13 at one seed each
 (``--models GRU,LSTM,SASRec --seeds 1``), while ``bench-ml-1m-shuffle.json`` keeps chapter 08's three LSTM seeds."""
 
 REQUIRED = {"table": {"command", "date", "dataset", "ties", "machine", "table", "runs"},

@@ -1,6 +1,6 @@
 """One finished training run, recorded in ``results/runs/``: how a bench longer than a session resumes.
 
-Used from appendix A4 (the speed suite's trainings) and taught in chapter 12 (the converged MovieLens-1M
+Used from appendix A4 (the speed suite's trainings) and taught in chapter 13 (the converged MovieLens-1M
 race); a leaf module of the bench.
 
 The model cache (``models.cache``) lives in the git-ignored data folder, so a

@@ -1,6 +1,6 @@
 """Each neural model's settings chosen on one data set's own validation split: ``python -m lstmrec.bench --search``.
 
-Taught in chapter 12 (a fair race: every rival tuned on the same data, the same
+Taught in chapter 13 (a fair race: every rival tuned on the same data, the same
 way); a leaf module of the bench. ``GRIDS`` lists, per data set and model, the
 settings tried; each is trained once (seed ``SEED``) with early stopping on
 validation NDCG@10 and the data set's cap, and recorded in ``results/runs/``

@@ -1,6 +1,6 @@
 """Where an epoch's time goes, for the ML-1M LSTM and SASRec: ``python -m lstmrec.bench --suite speed``.
 
-Taught in appendix A4, for chapter 11 (compute, 计算资源); a leaf module of the bench. Each part is timed on
+Taught in appendix A4, for chapter 12 (compute, 计算资源); a leaf module of the bench. Each part is timed on
 its own, on the course's ML-1M settings, as the fastest of ``REPEATS`` timed runs
 after one untimed one (tracing), since anything else on the machine can only
 slow a run down. Training is timed three ways (``PATHS``), before and after

@@ -7,7 +7,7 @@ Holds:
 - ``distributed``: the training step under ``tf.distribute``, on 127.0.0.1 (a script: ``python -m
   lstmrec.compute.distributed``).
 
-Taught in chapter 11 (compute, 计算资源). May import: ``lstmrec.util``, ``lstmrec.data``,
+Taught in chapter 12 (compute, 计算资源). May import: ``lstmrec.util``, ``lstmrec.data``,
 ``lstmrec.evaluation`` and ``lstmrec.models``.
 """
 

@@ -1,6 +1,6 @@
 """What the course's model costs: floating-point operations per position, counted from its shapes.
 
-Taught in chapter 11 (compute); ``python -m lstmrec.bench`` puts measured times beside these counts (the
+Taught in chapter 12 (compute); ``python -m lstmrec.bench`` puts measured times beside these counts (the
 LSTM's below; SASRec's in ``attention_flops_per_position``).
 
 One position of the model of ``lstmrec.models`` (one item read, the next one

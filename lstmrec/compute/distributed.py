@@ -1,6 +1,6 @@
 """The course's training step under ``tf.distribute``: one process with two replicas, then two worker processes.
 
-Taught in chapter 11 (compute: beyond one machine). A leaf module: run it as a
+Taught in chapter 12 (compute: beyond one machine). A leaf module: run it as a
 script, because a TensorFlow process fixes its devices and its cluster when it
 starts.
 

@@ -1,6 +1,6 @@
 """Sampled softmax with the log-Q correction: train against a few hundred sampled items instead of the whole catalogue.
 
-Taught in chapter 11 (compute: cheaper training).
+Taught in chapter 12 (compute: cheaper training).
 
 The full softmax of ``models.training.next_item_loss`` scores every item at every
 position: ``2 E N`` operations forward (``compute.cost.flops_per_position``), which

@@ -42,9 +42,9 @@ TITLE = "LSTM for recommender systems"
 
 # The bench runs on the results page: (artefact in results/, heading, metric columns to show).
 RESULT_TABLES = (
-    ("bench-ml-100k-shuffle.json", "MovieLens-100K: every model (chapters 07 and 12)",
+    ("bench-ml-100k-shuffle.json", "MovieLens-100K: every model (chapters 07 and 13)",
      ("NDCG@10", "HR@10", "MRR")),
-    ("bench-ml-1m-shuffle-all-models.json", "MovieLens-1M: every model, one seed each (chapter 12)",
+    ("bench-ml-1m-shuffle-all-models.json", "MovieLens-1M: every model, one seed each (chapter 13)",
      ("NDCG@10", "HR@10", "MRR")),
     ("bench-ml-1m-shuffle.json", "MovieLens-1M: the LSTM over three seeds (chapter 08)", ("NDCG@10", "HR@10", "MRR")),
     ("bench-instacart-cart-order.json", "Instacart: next basket, past items as candidates (chapter 10)",

@@ -24,9 +24,10 @@ CHAPTERS: list[tuple[str, str]] = [
     ("08_movielens_1m", "Longer histories: MovieLens-1M"),
     ("09_real_time", "Real-time recommendation"),
     ("10_case_studies", "Application case studies: e-commerce, social, content"),
-    ("11_challenges", "Challenges: privacy and compute"),
-    ("12_beyond_lstm", "After the LSTM: self-attention, measured"),
-    ("13_questions_answered", "The article's questions, answered with evidence"),
+    ("11_privacy", "Challenges: privacy, measured"),
+    ("12_compute", "Challenges: compute, measured"),
+    ("13_beyond_lstm", "After the LSTM: self-attention, measured"),
+    ("14_questions_answered", "The article's questions, answered with evidence"),
 ]
 """Every chapter of the course, in order: (notebook name, title)."""
 
@@ -34,8 +35,8 @@ APPENDICES: list[tuple[str, str, str]] = [
     ("A1_tie_rules", "How a tie rule invents a signal, measured", "05_sequence_data"),
     ("A2_serving", "Serving the LSTM: export, HTTP and a crash, measured", "09_real_time"),
     ("A3_taste_drift", "Does the LSTM follow a user's drifting taste? Measured", "10_case_studies"),
-    ("A4_epoch_profile", "Where a training epoch's time goes, measured", "11_challenges"),
-    ("A5_event_cost", "What one new event costs: state against attention, measured", "12_beyond_lstm"),
+    ("A4_epoch_profile", "Where a training epoch's time goes, measured", "12_compute"),
+    ("A5_event_cost", "What one new event costs: state against attention, measured", "13_beyond_lstm"),
 ]
 """The appendices, after the chapters: (notebook name, title, the chapter it extends). A chapter states the result
 in a paragraph and links its appendix; the appendix holds the full measurement, for the reader who wants it."""

@@ -6,7 +6,7 @@ Holds:
 - ``ranking``: every item ranked, the domain's candidate rule, top-k lists, sampled ranking (chapters 00, 07).
 - ``stats``: bootstrap intervals over users and the paired comparison of two models (chapter 07).
 - ``beyond_accuracy``: catalogue coverage and the popularity of what is recommended (chapter 07).
-- ``stage``: one stage of any split scored with one call (training, tuning, tables; chapters 06-12).
+- ``stage``: one stage of any split scored with one call (training, tuning, tables; chapters 06-14).
 - ``baskets``: recall@k and NDCG@k over a whole basket (chapter 10); it registers its scorer with ``stage``.
 - ``genres``: genre profiles, to follow a user's taste over time (appendix A3, for chapter 10).
 

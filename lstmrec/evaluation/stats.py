@@ -1,6 +1,6 @@
 """Is a difference real? Bootstrap intervals over users and the paired comparison of two models.
 
-Taught in chapter 07; every table of the course (chapters 07-12, the bench) uses it.
+Taught in chapter 07; every table of the course (chapters 07-14, the bench) uses it.
 
 A model's figure is a mean over users, so it carries sampling noise:
 ``bootstrap_ci`` resamples users to give it an interval, ``intervals`` does so

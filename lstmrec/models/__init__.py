@@ -5,7 +5,7 @@ Holds:
 - ``config``: ``Config``, everything that defines a trained model (chapter 06).
 - ``layers``: weight tying, items scored with their own embeddings (chapter 06).
 - ``recurrent``: embedding -> LSTM, GRU or SimpleRNN -> a score per item (chapter 06).
-- ``attention``: the SASRec-style self-attention model (chapter 12).
+- ``attention``: the SASRec-style self-attention model (chapter 13).
 - ``registry``: every model by name, and the course's configuration of each on each data set.
 - ``recommender``: a trained model as the evaluator sees it, ``score(histories)`` (chapter 06).
 - ``softmax``: the full-softmax loss over the catalogue, a block of positions at a time (chapter 06).

@@ -1,6 +1,6 @@
 """A self-attention next-item recommender in the style of SASRec (Kang & McAuley, 2018).
 
-Taught in chapter 12; ``models.registry.build`` builds it for ``Config(cell="SASRec")`` and
+Taught in chapter 13; ``models.registry.build`` builds it for ``Config(cell="SASRec")`` and
 ``python -m lstmrec.bench`` scores it beside the GRU and the LSTM.
 
 The same input, output and loss as the course's LSTM (``models.recurrent``);

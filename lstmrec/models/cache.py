@@ -1,6 +1,6 @@
 """Trained once, loaded after: the model cache under ``data/cache/models/``.
 
-Taught in chapter 06 (chapters 07-12 load what it trained).
+Taught in chapter 06 (chapters 07-14 load what it trained).
 
 A cached model is keyed by values only: its configuration's settings, the data's
 checksum, the split's tie rule and, where seen items are candidates, that rule

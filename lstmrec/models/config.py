@@ -84,7 +84,7 @@ class Config:
 
         A recurrent model does not depend on ``num_blocks``, ``num_heads`` or
         ``layout``, so they are left out of its cache key and record (and the
-        recurrent models cached before chapter 12 added them keep their keys).
+        recurrent models cached before chapter 13 added them keep their keys).
         ``layout`` is left out at its default too, so the SASRec models cached
         and recorded before it existed keep theirs.
         """

@@ -1,6 +1,6 @@
 """The recurrent next-item recommender: item embedding -> LSTM (or GRU, SimpleRNN) -> a score for every item.
 
-Taught in chapter 06; used by chapters 07-12 and ``python -m lstmrec.bench``.
+Taught in chapter 06; used by chapters 07-14 and ``python -m lstmrec.bench``.
 
 The model reads a user's history, oldest first, left-padded with 0 to
 ``max_len``, and at every position predicts the next item:

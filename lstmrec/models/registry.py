@@ -1,6 +1,6 @@
 """The sequence models by name, and the course's configuration of each on each data set.
 
-Used by chapters 06-12 and the bench (chapter 12 adds SimpleRNN and SASRec).
+Used by chapters 06-14 and the bench (chapter 13 adds SimpleRNN and SASRec).
 
 ``MODELS`` maps a model's name (``Config.cell``) to its builder and to what it
 changes from the data set's course settings (``data.registry.DataSet.model``),

@@ -2,7 +2,7 @@
 
 Used from chapter 00 (``make run``'s summary, whose run times the book's
 contents page shows, records it: ``course.build``); the bench's artefacts and
-run records (``bench.results``, ``bench.runs``), which chapters 07-12 read,
+run records (``bench.results``, ``bench.runs``), which chapters 07-14 read,
 record it too.
 """
 

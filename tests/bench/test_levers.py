@@ -1,5 +1,5 @@
 """Tests of ``lstmrec.bench.levers``: the user subsets of the learning curve, the choice on validation, and that
-the committed run of ``--suite beyond`` holds every part chapter 12 reads and agrees with
+the committed run of ``--suite beyond`` holds every part chapter 13 reads and agrees with
 ``models.registry.CELL_SETTINGS``."""
 
 from __future__ import annotations

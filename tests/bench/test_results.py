@@ -28,7 +28,7 @@ def test_artefact_path_of_a_variant():
 
 
 def test_committed_tables_hold_every_model():
-    """The runs chapter 12 loads: every neural model on ML-100K, the GRU, LSTM and SASRec on ML-1M, with intervals."""
+    """The runs chapter 13 loads: every neural model on ML-100K, the GRU, LSTM and SASRec on ML-1M, with intervals."""
     ml100k = bench.results.load_artefact(bench.results.artefact_path("ml-100k"))
     assert set(bench.table.neural()) <= {r["model"] for r in ml100k["table"]}
     ml1m = bench.results.load_artefact(bench.results.artefact_path("ml-1m", variant="all-models"))
@@ -63,7 +63,7 @@ def test_load_artefact_rejects_what_is_not_an_artefact(tmp_path, text, message):
 
 
 def test_committed_suites_are_complete():
-    """The artefacts chapter 11 loads hold what it reads: every epsilon, and every point of the grid."""
+    """The artefacts chapters 11 and 12 load hold what it reads: every epsilon, and every point of the grid."""
     from lstmrec import bench
 
     privacy = bench.results.load_artefact(bench.results.suite_path("privacy"))

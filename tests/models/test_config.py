@@ -88,7 +88,7 @@ def test_config_covers_every_field_in_the_key_test():
 
 
 def test_attention_fields_are_not_part_of_a_recurrent_models_key():
-    # A recurrent model does not use them; the keys of the models cached before chapter 12 stay the same.
+    # A recurrent model does not use them; the keys of the models cached before chapter 13 stay the same.
     assert models.config.Config(num_blocks=1).key("abc") == models.config.Config().key("abc")
     assert (
         "num_blocks" not in models.config.Config().settings()

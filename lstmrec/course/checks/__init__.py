@@ -1,7 +1,7 @@
 """The exercises' checks, one module per chapter: ``course.checks.ch07.ndcg_at_k(answer)``.
 
 ``core`` holds how every check works (cases, the usual mistakes, strict mode);
-``ch00`` to ``ch13`` hold each chapter's checks. ``REGISTRY`` names every
+``ch00`` to ``ch14`` hold each chapter's checks. ``REGISTRY`` names every
 public check of every chapter, so the tests can require that each one is
 tested, in both modes.
 """
@@ -25,10 +25,12 @@ from lstmrec.course.checks import (
     ch11,
     ch12,
     ch13,
+    ch14,
     core,
 )
 
-CHAPTERS = (ch00, ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08, ch09, ch10, ch11, ch12, ch13)
+CHAPTERS = (ch00, ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08, ch09, ch10, ch11, ch12, ch13,
+            ch14)
 """The chapters' check modules, in course order."""
 
 

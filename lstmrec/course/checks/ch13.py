@@ -1,4 +1,4 @@
-"""Chapter 13's checks. The article's questions: how far back a gradient reaches, what a doubling of data buys."""
+"""Chapter 13's checks. After the LSTM: the causal mask, an attention block's weights."""
 
 from __future__ import annotations
 
@@ -9,55 +9,45 @@ import numpy as np
 from lstmrec.course.checks.core import Case, CheckResult, Mistake, check, converted
 
 
-def gradient_ratio(answer: Callable[[np.ndarray, int], float]) -> CheckResult:
-    """Check ``gradient_ratio(norms, lag) -> float``: ``norms[-1 - lag] / norms[-1]``.
+def causal_mask(answer: Callable[[int], np.ndarray]) -> CheckResult:
+    """Check ``causal_mask(seq_len) -> (T, T) bool``: position ``t`` may attend to ``s`` when ``s <= t``."""
+    from lstmrec import models
 
-    ``norms`` is (T,), the gradient norm of the loss with respect to each step's input, oldest step first (what
-    ``foundations.gradients.input_gradient_norms`` returns); the ratio says how much of the gradient at the
-    last step survives ``lag`` steps back.
-    """
-    cases = [Case("halving at every step back, lag 3", (0.5 ** np.arange(9.0)[::-1], 3)),
-             Case("random norms, lag 5", (np.random.default_rng(0).uniform(0.1, 2.0, size=12), 5)),
-             Case("a window of 60, chapter 02's lag of 50", (np.geomspace(1e-9, 1.0, 60), 50))]
-
-    def reference(norms, lag):
-        return float(np.asarray(norms)[-1 - lag] / np.asarray(norms)[-1])
-
+    cases = [Case("seq_len 4", (4,)), Case("seq_len 1", (1,)), Case("seq_len 7", (7,))]
     mistakes = [
-        Mistake(lambda n, lag: float(np.asarray(n)[lag] / np.asarray(n)[-1]),
-                "the norms run oldest step first: count the lag back from the end, index -1 - lag, not from the "
-                "start."),
-        Mistake(lambda n, lag: float(np.asarray(n)[-lag] / np.asarray(n)[-1]),
-                "off by one: the last step is index -1, so the step `lag` steps before it is -1 - lag, not -lag."),
-        Mistake(lambda n, lag: float(np.asarray(n)[-1] / np.asarray(n)[-1 - lag]),
-                "upside down: divide the old step's norm by the last step's, so that a vanishing gradient gives a "
-                "ratio far below 1."),
+        Mistake(lambda t: np.triu(np.ones((t, t), bool)),
+                "that is the transpose: row t is the position asking, column s the one it reads. Row t must see "
+                "columns 0..t (the past and itself), never t + 1.. (the future it is asked to predict)."),
+        Mistake(lambda t: np.tril(np.ones((t, t), bool), -1),
+                "a position may read its own item (s = t): it is the most recent item, the one the next item "
+                "depends on most. Only s > t is hidden (np.tril keeps the diagonal with k=0)."),
+        Mistake(lambda t: np.ones((t, t), bool),
+                "with nothing hidden, position t reads item t + 1, the very target it is trained to predict: "
+                "training looks perfect and the model learns to copy, not to predict."),
+        Mistake(lambda t: ~np.tril(np.ones((t, t), bool)),
+                "True must mean 'may attend' (Keras's convention for attention_mask): this is the opposite."),
     ]
-    return check("gradient_ratio", converted(answer, float), reference, cases, mistakes, atol=1e-12)
+    return check("causal_mask", converted(answer, lambda out: np.asarray(out).astype(bool)),
+                 models.attention.causal_mask, cases, mistakes)
 
 
-def gain_per_doubling(answer: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> CheckResult:
-    """Check ``gain_per_doubling(users, scores) -> (n - 1,)``: each step's gain divided by its doublings.
+def attention_block_params(answer: Callable[[int, int, int], int]) -> CheckResult:
+    """Check ``attention_block_params(model_dim, num_heads, ffn_dim) -> int``: the weights of one SASRec block
+    (``models.attention.block_param_count``: attention ``4(d^2 + d)``, FFN ``2df + f + d``, two layer norms ``4d``)."""
+    from lstmrec import models
 
-    Between points i and i + 1 of a learning curve, ``(scores[i+1] - scores[i]) / log2(users[i+1] / users[i])``.
-    """
-    cases = [Case("25%, 50%, 100% of 6,040 users", (np.array([1510, 3020, 6040]), np.array([0.150, 0.165, 0.176]))),
-             Case("uneven steps", (np.array([100, 300, 1200, 1500]), np.array([0.05, 0.08, 0.11, 0.112]))),
-             Case("a flat curve", (np.array([10, 20, 80]), np.array([0.1, 0.1, 0.1])))]
-
-    def reference(users, scores):
-        users, scores = np.asarray(users, float), np.asarray(scores, float)
-        return np.diff(scores) / np.log2(users[1:] / users[:-1])
-
+    cases = [Case("d=64, 1 head, f=64 (the course's block)", (64, 1, 64)), Case("d=8, 2 heads, f=32", (8, 2, 32)),
+             Case("d=48, 4 heads, f=96", (48, 4, 96))]
     mistakes = [
-        Mistake(lambda u, s: np.diff(np.asarray(s, float)),
-                "divide each gain by the number of doublings between the two points, log2(users[i+1] / users[i]): "
-                "from 300 to 1,200 users is two doublings, not one step."),
-        Mistake(lambda u, s: np.diff(np.asarray(s, float)) / np.log(np.asarray(u, float)[1:]
-                                                                   / np.asarray(u, float)[:-1]),
-                "a doubling is a factor of 2: use log2, not the natural log."),
-        Mistake(lambda u, s: np.diff(np.asarray(s, float)) / np.diff(np.asarray(u, float)),
-                "per doubling, not per user: the gain of adding one user depends on how many there are already."),
+        Mistake(lambda d, h, f: h * 4 * (d * d + d) + (2 * d * f + f + d) + 4 * d,
+                "heads split the model width (each has d / num_heads dimensions): they do not multiply the weights."),
+        Mistake(lambda d, h, f: 4 * d * d + 2 * d * f + 4 * d,
+                "every Dense projection has a bias: d each for W_q, W_k, W_v and W_o, f and d in the FFN."),
+        Mistake(lambda d, h, f: 3 * (d * d + d) + (2 * d * f + f + d) + 4 * d,
+                "there are four projections, not three: the heads' outputs are mixed by W_o (d x d) as well."),
+        Mistake(lambda d, h, f: 4 * (d * d + d) + (2 * d * f + f + d),
+                "each layer norm has a scale and a shift of width d: two norms add 4d."),
+        Mistake(lambda d, h, f: 4 * (d * d + d) + 4 * d,
+                "the feed-forward network (d -> f -> d, two Dense layers) is part of the block."),
     ]
-    return check("gain_per_doubling", converted(answer, lambda out: np.asarray(out, float)), reference, cases,
-                 mistakes, atol=1e-12)
+    return check("attention_block_params", answer, models.attention.block_param_count, cases, mistakes)

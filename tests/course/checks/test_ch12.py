@@ -1,9 +1,9 @@
-"""Tests of ``lstmrec.course.checks.ch12``: ``causal_mask`` and ``attention_block_params``.
+"""Tests of ``lstmrec.course.checks.ch12``: ``sampled_softmax_loss`` and ``step_flops``.
 
-Learners' answers (broadcasting, the count term by term) pass, in both modes; the count equals Keras's count of
-the course's SASRec block; each usual mistake is rejected with its own hint (not another one), and raises in
-strict mode; ``causal_mask`` by hand.
-The tables run in ``test_tables.py``; stubs, crashes and strict raising of every check in ``test_registry.py``.
+Learners' answers (the loss with scipy's ``logsumexp``, the FLOPs term by term) pass, in both modes; the library
+the chapter trains with (``compute.sampled``, ``compute.cost``) passes its own exercises; each usual mistake is
+rejected with its own hint (not another one), and raises in strict mode. The tables run in ``test_tables.py``;
+stubs, crashes and strict raising of every check in ``test_registry.py``.
 """
 
 from __future__ import annotations
@@ -11,69 +11,82 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lstmrec.course.checks import ch12
+from lstmrec.course.checks import ch12, core
 
 # --- learners' answers -------------------------------------------------------------------------
 
 
-def learner_causal_mask(seq_len):
-    """A learner's answer with broadcasting: position t reads s when s <= t."""
-    positions = np.arange(seq_len)
-    return positions[None, :] <= positions[:, None]
+def learner_sampled_softmax_loss(hidden, item_embeddings, target, samples, q, *, sign=-1.0):
+    """The loss with scipy's logsumexp; ``sign=+1`` adds the correction instead of subtracting it."""
+    from scipy.special import logsumexp
+
+    log_sq = np.log(len(samples) * np.asarray(q))
+    keep = np.asarray(samples) != target
+    logits = np.concatenate([[hidden @ item_embeddings[target] + sign * log_sq[target]],
+                             (item_embeddings[samples] @ hidden + sign * log_sq[samples])[keep]])
+    return float(logsumexp(logits) - logits[0])
 
 
-def learner_attention_block_params(model_dim, num_heads, ffn_dim):
-    head = model_dim // num_heads
-    attention = 3 * num_heads * (model_dim * head + head) + (num_heads * head * model_dim + model_dim)
-    ffn = model_dim * ffn_dim + ffn_dim + ffn_dim * model_dim + model_dim
-    return attention + ffn + 2 * 2 * model_dim
+def learner_step_flops(embedding_dim, hidden_dim, num_items):
+    gates = 4 * hidden_dim * (embedding_dim + hidden_dim) * 2
+    projection = hidden_dim * embedding_dim * 2
+    scores = embedding_dim * num_items * 2
+    return gates + projection + scores
+
+
+def _loss_without_correction(hidden, emb, target, samples, q):
+    return learner_sampled_softmax_loss(hidden, emb, target, samples, np.full(len(q), 1.0 / len(samples)))
+
+
+def _loss_keeping_hits(hidden, emb, target, samples, q):
+    from scipy.special import logsumexp
+
+    log_sq = np.log(len(samples) * np.asarray(q))
+    logits = np.concatenate([[hidden @ emb[target] - log_sq[target]], emb[samples] @ hidden - log_sq[samples]])
+    return float(logsumexp(logits) - logits[0])
 
 
 CORRECT = [
     # (check, a correct answer, the number of cases the check runs)
-    pytest.param("causal_mask", learner_causal_mask, 3, id="causal_mask"),
-    pytest.param("attention_block_params", learner_attention_block_params, 3, id="attention_block_params"),
+    pytest.param("sampled_softmax_loss", learner_sampled_softmax_loss, 3, id="sampled_softmax_loss"),
+    pytest.param("step_flops", learner_step_flops, 3, id="step_flops"),
 ]
 
 MISTAKES = [
     # (check, a wrong answer, a phrase of the hint that must be printed)
-    pytest.param("causal_mask", lambda t: np.triu(np.ones((t, t), bool)), "transpose", id="mask-transposed"),
-    pytest.param("causal_mask", lambda t: np.tril(np.ones((t, t), bool), -1), "its own item", id="mask-no-diagonal"),
-    pytest.param("causal_mask", lambda t: np.ones((t, t), bool), "learns to copy", id="mask-none"),
-    pytest.param("causal_mask", lambda t: ~np.tril(np.ones((t, t), bool)), "opposite", id="mask-inverted"),
-    pytest.param("attention_block_params", lambda d, h, f: h * 4 * (d * d + d) + 2 * d * f + f + d + 4 * d, "split",
-                 id="params-times-heads"),
-    pytest.param("attention_block_params", lambda d, h, f: 4 * d * d + 2 * d * f + 4 * d, "bias",
-                 id="params-no-bias"),
-    pytest.param("attention_block_params", lambda d, h, f: 3 * (d * d + d) + 2 * d * f + f + d + 4 * d,
-                 "mixed by W_o",
-                 id="params-no-output"),
-    pytest.param("attention_block_params", lambda d, h, f: 4 * (d * d + d) + 2 * d * f + f + d, "layer norm",
-                 id="params-no-norms"),
-    pytest.param("attention_block_params", lambda d, h, f: 4 * (d * d + d) + 4 * d, "feed-forward",
-                 id="params-no-ffn"),
+    pytest.param("sampled_softmax_loss", _loss_without_correction, "subtract log(S * q_j)", id="no-log-q"),
+    pytest.param("sampled_softmax_loss", _loss_keeping_hits, "not a negative", id="accidental-hits"),
+    pytest.param("sampled_softmax_loss", lambda *a: learner_sampled_softmax_loss(*a, sign=1.0),
+                 "the correction is SUBTRACTED", id="plus-log-q"),
+    pytest.param("step_flops", lambda e, h, n: 4 * h * (e + h) + h * e + e * n, "multiply-add as 2", id="half-flops"),
+    pytest.param("step_flops", lambda e, h, n: 2 * h * (e + h) + 2 * h * e + 2 * e * n, "four gate blocks",
+                 id="one-gate"),
+    pytest.param("step_flops", lambda e, h, n: 8 * h * (e + h) + 2 * h * n, "2EN, not 2HN", id="untied"),
+    pytest.param("step_flops", lambda e, h, n: 8 * h * e + 2 * h * e + 2 * e * n, "previous state too",
+                 id="no-recurrence"),
 ]
 HINTS = [row.values[2] for row in MISTAKES]  # a message names its own hint and none of the others
 
 
-# --- by hand and against Keras -----------------------------------------------------------------
+# --- the library is the reference --------------------------------------------------------------
 
 
-def test_causal_mask_by_hand(capsys):
-    # seq_len 4: rows are the asking positions; row 1 reads positions 0 and 1
-    assert not ch12.causal_mask(lambda t: np.eye(t, dtype=bool))
-    assert "wrong on case 'seq_len 4'" in capsys.readouterr().out  # seq_len 1 is the identity too
+def test_the_library_is_the_reference():
+    """lstmrec.compute.sampled and compute.cost, which the chapter trains and counts with, pass their exercises."""
+    from lstmrec import compute
 
+    def library_loss(hidden, emb, target, samples, q):
+        log_expected = np.log(np.maximum(len(samples) * np.asarray(q), 1e-30)).astype("float32")
+        return float(compute.sampled.sampled_softmax_loss(np.asarray(hidden, "float32")[None], emb.astype("float32"),
+                                                          np.array([target]), samples, log_expected)[0])
 
-def test_attention_block_params_matches_keras():
-    keras = pytest.importorskip("keras")
-    from lstmrec import models
+    q = np.array([0.05, 0.35, 0.3, 0.1, 0.1, 0.1])
+    case = core.Case("q", (np.array([1.0, 0.0, -0.5]), np.random.default_rng(11).normal(size=(6, 3)), 4,
+                           np.array([1, 1, 3, 5]), q))
+    assert core.check("sampled_softmax_loss", library_loss, ch12._reference_sampled_loss, [case], atol=1e-5)
+    def library_flops(e, h, n):
+        cost = compute.cost.flops_per_position(e, h, n)
+        return cost["total"] - cost["softmax"]
 
-    def count(blocks, heads):
-        config = models.config.Config(cell="SASRec", max_len=6, embedding_dim=8, hidden_dim=32, num_blocks=blocks,
-                                      num_heads=heads)
-        return models.attention.build(20, config).count_params()
-
-    keras.utils.set_random_seed(0)
-    assert count(2, 2) - count(1, 2) == learner_attention_block_params(8, 2, 32) == 872
-    assert count(2, 1) == count(2, 2)  # heads split the width
+    assert ch12.step_flops(library_flops)
+    assert library_flops(64, 128, 3707) == learner_step_flops(64, 128, 3707)

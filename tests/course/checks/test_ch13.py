@@ -1,7 +1,8 @@
-"""Tests of ``lstmrec.course.checks.ch13``: ``gradient_ratio`` and ``gain_per_doubling``.
+"""Tests of ``lstmrec.course.checks.ch13``: ``causal_mask`` and ``attention_block_params``.
 
-Learners' answers (positive indexing, ``np.log2`` of a ratio written out) pass, in both modes; each usual mistake
-is rejected with its own hint (not another one), and raises in strict mode; both checks by hand.
+Learners' answers (broadcasting, the count term by term) pass, in both modes; the count equals Keras's count of
+the course's SASRec block; each usual mistake is rejected with its own hint (not another one), and raises in
+strict mode; ``causal_mask`` by hand.
 The tables run in ``test_tables.py``; stubs, crashes and strict raising of every check in ``test_registry.py``.
 """
 
@@ -15,53 +16,64 @@ from lstmrec.course.checks import ch13
 # --- learners' answers -------------------------------------------------------------------------
 
 
-def learner_gradient_ratio(norms, lag):
-    """Positive indices: the last step is len - 1, the one ``lag`` before it len - 1 - lag."""
-    last = len(norms) - 1
-    return norms[last - lag] / norms[last]
+def learner_causal_mask(seq_len):
+    """A learner's answer with broadcasting: position t reads s when s <= t."""
+    positions = np.arange(seq_len)
+    return positions[None, :] <= positions[:, None]
 
 
-def learner_gain_per_doubling(users, scores):
-    out = []
-    for i in range(len(users) - 1):
-        out.append((scores[i + 1] - scores[i]) / (np.log(users[i + 1] / users[i]) / np.log(2)))
-    return out
+def learner_attention_block_params(model_dim, num_heads, ffn_dim):
+    head = model_dim // num_heads
+    attention = 3 * num_heads * (model_dim * head + head) + (num_heads * head * model_dim + model_dim)
+    ffn = model_dim * ffn_dim + ffn_dim + ffn_dim * model_dim + model_dim
+    return attention + ffn + 2 * 2 * model_dim
 
 
 CORRECT = [
     # (check, a correct answer, the number of cases the check runs)
-    pytest.param("gradient_ratio", learner_gradient_ratio, 3, id="gradient_ratio"),
-    pytest.param("gain_per_doubling", learner_gain_per_doubling, 3, id="gain_per_doubling"),
+    pytest.param("causal_mask", learner_causal_mask, 3, id="causal_mask"),
+    pytest.param("attention_block_params", learner_attention_block_params, 3, id="attention_block_params"),
 ]
 
 MISTAKES = [
     # (check, a wrong answer, a phrase of the hint that must be printed)
-    pytest.param("gradient_ratio", lambda n, lag: n[lag] / n[-1], "not from the start", id="from-start"),
-    pytest.param("gradient_ratio", lambda n, lag: n[-lag] / n[-1], "off by one", id="off-by-one"),
-    pytest.param("gradient_ratio", lambda n, lag: n[-1] / n[-1 - lag], "upside down", id="inverted"),
-    pytest.param("gain_per_doubling", lambda u, s: np.diff(s), "number of doublings", id="no-doublings"),
-    pytest.param("gain_per_doubling", lambda u, s: np.diff(s) / np.log(np.asarray(u[1:]) / np.asarray(u[:-1])),
-                 "use log2", id="natural-log"),
-    pytest.param("gain_per_doubling", lambda u, s: np.diff(s) / np.diff(u), "not per user", id="per-user"),
+    pytest.param("causal_mask", lambda t: np.triu(np.ones((t, t), bool)), "transpose", id="mask-transposed"),
+    pytest.param("causal_mask", lambda t: np.tril(np.ones((t, t), bool), -1), "its own item", id="mask-no-diagonal"),
+    pytest.param("causal_mask", lambda t: np.ones((t, t), bool), "learns to copy", id="mask-none"),
+    pytest.param("causal_mask", lambda t: ~np.tril(np.ones((t, t), bool)), "opposite", id="mask-inverted"),
+    pytest.param("attention_block_params", lambda d, h, f: h * 4 * (d * d + d) + 2 * d * f + f + d + 4 * d, "split",
+                 id="params-times-heads"),
+    pytest.param("attention_block_params", lambda d, h, f: 4 * d * d + 2 * d * f + 4 * d, "bias",
+                 id="params-no-bias"),
+    pytest.param("attention_block_params", lambda d, h, f: 3 * (d * d + d) + 2 * d * f + f + d + 4 * d,
+                 "mixed by W_o",
+                 id="params-no-output"),
+    pytest.param("attention_block_params", lambda d, h, f: 4 * (d * d + d) + 2 * d * f + f + d, "layer norm",
+                 id="params-no-norms"),
+    pytest.param("attention_block_params", lambda d, h, f: 4 * (d * d + d) + 4 * d, "feed-forward",
+                 id="params-no-ffn"),
 ]
 HINTS = [row.values[2] for row in MISTAKES]  # a message names its own hint and none of the others
 
 
-# --- by hand -----------------------------------------------------------------------------------
+# --- by hand and against Keras -----------------------------------------------------------------
 
 
-def test_gradient_ratio_by_hand(capsys):
-    # norms 0.5^8 ... 0.5^0, oldest first: 3 steps back from the last (1.0) is 0.5^3 = 0.125
-    assert not ch13.gradient_ratio(lambda n, lag: 0.0)
-    assert "wrong on case 'halving at every step back, lag 3': expected 0.125, got 0" in capsys.readouterr().out
+def test_causal_mask_by_hand(capsys):
+    # seq_len 4: rows are the asking positions; row 1 reads positions 0 and 1
+    assert not ch13.causal_mask(lambda t: np.eye(t, dtype=bool))
+    assert "wrong on case 'seq_len 4'" in capsys.readouterr().out  # seq_len 1 is the identity too
 
 
-def test_gain_per_doubling_by_hand(capsys):
-    # 1,510 -> 3,020 -> 6,040 users: one doubling each, for +0.015 and +0.011
-    assert not ch13.gain_per_doubling(lambda u, s: np.zeros(len(u) - 1))
-    assert "wrong on case '25%, 50%, 100% of 6,040 users': expected [0.015, 0.011]" in capsys.readouterr().out
-    # 100 -> 300 users: log2(3) = 1.585 doublings for +0.03 -> 0.018928; 300 -> 1,200: 2 doublings for +0.03 -> 0.015;
-    # 1,200 -> 1,500: log2(1.25) = 0.3219 doublings for +0.002 -> 0.006213 (the first case right, the second not)
-    first = np.array([0.015, 0.011])
-    assert not ch13.gain_per_doubling(lambda u, s: first if len(u) == 3 and u[0] == 1510 else np.zeros(len(u) - 1))
-    assert "expected [0.018928, 0.015, 0.006213]" in capsys.readouterr().out
+def test_attention_block_params_matches_keras():
+    keras = pytest.importorskip("keras")
+    from lstmrec import models
+
+    def count(blocks, heads):
+        config = models.config.Config(cell="SASRec", max_len=6, embedding_dim=8, hidden_dim=32, num_blocks=blocks,
+                                      num_heads=heads)
+        return models.attention.build(20, config).count_params()
+
+    keras.utils.set_random_seed(0)
+    assert count(2, 2) - count(1, 2) == learner_attention_block_params(8, 2, 32) == 872
+    assert count(2, 1) == count(2, 2)  # heads split the width

@@ -1,6 +1,6 @@
 """Tests of ``lstmrec.course.checks.REGISTRY``: every check of every chapter, in both modes, and the registry itself.
 
-For each registered check (chapters 00 to 13), with answers from its chapter's tables (``CORRECT`` and
+For each registered check (chapters 00 to 14), with answers from its chapter's tables (``CORRECT`` and
 ``MISTAKES`` in ``test_chNN.py``; a registry entry is the check function alone): a correct answer passes in
 strict mode; a stub reads "not attempted" and, in strict mode, raises ``ExerciseNotAttempted``; a wrong answer
 raises ``CheckFailed`` in strict mode; a crash or a non-function is reported (raised in strict mode), never
@@ -38,11 +38,12 @@ from tests.course.checks import (
     test_ch11,
     test_ch12,
     test_ch13,
+    test_ch14,
 )
 
 TABLES = {module.__name__.rsplit("_", 1)[1]: module for module in (
     test_ch00, test_ch01, test_ch02, test_ch03, test_ch04, test_ch05, test_ch06, test_ch07, test_ch08, test_ch09,
-    test_ch10, test_ch11, test_ch12, test_ch13)}
+    test_ch10, test_ch11, test_ch12, test_ch13, test_ch14)}
 """``"ch07"`` -> ``test_ch07``, whose ``CORRECT`` and ``MISTAKES`` tables hold that chapter's answers."""
 
 CHECKS_DIR = Path(inspect.getfile(core)).parent
@@ -142,7 +143,7 @@ def test_not_a_function_is_reported_not_raised(key, capsys):
 def test_chapters_are_the_chapter_modules_in_order():
     files = sorted(path.stem for path in CHECKS_DIR.glob("ch[0-9][0-9].py"))
     assert [module.__name__ for module in CHAPTERS] == [f"lstmrec.course.checks.{stem}" for stem in files]
-    assert files == [f"ch{n:02d}" for n in range(14)]
+    assert files == [f"ch{n:02d}" for n in range(15)]
 
 
 def test_every_public_check_is_registered():
