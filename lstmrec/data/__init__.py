@@ -8,7 +8,7 @@ Holds:
 - ``ties``: the course's one rule for equal timestamps, and how to measure them (chapter 05).
 - ``sequences``: order, encode, pad and window interactions (chapter 05).
 - ``splits``: the temporal splits, leave-one-out (chapter 05) and next basket (chapter 10), one protocol.
-- ``synthetic``: sequences with a known long-range dependency (chapter 02) and catalogues of any size (chapter 11).
+- ``synthetic``: sequences with a known long-range dependency (chapter 02) and catalogues of any size (chapter 12).
 
 ``python -m lstmrec.data`` obtains every data set. May import: ``lstmrec.util``.
 """

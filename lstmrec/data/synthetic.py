@@ -1,6 +1,6 @@
 """Synthetic item sequences: one with a known long-range dependency, and catalogues of any size.
 
-Taught in chapter 02 (vanishing gradients, ``long_range_sequences``); chapter 11
+Taught in chapter 02 (vanishing gradients, ``long_range_sequences``); chapter 12
 times training on ``catalogue_sequences`` up to 100,000 items; used by the tests.
 
 Each sequence is ``seq_len`` item ids. At exactly one position, ``lag`` steps
@@ -59,7 +59,7 @@ def catalogue_sequences(num_users: int, num_items: int, mean_length: int = 50, f
                         zipf: float = 1.0, seed: int = 0) -> list[np.ndarray]:
     """Users' item sequences over a catalogue of any size, with popularity skew and a learnable order.
 
-    Used to measure what training costs as the catalogue grows (chapter 11),
+    Used to measure what training costs as the catalogue grows (chapter 12),
     where no real data set has the size wanted. Each sequence is built as:
 
     - its length is ``2 + Poisson(mean_length - 2)`` (at least 2: one input, one target);
