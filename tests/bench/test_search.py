@@ -31,9 +31,10 @@ def test_ml1m_grid_starts_from_the_published_sasrec():
     published = search.grid("ml-1m", "SASRec")[0]
     assert published == {"max_len": 200, "num_blocks": 2, "dropout": 0.1, "lr": 0.001, "hidden_dim": 64}
     assert search.grid("ml-1m", "LSTM")[0] == {}  # the course's settings are a candidate too
+    assert search.grid("ml-100k", "LSTM")[0] == {} and search.grid("ml-100k", "GRU")[0] == {}
 
 
-@pytest.mark.parametrize("dataset, cell", [("ml-100k", "LSTM"), ("ml-1m", "SimpleRNN")])
+@pytest.mark.parametrize("dataset, cell", [("ml-100k", "SASRec"), ("ml-1m", "SimpleRNN"), ("instacart", "LSTM")])
 def test_grid_refuses_what_has_none(dataset, cell):
     with pytest.raises(ValueError, match=f"no search grid for '{cell}' on '{dataset}'"):
         search.grid(dataset, cell)
@@ -106,7 +107,7 @@ def test_search_command_writes_its_record(monkeypatch, tmp_path, capsys):
     assert record["chosen"] == {"GRU": {"lr": 0.003}} and len(record["rows"]) == len(search.grid("ml-1m", "GRU"))
 
 
-@pytest.mark.parametrize("args", [["--search"],  # ml-100k has no grid
+@pytest.mark.parametrize("args", [["--dataset", "instacart", "--search"],  # no grid for a case study
                                   ["--dataset", "ml-1m", "--search", "--seeds", "3"],
                                   ["--dataset", "ml-1m", "--search", "--models", "SimpleRNN"]])
 def test_search_command_refuses_what_it_does_not_run(args, capsys):
