@@ -267,7 +267,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="measurements instead of the model table (bench.suites): privacy (chapter 11), "
                              "compute (chapter 12), speed (appendix A4), beyond (chapters 13-14)")
     parser.add_argument("--search", action="store_true",
-                        help="choose each --models' settings on --dataset's validation split (bench.search: ml-100k, ml-1m)")
+                        help="choose each --models' settings on --dataset's validation split "
+                             "(bench.search: ml-100k, ml-1m)")
     parser.add_argument("--model", metavar="MODULE:FUNCTION", default=None,
                         help="also train and score your own Keras model, build_fn(num_items, config), with the "
                              "course's split, training and evaluator (bench.leaderboard; default 1 seed)")
