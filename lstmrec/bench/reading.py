@@ -151,6 +151,40 @@ def stopping(suite: dict, dataset: str) -> tuple[int, int]:
     return config["max_epochs"], config["patience"]
 
 
+def tie_rule_pairs(rows: list[dict], metric: str = "NDCG@10") -> pd.DataFrame:
+    """Runs that differ only in the tie rule: the same model, settings and seed under ``shuffle`` and ``source``.
+
+    A difference between a ``source`` run (the file's order, the published protocol) and a ``shuffle`` run (the
+    course's rule) says what the tie rule is worth only when nothing else differs; this keeps exactly those pairs.
+
+    Args:
+        rows: ``bench.runs.summaries`` rows (``cell``, ``changes``, ``seed``, ``ties`` and ``metric``).
+        metric: the column compared (test ``NDCG@10`` by default; ``"valid NDCG@10"`` for validation).
+
+    Returns:
+        One row per pair: ``cell``, ``changes``, ``seed``, ``shuffle``, ``source`` and ``source - shuffle``
+        (empty, with those columns, when there is no pair).
+
+    Example:
+        >>> rows = [{"cell": "SASRec", "changes": "lr=0.001", "seed": 42, "ties": "shuffle", "NDCG@10": 0.17},
+        ...         {"cell": "SASRec", "changes": "lr=0.001", "seed": 42, "ties": "source", "NDCG@10": 0.18},
+        ...         {"cell": "LSTM", "changes": "", "seed": 42, "ties": "shuffle", "NDCG@10": 0.176}]
+        >>> tie_rule_pairs(rows)["source - shuffle"].round(4).tolist()
+        [0.01]
+    """
+    columns = ["cell", "changes", "seed", "shuffle", "source", "source - shuffle"]
+    table = pd.DataFrame(rows, columns=["cell", "changes", "seed", "ties", metric])
+    table = table[table["ties"].isin(["shuffle", "source"])]
+    if table.duplicated(["cell", "changes", "seed", "ties"]).any():
+        raise ValueError("two runs share a model, settings, seed and tie rule: keep one record per run")
+    wide = table.pivot_table(index=["cell", "changes", "seed"], columns="ties", values=metric, aggfunc="first")
+    if not {"shuffle", "source"} <= set(wide.columns):
+        return pd.DataFrame(columns=columns)
+    wide = wide.dropna(subset=["shuffle", "source"]).reset_index()
+    wide["source - shuffle"] = wide["source"] - wide["shuffle"]
+    return wide[columns].reset_index(drop=True)
+
+
 def _require(table: pd.DataFrame, columns: list[str]) -> None:
     missing = [c for c in columns if c not in table.columns]
     if missing:

@@ -97,3 +97,21 @@ def test_the_committed_artefacts_read():
     beyond = results.load_artefact(results.suite_path("beyond"))
     assert len(reading.search_table(beyond)) == len(beyond["search"])
     assert reading.stopping(beyond, "ml-1m")[0] >= 1
+
+
+def test_tie_rule_pairs_keeps_only_runs_that_differ_in_the_rule_alone():
+    rows = [{"cell": "SASRec", "changes": "layout=sasrec", "seed": 42, "ties": "shuffle", "NDCG@10": 0.1706},
+            {"cell": "SASRec", "changes": "layout=sasrec", "seed": 42, "ties": "source", "NDCG@10": 0.1840},
+            {"cell": "SASRec", "changes": "layout=sasrec", "seed": 43, "ties": "source", "NDCG@10": 0.1882},  # no pair
+            {"cell": "SASRec", "changes": "", "seed": 42, "ties": "shuffle", "NDCG@10": 0.1626},  # other settings
+            {"cell": "LSTM", "changes": "", "seed": 42, "ties": "item_id", "NDCG@10": 0.2}]  # another rule
+    pairs = reading.tie_rule_pairs(rows)
+    assert pairs[["cell", "changes", "seed"]].values.tolist() == [["SASRec", "layout=sasrec", 42]]
+    assert pairs.loc[0, "source - shuffle"] == pytest.approx(0.1840 - 0.1706)
+
+
+def test_tie_rule_pairs_without_a_pair_is_empty_and_duplicates_are_refused():
+    only = [{"cell": "LSTM", "changes": "", "seed": 42, "ties": "shuffle", "NDCG@10": 0.17}]
+    assert reading.tie_rule_pairs(only).empty and "source - shuffle" in reading.tie_rule_pairs(only).columns
+    with pytest.raises(ValueError, match="one record per run"):
+        reading.tie_rule_pairs(only * 2)
