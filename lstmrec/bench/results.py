@@ -32,8 +32,10 @@ VARIANTS = (("ml-1m", "shuffle", "all-models"),)
 (``--models GRU,LSTM,SASRec --seeds 1``), while ``bench-ml-1m-shuffle.json`` keeps chapter 08's three LSTM seeds."""
 
 REQUIRED = {"table": {"command", "date", "dataset", "ties", "machine", "table", "runs"},
-            "suite": {"command", "date", "suite", "machine", "seconds"}}
-"""The keys every record of each kind holds: a model table (``--dataset``) or a suite (``--suite``)."""
+            "suite": {"command", "date", "suite", "machine", "seconds"},
+            "search": {"command", "date", "dataset", "machine", "grids", "rows", "chosen"}}
+"""The keys every record of each kind holds: a model table (``--dataset``), a suite (``--suite``) or a
+validation search (``--dataset D --search``)."""
 
 
 def artefact_path(dataset: str, tie_rule: str = "shuffle", variant: str | None = None) -> Path:
@@ -67,11 +69,24 @@ def suite_path(suite: str) -> Path:
     return paths.results_dir() / f"suite-{suite}.json"
 
 
+def search_path(dataset: str) -> Path:
+    """``results/search-<dataset>.json``: the committed ``python -m lstmrec.bench --dataset <dataset> --search``.
+
+    Raises:
+        ValueError: no search grid exists for ``dataset`` (``bench.search.GRIDS``).
+    """
+    from lstmrec.bench import search
+
+    if dataset not in search.GRIDS:
+        raise ValueError(f"dataset={dataset!r}: searches exist for {tuple(search.GRIDS)}")
+    return paths.results_dir() / f"search-{dataset}.json"
+
+
 def load_artefact(path: Path | str) -> dict:
     """Read a JSON written by ``python -m lstmrec.bench ... --json``, a model table or a suite, checking it is one.
 
-    A record with a ``suite`` key is a suite run and must hold ``REQUIRED["suite"]``;
-    any other must hold ``REQUIRED["table"]``.
+    A record with a ``suite`` key is a suite run and must hold ``REQUIRED["suite"]``; one with ``grids`` is a
+    validation search (``REQUIRED["search"]``); any other must hold ``REQUIRED["table"]``.
 
     Example:
         >>> load_artefact(artefact_path("ml-100k"))["command"]   # doctest: +SKIP
@@ -84,10 +99,11 @@ def load_artefact(path: Path | str) -> dict:
         record = json.loads(Path(path).read_text())
     except json.JSONDecodeError as error:
         raise ValueError(f"{path} is not a bench artefact: not JSON ({error})") from None
-    kind = "suite" if isinstance(record, dict) and "suite" in record else "table"
-    missing = REQUIRED[kind] - set(record if isinstance(record, dict) else ())
+    keys = set(record) if isinstance(record, dict) else set()
+    kind = "suite" if "suite" in keys else "search" if "grids" in keys else "table"
+    missing = REQUIRED[kind] - keys
     if missing:
-        raise ValueError(f"{path} is not a bench {'suite ' if kind == 'suite' else ''}artefact: "
+        raise ValueError(f"{path} is not a bench {'' if kind == 'table' else kind + ' '}artefact: "
                          f"it lacks {sorted(missing)}")
     return record
 

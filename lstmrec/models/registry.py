@@ -79,7 +79,10 @@ def build(num_items: int, config: Config, unroll: bool = False):
     return spec.build(num_items, config)
 
 
-TUNED: dict[tuple[str, str], dict] = {}
+TUNED: dict[tuple[str, str], dict] = {
+    ("ml-100k", "LSTM"): {"dropout": 0.4},  # results/search-ml-100k.json: validation NDCG@10 0.1276 against 0.1145
+    ("ml-100k", "GRU"): {"dropout": 0.4},  # 0.1262 against 0.1222 for the course's dropout of 0.2
+}
 """(data set, model) -> the settings ``python -m lstmrec.bench --dataset NAME --search`` chose on that data set's
 validation split (``results/search-NAME.json``; a test checks the two agree). A pair not listed keeps the data
 set's and the model's settings."""

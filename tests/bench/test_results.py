@@ -53,6 +53,7 @@ def test_suite_paths_and_loading(tmp_path):
 
 
 @pytest.mark.parametrize("text, message", [("[1, 2]", "not a bench artefact: it lacks"),
+                                           ('{"grids": {}, "command": "x"}', "not a bench search artefact: it lacks"),
                                            ("{not json", "not JSON"),
                                            ('{"table": []}', "lacks")])
 def test_load_artefact_rejects_what_is_not_an_artefact(tmp_path, text, message):
@@ -97,3 +98,11 @@ def test_the_verdicts_the_chapters_state_are_the_committed_artefacts():
     assert _lstm_vs_strongest("ml-1m")["low"] > 0
     assert _lstm_vs_strongest("instacart", "cart-order")["high"] < 0
     assert _lstm_vs_strongest("collegemsg")["high"] < 0
+
+
+def test_search_path_and_the_committed_search():
+    assert bench.results.search_path("ml-100k").name == "search-ml-100k.json"
+    with pytest.raises(ValueError, match="searches exist for"):
+        bench.results.search_path("instacart")
+    record = bench.results.load_artefact(bench.results.search_path("ml-100k"))
+    assert {r["cell"] for r in record["rows"]} == {"LSTM", "GRU"} and all(r["converged"] for r in record["rows"])
