@@ -1,4 +1,4 @@
-"""Chapter 11's checks. Privacy: per-user clipping."""
+"""Chapter 11's checks. Privacy: per-user clipping, the membership attack's AUC."""
 
 from __future__ import annotations
 
@@ -59,3 +59,35 @@ def clip_per_user(answer: Callable[[list, float], list]) -> CheckResult:
                               "Scaling small gradients up changes nothing for privacy but hurts learning."),
     ]
     return check("clip_per_user", converted(answer, tuple), _reference_clip_users, cases, mistakes)
+
+
+def _reference_auc(member_scores, non_member_scores):
+    a, b = np.asarray(member_scores, float), np.asarray(non_member_scores, float)
+    above = (a[:, None] > b[None, :]).sum()  # (members, non-members) pairs the attack orders right
+    ties = (a[:, None] == b[None, :]).sum()
+    return float((above + 0.5 * ties) / (a.size * b.size))
+
+
+def attack_auc(answer: Callable[[np.ndarray, np.ndarray], float]) -> CheckResult:
+    """Check ``attack_auc(member_scores, non_member_scores) -> float``: the membership attack's ROC AUC.
+
+    The AUC is the probability that a random member scores above a random non-member, a tie counting one half:
+    ``(#{(m, n): s_m > s_n} + 0.5 #{(m, n): s_m = s_n}) / (|M| |N|)``.
+    """
+    rng = np.random.default_rng(4)
+    cases = [Case("3 members, 2 non-members, one tie", (np.array([0.9, 0.4, 0.2]), np.array([0.4, 0.1]))),
+             Case("random scores, members a little higher", (rng.normal(0.3, 1, 40), rng.normal(0, 1, 30))),
+             Case("every score equal", (np.zeros(4), np.zeros(5))),
+             Case("rounded scores, many ties", (np.round(rng.normal(0.2, 1, 25)), np.round(rng.normal(0, 1, 20))))]
+    mistakes = [
+        Mistake(lambda a, b: float((np.asarray(a)[:, None] > np.asarray(b)[None, :]).mean()),
+                "a tie is a coin flip for the attack: count it one half, not zero."),
+        Mistake(lambda a, b: float((np.asarray(a)[:, None] >= np.asarray(b)[None, :]).mean()),
+                "a tie is a coin flip for the attack: count it one half, not one."),
+        Mistake(lambda a, b: 1.0 - _reference_auc(a, b),
+                "upside down: the attack says 'member' for the HIGHER score, so count the pairs where the member's "
+                "score is above the non-member's."),
+        Mistake(lambda a, b: float(np.mean(a) > np.mean(b)),
+                "compare every member with every non-member, pair by pair, not the two means."),
+    ]
+    return check("attack_auc", converted(answer, float), _reference_auc, cases, mistakes, atol=1e-9)

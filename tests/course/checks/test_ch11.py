@@ -1,9 +1,9 @@
-"""Tests of ``lstmrec.course.checks.ch11``: ``clip_per_user``.
+"""Tests of ``lstmrec.course.checks.ch11``: ``clip_per_user`` and ``attack_auc``.
 
-A learner's answer (clipping with ``keras.ops``) passes, in both modes; the library the chapter trains with
-(``privacy.dp``) passes its own exercise; each usual mistake is rejected with its own hint (not another one), and
-raises in strict mode. The tables run in ``test_tables.py``; stubs, crashes and strict raising of every check in
-``test_registry.py``.
+Learners' answers (clipping with ``keras.ops``, the AUC through ranks) pass, in both modes; the library the
+chapter uses (``privacy.dp``, ``privacy.membership``) passes its own exercises; each usual mistake is rejected with
+its own hint (not another one), and raises in strict mode; the AUC by hand. The tables run in ``test_tables.py``;
+stubs, crashes and strict raising of every check in ``test_registry.py``.
 """
 
 from __future__ import annotations
@@ -66,3 +66,36 @@ def test_the_library_is_the_reference():
     from lstmrec import privacy
 
     assert ch11.clip_per_user(lambda g, c: [np.asarray(x) for x in privacy.dp.clip_per_user(g, c)[0]])
+
+
+def learner_attack_auc(member_scores, non_member_scores):
+    """Through ranks, as the Mann-Whitney statistic: average ranks give ties one half."""
+    from scipy.stats import rankdata
+
+    a, b = np.asarray(member_scores, float), np.asarray(non_member_scores, float)
+    ranks = rankdata(np.r_[a, b])
+    return float((ranks[:a.size].sum() - a.size * (a.size + 1) / 2) / (a.size * b.size))
+
+
+CORRECT.append(pytest.param("attack_auc", learner_attack_auc, 4, id="attack_auc"))
+MISTAKES += [
+    pytest.param("attack_auc", lambda a, b: float((np.asarray(a)[:, None] > np.asarray(b)[None, :]).mean()),
+                 "not zero", id="ties-zero"),
+    pytest.param("attack_auc", lambda a, b: float((np.asarray(a)[:, None] >= np.asarray(b)[None, :]).mean()),
+                 "not one", id="ties-one"),
+    pytest.param("attack_auc", lambda a, b: 1.0 - learner_attack_auc(a, b), "upside down", id="inverted"),
+    pytest.param("attack_auc", lambda a, b: float(np.mean(a) > np.mean(b)), "not the two means", id="means"),
+]
+HINTS = [row.values[2] for row in MISTAKES]
+
+
+def test_attack_auc_by_hand(capsys):
+    # members 0.9, 0.4, 0.2 against non-members 0.4, 0.1: 4 of 6 pairs above, one tie -> (4 + 0.5) / 6
+    assert not ch11.attack_auc(lambda a, b: 0.0)
+    assert "expected 0.75, got 0" in capsys.readouterr().out
+
+
+def test_the_library_attack_passes():
+    from lstmrec import privacy
+
+    assert ch11.attack_auc(lambda a, b: privacy.membership.attack_auc(a, b, num_samples=10)["AUC"])
